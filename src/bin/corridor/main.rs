@@ -1,0 +1,65 @@
+//! `corridor`: the command-line front end of corridor-sim.
+//!
+//! Parses arguments into a validated command, runs it, and maps the outcome to an exit
+//! code: 0 ok, 2 bad input (scenario files, arguments), 1 anything else. Data goes to
+//! stdout; diagnostics and progress go to stderr.
+
+mod validate;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Monte Carlo simulator of multimodal freight corridors and hubs.
+#[derive(Debug, Parser)]
+#[command(name = "corridor", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check scenario files; print every problem as file:line:col: message.
+    Validate(validate::Args),
+}
+
+/// How a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The user's input is wrong (exit 2); the message is already printed.
+    BadInput,
+    /// Anything else (exit 1).
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Other(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(2),
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Validate(args) => validate::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::BadInput) => ExitCode::from(2),
+        Err(Failure::Other(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,860 @@
+//! Validated time distributions.
+//!
+//! Every stochastic duration in a scenario (handling, customs, link travel, dwell, repair…)
+//! is a [`Dist`]. It keeps the parameters exactly as the user wrote them, so they can be
+//! echoed back in errors and manifests and scaled by slowdowns or sweep patches
+//! ([`Dist::scaled`]). The unit is the unit of the field the `Dist` sits in (hours by
+//! convention, as in `dwell_h`); this module never converts units.
+//!
+//! The constructors ([`Dist::fixed`], [`Dist::lognormal`], …) validate, and a [`DistError`]
+//! says exactly which parameter is wrong and why. Because the enum's fields are public a
+//! `Dist` can also be built directly; [`Dist::validate`] checks such a value, and
+//! [`Dist::sampler`] always validates before compiling.
+//!
+//! Sampling goes through a [`Sampler`], compiled once per distribution: it holds the
+//! `rand_distr` objects with their derived constants (e.g. the log-normal's `mu` and `sigma`),
+//! is cheap to clone, never allocates while sampling and never returns a negative or NaN
+//! value, so a duration drawn from it can go straight into [`crate::time::hours_to_secs`].
+//!
+//! The log-normal is parametrised by its median and 90th percentile because that is how
+//! planners describe skewed delays ("usually 6 h, one time in ten more than 15 h"):
+//! `mu = ln(median)`, `sigma = ln(p90 / median) / z0.9` with `z0.9` = [`Z_0_9`].
+
+use std::sync::Arc;
+
+use rand::Rng;
+use rand::distr::Distribution;
+use rand_distr::{Exp, LogNormal, Triangular, Uniform};
+use thiserror::Error;
+
+/// The 0.9 quantile of the standard normal distribution.
+pub const Z_0_9: f64 = 1.281_551_565_544_600_4;
+
+/// A distribution of a non-negative time, in the unit of the field it belongs to.
+///
+/// Build it with the validating constructors; see the module docs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Dist {
+    /// Always the same value.
+    Fixed(f64),
+    /// Uniform on `[min, max]`.
+    Uniform {
+        /// Smallest value.
+        min: f64,
+        /// Largest value.
+        max: f64,
+    },
+    /// Triangular with support `[min, max]` and peak at `mode`.
+    Triangular {
+        /// Smallest value.
+        min: f64,
+        /// Most likely value.
+        mode: f64,
+        /// Largest value.
+        max: f64,
+    },
+    /// Log-normal given by its median and 90th percentile.
+    LogNormal {
+        /// The 50th percentile (> 0).
+        median: f64,
+        /// The 90th percentile (> `median`).
+        p90: f64,
+    },
+    /// Exponential with the given mean (memoryless; e.g. times between failures).
+    Exponential {
+        /// The mean (> 0).
+        mean: f64,
+    },
+    /// One of the given observed values, each equally likely.
+    Empirical(Box<[f64]>),
+}
+
+/// What is wrong with a distribution's parameters.
+#[derive(Clone, Debug, PartialEq, Error)]
+pub enum DistError {
+    /// A parameter is NaN or infinite.
+    #[error("{param} must be a finite number, got {value}")]
+    NotFinite {
+        /// The parameter's name.
+        param: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A parameter is below zero (times cannot be negative).
+    #[error("{param} must not be negative, got {value}")]
+    Negative {
+        /// The parameter's name.
+        param: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A parameter must be strictly positive but is zero (or negative).
+    #[error("{param} must be greater than 0, got {value}")]
+    NotPositive {
+        /// The parameter's name.
+        param: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// `min` is greater than `max`.
+    #[error("min ({min}) must not be greater than max ({max})")]
+    MinAboveMax {
+        /// The `min` given.
+        min: f64,
+        /// The `max` given.
+        max: f64,
+    },
+    /// A triangular `mode` outside `[min, max]`.
+    #[error("mode ({mode}) must lie within [min, max] = [{min}, {max}]")]
+    ModeOutOfRange {
+        /// The `min` given.
+        min: f64,
+        /// The `mode` given.
+        mode: f64,
+        /// The `max` given.
+        max: f64,
+    },
+    /// A log-normal `p90` not above its `median`.
+    #[error("p90 ({p90}) must be greater than median ({median})")]
+    P90NotAboveMedian {
+        /// The `median` given.
+        median: f64,
+        /// The `p90` given.
+        p90: f64,
+    },
+    /// A log-normal so wide that `p90 / median` overflows.
+    #[error("p90 / median ({p90} / {median}) is too large to represent")]
+    LogNormalTooWide {
+        /// The `median` given.
+        median: f64,
+        /// The `p90` given.
+        p90: f64,
+    },
+    /// An empirical distribution with no values.
+    #[error("empirical distribution needs at least one value, got none")]
+    EmptyEmpirical,
+    /// An empirical value that is NaN or infinite.
+    #[error("empirical value #{index} must be a finite number, got {value}")]
+    EmpiricalNotFinite {
+        /// Zero-based position of the value.
+        index: usize,
+        /// The value given.
+        value: f64,
+    },
+    /// A negative empirical value.
+    #[error("empirical value #{index} must not be negative, got {value}")]
+    EmpiricalNegative {
+        /// Zero-based position of the value.
+        index: usize,
+        /// The value given.
+        value: f64,
+    },
+    /// A scale factor that is negative, NaN or infinite.
+    #[error("scale factor must be a finite number >= 0, got {factor}")]
+    InvalidScale {
+        /// The factor given.
+        factor: f64,
+    },
+}
+
+/// Checks that `value` is finite and not negative.
+fn check_non_negative(param: &'static str, value: f64) -> Result<(), DistError> {
+    if !value.is_finite() {
+        Err(DistError::NotFinite { param, value })
+    } else if value < 0.0 {
+        Err(DistError::Negative { param, value })
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks that `value` is finite and strictly positive.
+fn check_positive(param: &'static str, value: f64) -> Result<(), DistError> {
+    if !value.is_finite() {
+        Err(DistError::NotFinite { param, value })
+    } else if value <= 0.0 {
+        Err(DistError::NotPositive { param, value })
+    } else {
+        Ok(())
+    }
+}
+
+impl Dist {
+    /// A constant `value`.
+    ///
+    /// # Errors
+    /// [`DistError::NotFinite`] or [`DistError::Negative`] for a bad `value`.
+    pub fn fixed(value: f64) -> Result<Dist, DistError> {
+        Dist::Fixed(value).validated()
+    }
+
+    /// Uniform on `[min, max]`; `min == max` is allowed and behaves like [`Dist::fixed`].
+    ///
+    /// # Errors
+    /// Non-finite or negative bounds, or `min > max`.
+    pub fn uniform(min: f64, max: f64) -> Result<Dist, DistError> {
+        Dist::Uniform { min, max }.validated()
+    }
+
+    /// Triangular on `[min, max]` with peak at `mode`.
+    ///
+    /// # Errors
+    /// Non-finite or negative parameters, `min > max`, or `mode` outside `[min, max]`.
+    pub fn triangular(min: f64, mode: f64, max: f64) -> Result<Dist, DistError> {
+        Dist::Triangular { min, mode, max }.validated()
+    }
+
+    /// Log-normal with the given median and 90th percentile.
+    ///
+    /// # Errors
+    /// Non-finite parameters, `median <= 0`, `p90 <= median`, or `p90 / median` overflowing.
+    pub fn lognormal(median: f64, p90: f64) -> Result<Dist, DistError> {
+        Dist::LogNormal { median, p90 }.validated()
+    }
+
+    /// Exponential with the given mean.
+    ///
+    /// # Errors
+    /// A non-finite `mean` or `mean <= 0`.
+    pub fn exponential(mean: f64) -> Result<Dist, DistError> {
+        Dist::Exponential { mean }.validated()
+    }
+
+    /// Uniform choice among observed `values`.
+    ///
+    /// # Errors
+    /// No values, or a value that is non-finite or negative (reported with its position).
+    pub fn empirical(values: impl Into<Box<[f64]>>) -> Result<Dist, DistError> {
+        Dist::Empirical(values.into()).validated()
+    }
+
+    fn validated(self) -> Result<Dist, DistError> {
+        self.validate()?;
+        Ok(self)
+    }
+
+    /// Checks the parameters; the constructors call this, so only a `Dist` built directly
+    /// from its variants can fail here.
+    ///
+    /// # Errors
+    /// The first problem found, as described on each constructor.
+    pub fn validate(&self) -> Result<(), DistError> {
+        match self {
+            Dist::Fixed(value) => check_non_negative("value", *value),
+            &Dist::Uniform { min, max } => {
+                check_non_negative("min", min)?;
+                check_non_negative("max", max)?;
+                if min > max {
+                    return Err(DistError::MinAboveMax { min, max });
+                }
+                Ok(())
+            }
+            &Dist::Triangular { min, mode, max } => {
+                check_non_negative("min", min)?;
+                check_non_negative("mode", mode)?;
+                check_non_negative("max", max)?;
+                if min > max {
+                    return Err(DistError::MinAboveMax { min, max });
+                }
+                if !(min..=max).contains(&mode) {
+                    return Err(DistError::ModeOutOfRange { min, mode, max });
+                }
+                Ok(())
+            }
+            &Dist::LogNormal { median, p90 } => {
+                check_positive("median", median)?;
+                if !p90.is_finite() {
+                    return Err(DistError::NotFinite {
+                        param: "p90",
+                        value: p90,
+                    });
+                }
+                if p90 <= median {
+                    return Err(DistError::P90NotAboveMedian { median, p90 });
+                }
+                if !(p90 / median).is_finite() {
+                    return Err(DistError::LogNormalTooWide { median, p90 });
+                }
+                Ok(())
+            }
+            &Dist::Exponential { mean } => check_positive("mean", mean),
+            Dist::Empirical(values) => {
+                if values.is_empty() {
+                    return Err(DistError::EmptyEmpirical);
+                }
+                for (index, &value) in values.iter().enumerate() {
+                    if !value.is_finite() {
+                        return Err(DistError::EmpiricalNotFinite { index, value });
+                    }
+                    if value < 0.0 {
+                        return Err(DistError::EmpiricalNegative { index, value });
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `sigma` of the underlying normal for a log-normal with this median and p90.
+    fn lognormal_sigma(median: f64, p90: f64) -> f64 {
+        (p90 / median).ln() / Z_0_9
+    }
+
+    /// The mean. Like the other moments it assumes a valid distribution.
+    #[must_use]
+    pub fn mean(&self) -> f64 {
+        match self {
+            Dist::Fixed(v) => *v,
+            Dist::Uniform { min, max } => 0.5 * (min + max),
+            Dist::Triangular { min, mode, max } => (min + mode + max) / 3.0,
+            &Dist::LogNormal { median, p90 } => {
+                let sigma = Self::lognormal_sigma(median, p90);
+                median * (0.5 * sigma * sigma).exp()
+            }
+            Dist::Exponential { mean } => *mean,
+            Dist::Empirical(values) => values.iter().sum::<f64>() / values.len() as f64,
+        }
+    }
+
+    /// The variance (for [`Dist::Empirical`], the population variance of the values, since
+    /// each is drawn with equal probability).
+    #[must_use]
+    pub fn variance(&self) -> f64 {
+        match self {
+            Dist::Fixed(_) => 0.0,
+            Dist::Uniform { min, max } => (max - min).powi(2) / 12.0,
+            &Dist::Triangular { min, mode, max } => {
+                (min * min + mode * mode + max * max - min * mode - min * max - mode * max) / 18.0
+            }
+            &Dist::LogNormal { median, p90 } => {
+                let s2 = Self::lognormal_sigma(median, p90).powi(2);
+                s2.exp_m1() * median * median * s2.exp()
+            }
+            Dist::Exponential { mean } => mean * mean,
+            Dist::Empirical(values) => {
+                let mean = self.mean();
+                values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len() as f64
+            }
+        }
+    }
+
+    /// The standard deviation.
+    #[must_use]
+    pub fn std_dev(&self) -> f64 {
+        self.variance().sqrt()
+    }
+
+    /// The smallest value the distribution can take (0 for log-normal and exponential).
+    #[must_use]
+    pub fn min_value(&self) -> f64 {
+        match self {
+            Dist::Fixed(v) => *v,
+            Dist::Uniform { min, .. } | Dist::Triangular { min, .. } => *min,
+            Dist::LogNormal { .. } | Dist::Exponential { .. } => 0.0,
+            Dist::Empirical(values) => values.iter().copied().fold(f64::INFINITY, f64::min),
+        }
+    }
+
+    /// The distribution of `factor × X`: every time parameter multiplied by `factor` (used
+    /// for slowdowns and sweep patches). A factor of 0 gives `Fixed(0.0)`.
+    ///
+    /// # Errors
+    /// [`DistError::InvalidScale`] for a negative or non-finite factor, or the validation
+    /// error of the scaled parameters (e.g. if they overflow to infinity).
+    pub fn try_scaled(&self, factor: f64) -> Result<Dist, DistError> {
+        if !factor.is_finite() || factor < 0.0 {
+            return Err(DistError::InvalidScale { factor });
+        }
+        if factor == 0.0 {
+            return Ok(Dist::Fixed(0.0));
+        }
+        let scaled = match self {
+            Dist::Fixed(v) => Dist::Fixed(v * factor),
+            Dist::Uniform { min, max } => Dist::Uniform {
+                min: min * factor,
+                max: max * factor,
+            },
+            Dist::Triangular { min, mode, max } => Dist::Triangular {
+                min: min * factor,
+                mode: mode * factor,
+                max: max * factor,
+            },
+            Dist::LogNormal { median, p90 } => Dist::LogNormal {
+                median: median * factor,
+                p90: p90 * factor,
+            },
+            Dist::Exponential { mean } => Dist::Exponential {
+                mean: mean * factor,
+            },
+            Dist::Empirical(values) => Dist::Empirical(values.iter().map(|v| v * factor).collect()),
+        };
+        scaled.validated()
+    }
+
+    /// Like [`Dist::try_scaled`], for factors already known to be valid.
+    ///
+    /// # Panics
+    /// If [`Dist::try_scaled`] would return an error (negative or non-finite factor, an
+    /// invalid `self`, or scaled parameters overflowing). Use `try_scaled` for user input.
+    #[must_use]
+    pub fn scaled(&self, factor: f64) -> Dist {
+        match self.try_scaled(factor) {
+            Ok(d) => d,
+            Err(e) => panic!("Dist::scaled({factor}) on {self:?}: {e}"),
+        }
+    }
+
+    /// Compiles the distribution for sampling. Build it once and reuse it.
+    ///
+    /// # Errors
+    /// The validation error if the parameters are invalid (only possible for a `Dist` built
+    /// directly from its variants).
+    pub fn sampler(&self) -> Result<Sampler, DistError> {
+        self.validate()?;
+        let kind = match self {
+            Dist::Fixed(v) => SamplerKind::Fixed(*v),
+            &Dist::Uniform { min, max } => match Uniform::new(min, max) {
+                Ok(u) => SamplerKind::Uniform(u),
+                // Validation leaves only `min == max` here.
+                Err(_) => SamplerKind::Fixed(min),
+            },
+            &Dist::Triangular { min, mode, max } => {
+                if min == max {
+                    SamplerKind::Fixed(min)
+                } else {
+                    match Triangular::new(min, max, mode) {
+                        Ok(t) => SamplerKind::Triangular(t),
+                        Err(_) => unreachable_validated(self)?,
+                    }
+                }
+            }
+            &Dist::LogNormal { median, p90 } => {
+                match LogNormal::new(median.ln(), Self::lognormal_sigma(median, p90)) {
+                    Ok(l) => SamplerKind::LogNormal(l),
+                    Err(_) => unreachable_validated(self)?,
+                }
+            }
+            &Dist::Exponential { mean } => match Exp::new(1.0 / mean) {
+                Ok(e) => SamplerKind::Exponential(e),
+                Err(_) => unreachable_validated(self)?,
+            },
+            Dist::Empirical(values) => SamplerKind::Empirical(Arc::from(&values[..])),
+        };
+        Ok(Sampler { kind })
+    }
+}
+
+/// For `rand_distr` constructor errors that validation has ruled out: report them as a
+/// validation error rather than panicking, should the two ever disagree.
+fn unreachable_validated(dist: &Dist) -> Result<SamplerKind, DistError> {
+    debug_assert!(false, "validated {dist:?} rejected by rand_distr");
+    Err(DistError::NotFinite {
+        param: "parameters",
+        value: f64::NAN,
+    })
+}
+
+/// A compiled [`Dist`], ready to sample. Cheap to clone (an empirical sampler shares its
+/// values).
+#[derive(Clone, Debug)]
+pub struct Sampler {
+    kind: SamplerKind,
+}
+
+#[derive(Clone, Debug)]
+enum SamplerKind {
+    Fixed(f64),
+    Uniform(Uniform<f64>),
+    Triangular(Triangular<f64>),
+    LogNormal(LogNormal<f64>),
+    Exponential(Exp<f64>),
+    Empirical(Arc<[f64]>),
+}
+
+impl Sampler {
+    /// One draw, in the unit of the distribution's parameters (hours by convention). Never
+    /// negative and never NaN (such values are clamped to 0); never allocates.
+    pub fn sample_h<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        let x = match &self.kind {
+            SamplerKind::Fixed(v) => *v,
+            SamplerKind::Uniform(d) => d.sample(rng),
+            SamplerKind::Triangular(d) => d.sample(rng),
+            SamplerKind::LogNormal(d) => d.sample(rng),
+            SamplerKind::Exponential(d) => d.sample(rng),
+            SamplerKind::Empirical(values) => values[rng.random_range(0..values.len())],
+        };
+        // `NaN >= 0.0` is false, so this also maps NaN to 0.
+        if x >= 0.0 { x } else { 0.0 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::quantile_sorted;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    const N: usize = 200_000;
+
+    fn draws(d: &Dist, seed: u64) -> Vec<f64> {
+        let s = d.sampler().expect("valid distribution");
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        (0..N).map(|_| s.sample_h(&mut rng)).collect()
+    }
+
+    fn sample_mean(xs: &[f64]) -> f64 {
+        xs.iter().sum::<f64>() / xs.len() as f64
+    }
+
+    fn sample_var(xs: &[f64]) -> f64 {
+        let m = sample_mean(xs);
+        xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len() - 1) as f64
+    }
+
+    /// Sample mean within 1 % of `mean()`, sample variance within 5 % of `variance()`, all
+    /// draws finite, non-negative and at least `min_value()`.
+    fn check_moments(d: &Dist, seed: u64) {
+        let xs = draws(d, seed);
+        assert!(
+            xs.iter().all(|x| x.is_finite() && *x >= d.min_value()),
+            "{d:?}: draw out of support"
+        );
+        let (m, want) = (sample_mean(&xs), d.mean());
+        assert!(
+            (m - want).abs() <= 0.01 * want,
+            "{d:?}: sample mean {m} vs mean {want} (tolerance 1 %)"
+        );
+        let (v, want_v) = (sample_var(&xs), d.variance());
+        assert!(
+            (v - want_v).abs() <= 0.05 * want_v + 1e-12,
+            "{d:?}: sample variance {v} vs variance {want_v} (tolerance 5 %)"
+        );
+    }
+
+    #[test]
+    fn fixed_samples_its_value() {
+        let d = Dist::fixed(4.5).unwrap();
+        let xs = draws(&d, 1);
+        assert!(xs.iter().all(|&x| x == 4.5));
+        assert_eq!(d.mean(), 4.5);
+        assert_eq!(d.variance(), 0.0);
+        assert_eq!(d.min_value(), 4.5);
+    }
+
+    #[test]
+    fn uniform_mean_within_1_percent() {
+        let d = Dist::uniform(2.0, 10.0).unwrap();
+        check_moments(&d, 2);
+        assert_eq!(d.mean(), 6.0);
+        assert!((d.std_dev() - (64.0f64 / 12.0).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn degenerate_uniform_and_triangular_are_fixed() {
+        for d in [
+            Dist::uniform(3.0, 3.0).unwrap(),
+            Dist::triangular(3.0, 3.0, 3.0).unwrap(),
+        ] {
+            assert!(draws(&d, 3).iter().all(|&x| x == 3.0), "{d:?}");
+            assert_eq!(d.variance(), 0.0);
+        }
+    }
+
+    #[test]
+    fn triangular_mean_within_1_percent() {
+        check_moments(&Dist::triangular(1.0, 2.0, 8.0).unwrap(), 4);
+        // Mode at an edge.
+        check_moments(&Dist::triangular(0.0, 0.0, 5.0).unwrap(), 5);
+        check_moments(&Dist::triangular(1.0, 5.0, 5.0).unwrap(), 6);
+    }
+
+    #[test]
+    fn lognormal_mean_median_and_p90() {
+        let d = Dist::lognormal(6.0, 15.0).unwrap();
+        check_moments(&d, 7);
+        let mut xs = draws(&d, 8);
+        xs.sort_by(f64::total_cmp);
+        let median = quantile_sorted(&xs, 0.5);
+        let p90 = quantile_sorted(&xs, 0.9);
+        assert!(
+            (median - 6.0).abs() <= 0.01 * 6.0,
+            "sample median {median} vs 6 (tolerance 1 %)"
+        );
+        assert!(
+            (p90 - 15.0).abs() <= 0.015 * 15.0,
+            "sample p90 {p90} vs 15 (tolerance 1.5 %)"
+        );
+        assert_eq!(d.min_value(), 0.0);
+    }
+
+    #[test]
+    fn lognormal_sigma_matches_definition() {
+        // p90 = median · e^{z0.9}  ⇒  sigma = 1, mean = median · e^{1/2}.
+        let d = Dist::lognormal(2.0, 2.0 * Z_0_9.exp()).unwrap();
+        assert!((d.mean() - 2.0 * 0.5f64.exp()).abs() < 1e-12);
+        let var = (1.0f64.exp() - 1.0) * 4.0 * 1.0f64.exp();
+        assert!((d.variance() - var).abs() < 1e-9);
+    }
+
+    #[test]
+    fn exponential_mean_within_1_percent() {
+        let d = Dist::exponential(3.0).unwrap();
+        check_moments(&d, 9);
+        assert_eq!(d.variance(), 9.0);
+        assert_eq!(d.min_value(), 0.0);
+    }
+
+    #[test]
+    fn empirical_mean_within_1_percent_and_only_given_values() {
+        let values = [1.0, 2.0, 3.0, 10.0];
+        let d = Dist::empirical(values.to_vec()).unwrap();
+        check_moments(&d, 10);
+        assert_eq!(d.mean(), 4.0);
+        assert_eq!(d.variance(), (9.0 + 4.0 + 1.0 + 36.0) / 4.0);
+        assert_eq!(d.min_value(), 1.0);
+        let xs = draws(&d, 11);
+        assert!(xs.iter().all(|x| values.contains(x)));
+        // Every value is drawn.
+        for v in values {
+            assert!(xs.contains(&v));
+        }
+    }
+
+    #[test]
+    fn sampler_is_deterministic_for_a_seed() {
+        let d = Dist::lognormal(1.0, 3.0).unwrap();
+        assert_eq!(draws(&d, 42)[..100], draws(&d, 42)[..100]);
+        assert_ne!(draws(&d, 42)[..100], draws(&d, 43)[..100]);
+    }
+
+    #[test]
+    fn scaled_multiplies_every_parameter() {
+        assert_eq!(Dist::fixed(2.0).unwrap().scaled(1.5), Dist::Fixed(3.0));
+        assert_eq!(
+            Dist::triangular(1.0, 2.0, 4.0).unwrap().scaled(2.0),
+            Dist::Triangular {
+                min: 2.0,
+                mode: 4.0,
+                max: 8.0
+            }
+        );
+        let ln = Dist::lognormal(6.0, 15.0).unwrap();
+        let s = ln.scaled(2.0);
+        assert_eq!(
+            s,
+            Dist::LogNormal {
+                median: 12.0,
+                p90: 30.0
+            }
+        );
+        assert!((s.mean() - 2.0 * ln.mean()).abs() < 1e-9);
+        assert_eq!(
+            Dist::exponential(2.0).unwrap().scaled(0.5),
+            Dist::Exponential { mean: 1.0 }
+        );
+        assert_eq!(
+            Dist::uniform(1.0, 2.0).unwrap().scaled(3.0),
+            Dist::Uniform { min: 3.0, max: 6.0 }
+        );
+        assert_eq!(
+            Dist::empirical(vec![1.0, 2.0]).unwrap().scaled(2.0),
+            Dist::Empirical(vec![2.0, 4.0].into())
+        );
+        assert_eq!(ln.scaled(0.0), Dist::Fixed(0.0));
+    }
+
+    #[test]
+    fn try_scaled_rejects_bad_factors_and_overflow() {
+        let d = Dist::exponential(2.0).unwrap();
+        for factor in [-1.0, f64::NAN, f64::INFINITY] {
+            assert!(matches!(
+                d.try_scaled(factor),
+                Err(DistError::InvalidScale { .. })
+            ));
+        }
+        let big = Dist::fixed(1e308).unwrap();
+        assert!(matches!(
+            big.try_scaled(10.0),
+            Err(DistError::NotFinite { .. })
+        ));
+    }
+
+    #[test]
+    #[should_panic(expected = "scale factor")]
+    fn scaled_panics_on_negative_factor() {
+        let _ = Dist::fixed(1.0).unwrap().scaled(-2.0);
+    }
+
+    #[test]
+    fn errors_fixed() {
+        assert_eq!(
+            Dist::fixed(f64::NAN).unwrap_err().to_string(),
+            "value must be a finite number, got NaN"
+        );
+        assert_eq!(
+            Dist::fixed(-1.0),
+            Err(DistError::Negative {
+                param: "value",
+                value: -1.0
+            })
+        );
+        assert!(Dist::fixed(0.0).is_ok());
+    }
+
+    #[test]
+    fn errors_uniform() {
+        assert_eq!(
+            Dist::uniform(5.0, 2.0),
+            Err(DistError::MinAboveMax { min: 5.0, max: 2.0 })
+        );
+        assert_eq!(
+            Dist::uniform(-1.0, 2.0),
+            Err(DistError::Negative {
+                param: "min",
+                value: -1.0
+            })
+        );
+        assert_eq!(
+            Dist::uniform(1.0, f64::INFINITY),
+            Err(DistError::NotFinite {
+                param: "max",
+                value: f64::INFINITY
+            })
+        );
+        assert_eq!(
+            Dist::uniform(5.0, 2.0).unwrap_err().to_string(),
+            "min (5) must not be greater than max (2)"
+        );
+    }
+
+    #[test]
+    fn errors_triangular() {
+        assert_eq!(
+            Dist::triangular(1.0, 5.0, 4.0),
+            Err(DistError::ModeOutOfRange {
+                min: 1.0,
+                mode: 5.0,
+                max: 4.0
+            })
+        );
+        assert_eq!(
+            Dist::triangular(1.0, 0.5, 4.0),
+            Err(DistError::ModeOutOfRange {
+                min: 1.0,
+                mode: 0.5,
+                max: 4.0
+            })
+        );
+        assert_eq!(
+            Dist::triangular(6.0, 5.0, 4.0),
+            Err(DistError::MinAboveMax { min: 6.0, max: 4.0 })
+        );
+        assert!(matches!(
+            Dist::triangular(0.0, f64::NAN, 4.0),
+            Err(DistError::NotFinite { param: "mode", .. })
+        ));
+        assert!(matches!(
+            Dist::triangular(-2.0, -1.0, 4.0),
+            Err(DistError::Negative { param: "min", .. })
+        ));
+    }
+
+    #[test]
+    fn errors_lognormal() {
+        assert_eq!(
+            Dist::lognormal(5.0, 5.0),
+            Err(DistError::P90NotAboveMedian {
+                median: 5.0,
+                p90: 5.0
+            })
+        );
+        assert_eq!(
+            Dist::lognormal(5.0, 3.0).unwrap_err().to_string(),
+            "p90 (3) must be greater than median (5)"
+        );
+        assert_eq!(
+            Dist::lognormal(0.0, 3.0),
+            Err(DistError::NotPositive {
+                param: "median",
+                value: 0.0
+            })
+        );
+        assert!(matches!(
+            Dist::lognormal(-1.0, 3.0),
+            Err(DistError::NotPositive {
+                param: "median",
+                ..
+            })
+        ));
+        assert!(matches!(
+            Dist::lognormal(1.0, f64::NAN),
+            Err(DistError::NotFinite { param: "p90", .. })
+        ));
+        assert!(matches!(
+            Dist::lognormal(f64::INFINITY, 3.0),
+            Err(DistError::NotFinite {
+                param: "median",
+                ..
+            })
+        ));
+        assert!(matches!(
+            Dist::lognormal(1e-300, 1e300),
+            Err(DistError::LogNormalTooWide { .. })
+        ));
+    }
+
+    #[test]
+    fn errors_exponential() {
+        assert_eq!(
+            Dist::exponential(0.0),
+            Err(DistError::NotPositive {
+                param: "mean",
+                value: 0.0
+            })
+        );
+        assert!(matches!(
+            Dist::exponential(f64::NAN),
+            Err(DistError::NotFinite { param: "mean", .. })
+        ));
+        assert_eq!(
+            Dist::exponential(-3.0).unwrap_err().to_string(),
+            "mean must be greater than 0, got -3"
+        );
+    }
+
+    #[test]
+    fn errors_empirical() {
+        assert_eq!(Dist::empirical(Vec::new()), Err(DistError::EmptyEmpirical));
+        assert_eq!(
+            Dist::empirical(vec![1.0, -2.0]),
+            Err(DistError::EmpiricalNegative {
+                index: 1,
+                value: -2.0
+            })
+        );
+        assert!(matches!(
+            Dist::empirical(vec![1.0, 2.0, f64::NAN]),
+            Err(DistError::EmpiricalNotFinite { index: 2, .. })
+        ));
+        assert_eq!(
+            Dist::empirical(vec![1.0, -2.0]).unwrap_err().to_string(),
+            "empirical value #1 must not be negative, got -2"
+        );
+    }
+
+    #[test]
+    fn sampler_rejects_directly_built_invalid_dist() {
+        assert!(Dist::Fixed(-1.0).sampler().is_err());
+        assert!(
+            Dist::LogNormal {
+                median: 2.0,
+                p90: 1.0
+            }
+            .sampler()
+            .is_err()
+        );
+        assert!(Dist::Empirical(Box::new([])).sampler().is_err());
+        assert!(Dist::Fixed(-1.0).validate().is_err());
+    }
+}

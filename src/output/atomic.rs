@@ -1,0 +1,264 @@
+//! Atomic file replacement.
+//!
+//! Result files are read by other tools (and by people) while a run may be interrupted or
+//! fail half-way. Writing in place would leave a truncated CSV that looks valid, so every
+//! output is written to a temporary file in the same directory, flushed and synced, then
+//! renamed over the target. A rename within one directory is atomic on POSIX file systems
+//! (and replaces the target on Windows), so readers see either the old file or the complete
+//! new one, never a mix. On any error (or a panic in the writer) the temporary file is
+//! removed and the previous target is left untouched.
+//!
+//! The replacement is a new file: it gets default permissions, not the old file's.
+
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+
+/// Distinguishes temporary files of concurrent writes from one process.
+static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Removes the temporary file on drop unless the write was committed.
+struct TempGuard {
+    path: PathBuf,
+    armed: bool,
+}
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            // Best effort: the original error (or panic) is what matters to the caller.
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The temporary path `.<file>.tmp-<pid>-<counter>` beside `path`, and `path`'s directory.
+fn temp_path_for(path: &Path) -> io::Result<(PathBuf, PathBuf)> {
+    let file_name = path.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("cannot write to {}: not a file path", path.display()),
+        )
+    })?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp_name = OsString::from(".");
+    tmp_name.push(file_name);
+    tmp_name.push(format!(
+        ".tmp-{}-{}",
+        std::process::id(),
+        TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    Ok((dir.join(tmp_name), dir))
+}
+
+/// Writes `path` atomically: `f` writes the content into a buffered temporary file in the
+/// same directory, which is then flushed, synced to disk and renamed over `path`.
+///
+/// # Errors
+/// `InvalidInput` if `path` has no file name; otherwise any error from creating, writing
+/// (including the one `f` returns), syncing or renaming the file. In every error case the
+/// temporary file is removed and an existing `path` is left unchanged.
+pub fn write_atomic<F>(path: &Path, f: F) -> io::Result<()>
+where
+    F: FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+{
+    let (tmp, dir) = temp_path_for(path)?;
+    let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+    let mut guard = TempGuard {
+        path: tmp,
+        armed: true,
+    };
+    let mut writer = BufWriter::new(file);
+    f(&mut writer)?;
+    writer.flush()?;
+    let file = writer
+        .into_inner()
+        .map_err(io::IntoInnerError::into_error)?;
+    file.sync_all()?;
+    drop(file);
+    fs::rename(&guard.path, path)?;
+    guard.armed = false;
+    sync_dir(&dir);
+    Ok(())
+}
+
+/// Makes the rename itself durable where the platform allows it. Best effort: the new
+/// content is already in place, so a failure here is not reported.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// Writes `rows` as CSV to `path` atomically, with a header row taken from the field names
+/// of the first row (so an empty `rows` gives an empty file: serde cannot name the fields
+/// without a value).
+///
+/// # Errors
+/// As [`write_atomic`], plus a serialisation error (as `io::Error`) for a row the csv
+/// crate cannot write (e.g. nested structs or maps); the target is then left unchanged.
+pub fn write_csv_atomic<S, I>(path: &Path, rows: I) -> io::Result<()>
+where
+    S: Serialize,
+    I: IntoIterator<Item = S>,
+{
+    write_atomic(path, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        for row in rows {
+            csv.serialize(row)?;
+        }
+        csv.flush()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// Names of all entries in `dir`, sorted.
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn success_creates_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        write_atomic(&path, |w| w.write_all(b"hello\n")).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "hello\n");
+        assert_eq!(entries(dir.path()), ["out.txt"]);
+    }
+
+    #[test]
+    fn success_replaces_existing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        fs::write(&path, "old content that is longer\n").unwrap();
+        write_atomic(&path, |w| w.write_all(b"new\n")).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new\n");
+        assert_eq!(entries(dir.path()), ["out.txt"]);
+    }
+
+    #[test]
+    fn failing_writer_leaves_no_file_and_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        let err = write_atomic(&path, |w| {
+            w.write_all(b"partial")?;
+            Err(io::Error::other("boom"))
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "boom");
+        assert!(entries(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn failing_writer_keeps_previous_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        fs::write(&path, "previous\n").unwrap();
+        let result = write_atomic(&path, |w| {
+            w.write_all(&[b'x'; 100_000])?;
+            Err(io::Error::other("boom"))
+        });
+        assert!(result.is_err());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "previous\n");
+        assert_eq!(entries(dir.path()), ["out.txt"]);
+    }
+
+    #[test]
+    fn panicking_writer_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        let result = std::panic::catch_unwind(|| {
+            let _ = write_atomic(&path, |_| panic!("writer panicked"));
+        });
+        assert!(result.is_err());
+        assert!(entries(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn path_without_file_name_is_invalid_input() {
+        let err = write_atomic(Path::new("/"), |_| Ok(())).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn temp_name_is_hidden_beside_target() {
+        let (tmp, dir) = temp_path_for(Path::new("a/b/out.csv")).unwrap();
+        assert_eq!(dir, Path::new("a/b"));
+        let name = tmp.file_name().unwrap().to_string_lossy().into_owned();
+        let prefix = format!(".out.csv.tmp-{}-", std::process::id());
+        assert!(name.starts_with(&prefix), "{name}");
+        assert_eq!(tmp.parent(), Some(Path::new("a/b")));
+        let (_, dir) = temp_path_for(Path::new("out.csv")).unwrap();
+        assert_eq!(dir, Path::new("."));
+    }
+
+    #[derive(Serialize)]
+    struct Row {
+        scenario: &'static str,
+        replication: u32,
+        mean_transit_h: f64,
+    }
+
+    #[test]
+    fn csv_has_header_and_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.csv");
+        let rows = [
+            Row {
+                scenario: "base",
+                replication: 0,
+                mean_transit_h: 12.5,
+            },
+            Row {
+                scenario: "base",
+                replication: 1,
+                mean_transit_h: 13.0,
+            },
+        ];
+        write_csv_atomic(&path, &rows).unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "scenario,replication,mean_transit_h\nbase,0,12.5\nbase,1,13.0\n"
+        );
+    }
+
+    #[test]
+    fn csv_of_no_rows_is_empty_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.csv");
+        write_csv_atomic(&path, Vec::<Row>::new()).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "");
+    }
+
+    #[test]
+    fn csv_serialisation_error_keeps_previous_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.csv");
+        fs::write(&path, "previous\n").unwrap();
+        let mut map = BTreeMap::new();
+        map.insert("k", 1);
+        // The csv crate cannot serialise maps as rows.
+        assert!(write_csv_atomic(&path, [map]).is_err());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "previous\n");
+        assert_eq!(entries(dir.path()), ["rows.csv"]);
+    }
+}

@@ -1,0 +1,3 @@
+//! Writing results: tidy CSV and manifests, always atomically.
+
+pub mod atomic;

@@ -1,0 +1,555 @@
+//! The validated scenario: what every later stage borrows.
+//!
+//! All references are resolved to dense typed ids, every number has been checked, and
+//! every time distribution is a validated [`Dist`]. Nothing here can fail any more; code
+//! that consumes a [`Scenario`] may rely on its invariants (documented per field).
+
+use crate::dist::Dist;
+use crate::ids::{CandidateId, CorridorId, DemandId, HubId, LinkId, ServiceId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// What a hub is. Decides nothing by itself in the simulation (behaviour comes from the
+/// hub's facilities and links); it is reported and used to sanity-check scenarios.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HubKind {
+    /// An industrial zone or linked innovation area: an origin of freight.
+    Zone,
+    /// A river port.
+    RiverPort,
+    /// A rail terminal.
+    RailTerminal,
+    /// An airport.
+    Airport,
+    /// A road logistics base.
+    RoadBase,
+    /// A seaport.
+    Seaport,
+    /// A border gateway (customs, gauge change).
+    Border,
+    /// A destination region.
+    Market,
+}
+
+/// Transport mode of a link or service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Trucking. A road link can always be driven without a service (continuous trucking).
+    Road,
+    /// Rail: only aboard a service.
+    Rail,
+    /// Inland waterway: only aboard a service.
+    River,
+    /// Ocean: only aboard a service.
+    Sea,
+    /// Air: only aboard a service.
+    Air,
+}
+
+impl Mode {
+    /// Every mode, in a fixed order.
+    pub const ALL: [Mode; 5] = [Mode::Road, Mode::Rail, Mode::River, Mode::Sea, Mode::Air];
+
+    /// The lowercase name used in files and CSV.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Road => "road",
+            Mode::Rail => "rail",
+            Mode::River => "river",
+            Mode::Sea => "sea",
+            Mode::Air => "air",
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A set of modes (a demand's allowed modes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ModeSet(u8);
+
+impl ModeSet {
+    /// Every mode allowed.
+    pub const ALL: ModeSet = ModeSet(0b1_1111);
+
+    /// The set of the given modes.
+    pub fn of(modes: &[Mode]) -> Self {
+        ModeSet(modes.iter().fold(0, |acc, m| acc | m.bit()))
+    }
+
+    /// Whether `mode` is in the set.
+    #[inline]
+    pub fn contains(self, mode: Mode) -> bool {
+        self.0 & mode.bit() != 0
+    }
+}
+
+impl Default for ModeSet {
+    fn default() -> Self {
+        Self::ALL
+    }
+}
+
+/// Run-level settings from `[scenario]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Meta {
+    /// Scenario name, written in every output row.
+    pub name: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// Simulated time per replication, days (> `warmup_days`).
+    pub horizon_days: f64,
+    /// Shipments created before this are simulated but not counted, days (≥ 0).
+    pub warmup_days: f64,
+    /// Number of replications (≥ 1).
+    pub replications: u32,
+    /// Master seed of every random stream.
+    pub seed: u64,
+    /// TEU per simulated shipment (≥ 1).
+    pub shipment_teu: u32,
+}
+
+/// Route-choice settings from `[choice]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Choice {
+    /// k best loopless routes per OD (≥ 1).
+    pub k_routes: u32,
+    /// θ of the relative-cost logit `P_r ∝ exp(−θ · GC_r / GC*)`; `f64::INFINITY` means
+    /// all-or-nothing (> 0).
+    pub logit_scale: f64,
+    /// ρ in `GC = money + VOT · (E[T] + ρ · SD[T])` (≥ 0).
+    pub reliability_ratio: f64,
+    /// Default VOT as a share of cargo value per day (≥ 0).
+    pub vot_rate_per_day: f64,
+}
+
+impl Default for Choice {
+    fn default() -> Self {
+        Self {
+            k_routes: 3,
+            logit_scale: 4.0,
+            reliability_ratio: 0.0,
+            vot_rate_per_day: 0.001,
+        }
+    }
+}
+
+/// A named family of links and services: the unit planners report in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Corridor {
+    /// Id from the file.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// A queue of identical servers with a service-time distribution and a charge: a hub's
+/// transfer or customs facility.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Facility {
+    /// Parallel servers (≥ 1).
+    pub servers: u32,
+    /// Service time per shipment, hours.
+    pub time_h: Dist,
+    /// Charge per TEU (≥ 0).
+    pub cost_usd_per_teu: f64,
+}
+
+/// A place where freight is handled.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hub {
+    /// Id from the file.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// What it is.
+    pub kind: HubKind,
+    /// Latitude, degrees in [−90, 90].
+    pub lat: f64,
+    /// Longitude, degrees in [−180, 180].
+    pub lon: f64,
+    /// Moving a container between two vehicles or modes.
+    pub transfer: Option<Facility>,
+    /// Customs clearance, applied once per shipment at the first customs hub of its route.
+    pub customs: Option<Facility>,
+    /// The candidate this hub came from, when a candidate was plugged in.
+    pub from_candidate: Option<CandidateId>,
+}
+
+/// A queue every vehicle on a link must pass (e.g. a ship lock).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bottleneck {
+    /// Display name.
+    pub name: String,
+    /// Parallel servers (≥ 1), e.g. lock lines.
+    pub servers: u32,
+    /// Time one vehicle occupies a server, hours.
+    pub time_h: Dist,
+    /// Other traffic (not modelled as services) arriving per day as a Poisson process and
+    /// occupying servers the same way (≥ 0).
+    pub background_per_day: f64,
+}
+
+/// Infrastructure between two hubs in one mode.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    /// Id from the file.
+    pub id: String,
+    /// One end (the start when the link is one-way).
+    pub from: HubId,
+    /// The other end.
+    pub to: HubId,
+    /// Mode.
+    pub mode: Mode,
+    /// Length, km (> 0).
+    pub distance_km: f64,
+    /// Line-haul time, hours.
+    pub time_h: Dist,
+    /// Money cost of moving one TEU over the link (≥ 0).
+    pub cost_usd_per_teu: f64,
+    /// Corridor the link belongs to.
+    pub corridor: Option<CorridorId>,
+    /// Usable in both directions with the same figures.
+    pub two_way: bool,
+    /// A queue every vehicle passes.
+    pub bottleneck: Option<Bottleneck>,
+}
+
+impl Link {
+    /// The far end when entering the link at `at`, if the link may be used that way.
+    #[inline]
+    pub fn other_end(&self, at: HubId) -> Option<HubId> {
+        if at == self.from {
+            Some(self.to)
+        } else if self.two_way && at == self.to {
+            Some(self.from)
+        } else {
+            None
+        }
+    }
+}
+
+/// A timetabled line of vehicles over consecutive links, in one direction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Service {
+    /// Id from the file.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Corridor the service belongs to.
+    pub corridor: Option<CorridorId>,
+    /// Mode of every link it runs over.
+    pub mode: Mode,
+    /// Stops, in running order (≥ 2).
+    pub stops: Vec<HubId>,
+    /// `legs[i]` joins `stops[i]` to `stops[i + 1]` (len = stops − 1).
+    pub legs: Vec<LinkId>,
+    /// Time between departures from the first stop, hours (> 0).
+    pub headway_h: f64,
+    /// First departure from the first stop, hours after t = 0 (≥ 0).
+    pub first_departure_h: f64,
+    /// TEU per departure (≥ 1).
+    pub capacity_teu: u32,
+    /// End-to-end fare, prorated by distance for partial rides; `None` charges the legs'
+    /// link costs.
+    pub fare_usd_per_teu: Option<f64>,
+    /// Stop time at each intermediate stop, hours.
+    pub dwell_h: Dist,
+}
+
+/// A flow of freight from an origin hub to a destination hub.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Demand {
+    /// Id from the file (default `<from>-<to>`).
+    pub id: String,
+    /// Origin.
+    pub from: HubId,
+    /// Destination.
+    pub to: HubId,
+    /// Mean arrivals, TEU per day (> 0), Poisson.
+    pub teu_per_day: f64,
+    /// Cargo value (≥ 0).
+    pub value_usd_per_teu: f64,
+    /// Due time for the on-time share, days (> 0).
+    pub due_days: f64,
+    /// Allowed modes.
+    pub modes: ModeSet,
+    /// Value of time, USD per TEU-day (≥ 0), resolved from the demand or the default rate.
+    pub vot_usd_per_teu_day: f64,
+    /// The candidate this flow came from, when a candidate was plugged in.
+    pub from_candidate: Option<CandidateId>,
+}
+
+/// A link from a candidate zone to an existing hub.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Connector {
+    /// Id of the link it becomes (default `<candidate>-<to>-<mode>`).
+    pub id: String,
+    /// Existing hub at the far end.
+    pub to: HubId,
+    /// Mode.
+    pub mode: Mode,
+    /// Length, km (> 0).
+    pub distance_km: f64,
+    /// Travel time, hours.
+    pub time_h: Dist,
+    /// Money cost per TEU (≥ 0).
+    pub cost_usd_per_teu: f64,
+    /// Corridor.
+    pub corridor: Option<CorridorId>,
+}
+
+/// A flow with its origin implied: a candidate's own demand or a `[compare]` market.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flow {
+    /// Destination.
+    pub to: HubId,
+    /// Mean arrivals, TEU per day (> 0).
+    pub teu_per_day: f64,
+    /// Cargo value (≥ 0).
+    pub value_usd_per_teu: f64,
+    /// Due time, days (> 0).
+    pub due_days: f64,
+    /// Allowed modes.
+    pub modes: ModeSet,
+    /// Explicit VOT, USD per TEU-day; `None` uses the default rate.
+    pub vot_usd_per_teu_day: Option<f64>,
+}
+
+/// A zone that may plug into the network.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    /// Id (shares the hub id space).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Kind of the hub it becomes.
+    pub kind: HubKind,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// Transfer facility of the hub it becomes.
+    pub transfer: Option<Facility>,
+    /// Customs facility of the hub it becomes.
+    pub customs: Option<Facility>,
+    /// Links to existing hubs (≥ 1).
+    pub connectors: Vec<Connector>,
+    /// Its own demand.
+    pub demand: Vec<Flow>,
+}
+
+/// `[compare]`: the probe demand every candidate gets in a zone comparison.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Compare {
+    /// Probe flows from the candidate.
+    pub markets: Vec<Flow>,
+}
+
+/// What a disruption does to its target while it lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EffectKind {
+    /// Nothing passes.
+    Closure,
+    /// Times are multiplied by the time factor.
+    Slowdown,
+}
+
+/// The entity a disruption hits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A link (and its bottleneck).
+    Link(LinkId),
+    /// A hub (its transfer and customs).
+    Hub(HubId),
+    /// A service (its departures).
+    Service(ServiceId),
+}
+
+/// A closure or slowdown, sampled per replication.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Disruption {
+    /// Id from the file.
+    pub id: String,
+    /// What it hits.
+    pub target: Target,
+    /// Chance it happens in a replication, in [0, 1].
+    pub probability: f64,
+    /// Start, days after t = 0.
+    pub start_days: Dist,
+    /// Duration, days.
+    pub duration_days: Dist,
+    /// Effect.
+    pub effect: EffectKind,
+    /// Time multiplier for slowdowns (≥ 1; 1 for closures).
+    pub time_factor: f64,
+}
+
+/// A validated scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// `[scenario]`.
+    pub meta: Meta,
+    /// `[choice]`.
+    pub choice: Choice,
+    /// Corridors, by [`CorridorId`].
+    pub corridors: Vec<Corridor>,
+    /// Hubs, by [`HubId`].
+    pub hubs: Vec<Hub>,
+    /// Links, by [`LinkId`].
+    pub links: Vec<Link>,
+    /// Services, by [`ServiceId`].
+    pub services: Vec<Service>,
+    /// Demand flows, by [`DemandId`].
+    pub demand: Vec<Demand>,
+    /// Candidate zones, by [`CandidateId`]; not part of the network until plugged in.
+    pub candidates: Vec<Candidate>,
+    /// `[compare]`.
+    pub compare: Compare,
+    /// Disruptions.
+    pub disruptions: Vec<Disruption>,
+}
+
+impl Scenario {
+    /// The hub with this file id.
+    pub fn hub_by_id(&self, id: &str) -> Option<HubId> {
+        self.hubs.iter().position(|h| h.id == id).map(HubId::new)
+    }
+
+    /// The candidate with this file id.
+    pub fn candidate_by_id(&self, id: &str) -> Option<CandidateId> {
+        self.candidates
+            .iter()
+            .position(|c| c.id == id)
+            .map(CandidateId::new)
+    }
+
+    /// The corridor with this file id.
+    pub fn corridor_by_id(&self, id: &str) -> Option<CorridorId> {
+        self.corridors
+            .iter()
+            .position(|c| c.id == id)
+            .map(CorridorId::new)
+    }
+
+    /// The service with this file id.
+    pub fn service_by_id(&self, id: &str) -> Option<ServiceId> {
+        self.services
+            .iter()
+            .position(|s| s.id == id)
+            .map(ServiceId::new)
+    }
+
+    /// The hub.
+    #[inline]
+    pub fn hub(&self, id: HubId) -> &Hub {
+        &self.hubs[id.index()]
+    }
+
+    /// The link.
+    #[inline]
+    pub fn link(&self, id: LinkId) -> &Link {
+        &self.links[id.index()]
+    }
+
+    /// The service.
+    #[inline]
+    pub fn service(&self, id: ServiceId) -> &Service {
+        &self.services[id.index()]
+    }
+
+    /// The demand flow.
+    #[inline]
+    pub fn demand_flow(&self, id: DemandId) -> &Demand {
+        &self.demand[id.index()]
+    }
+
+    /// The scenario with candidate `id` plugged in: its hub, connectors (as two-way links)
+    /// and demand appended after the existing entities, so every existing id keeps its
+    /// index (and its random streams, which are keyed by string id).
+    pub fn with_candidate(&self, id: CandidateId) -> Scenario {
+        let mut s = self.clone();
+        let c = &self.candidates[id.index()];
+        let hub = HubId::new(s.hubs.len());
+        s.hubs.push(Hub {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            kind: c.kind,
+            lat: c.lat,
+            lon: c.lon,
+            transfer: c.transfer.clone(),
+            customs: c.customs.clone(),
+            from_candidate: Some(id),
+        });
+        for conn in &c.connectors {
+            s.links.push(Link {
+                id: conn.id.clone(),
+                from: hub,
+                to: conn.to,
+                mode: conn.mode,
+                distance_km: conn.distance_km,
+                time_h: conn.time_h.clone(),
+                cost_usd_per_teu: conn.cost_usd_per_teu,
+                corridor: conn.corridor,
+                two_way: true,
+                bottleneck: None,
+            });
+        }
+        for flow in &c.demand {
+            s.demand
+                .push(flow.to_demand(&c.id, hub, &self.hubs, &self.choice, Some(id)));
+        }
+        s
+    }
+
+    /// Counts of each entity kind, for summaries.
+    pub fn counts(&self) -> BTreeMap<&'static str, usize> {
+        BTreeMap::from([
+            ("hubs", self.hubs.len()),
+            ("links", self.links.len()),
+            ("services", self.services.len()),
+            ("corridors", self.corridors.len()),
+            ("demand", self.demand.len()),
+            ("candidates", self.candidates.len()),
+            ("disruptions", self.disruptions.len()),
+        ])
+    }
+}
+
+impl Flow {
+    /// The demand flow this becomes when it leaves hub `from` (file id `from_id`).
+    pub fn to_demand(
+        &self,
+        from_id: &str,
+        from: HubId,
+        hubs: &[Hub],
+        choice: &Choice,
+        from_candidate: Option<CandidateId>,
+    ) -> Demand {
+        Demand {
+            id: format!("{from_id}-{}", hubs[self.to.index()].id),
+            from,
+            to: self.to,
+            teu_per_day: self.teu_per_day,
+            value_usd_per_teu: self.value_usd_per_teu,
+            due_days: self.due_days,
+            modes: self.modes,
+            vot_usd_per_teu_day: self
+                .vot_usd_per_teu_day
+                .unwrap_or(self.value_usd_per_teu * choice.vot_rate_per_day),
+            from_candidate,
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! Raw file structs: the scenario format as written, before references are resolved.
+//!
+//! Every struct denies unknown fields, so a misspelt field is an error rather than a
+//! silently ignored default. Values that validation must point at are [`Located`].
+//! scenarios/README.md is the reference for each field.
+
+use super::de::Located;
+use super::model::{EffectKind, HubKind, Mode};
+use crate::dist::Dist;
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use std::fmt;
+
+/// `[scenario]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    pub name: Located<String>,
+    pub description: Option<String>,
+    pub horizon_days: Located<f64>,
+    pub warmup_days: Located<f64>,
+    pub replications: Located<u32>,
+    pub seed: Located<u64>,
+    pub shipment_teu: Option<Located<u32>>,
+}
+
+/// `[choice]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChoice {
+    pub k_routes: Option<Located<u32>>,
+    pub logit_scale: Option<Located<f64>>,
+    pub reliability_ratio: Option<Located<f64>>,
+    pub vot_rate_per_day: Option<Located<f64>>,
+}
+
+/// `[[corridors]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCorridor {
+    pub id: Located<String>,
+    pub name: String,
+    pub description: Option<String>,
+}
+
+/// A hub's `transfer` or `customs`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFacility {
+    pub servers: Located<u32>,
+    pub time_h: Located<RawDuration>,
+    pub cost_usd_per_teu: Located<f64>,
+}
+
+/// `[[hubs]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHub {
+    pub id: Located<String>,
+    pub name: String,
+    pub kind: Located<HubKind>,
+    pub lat: Located<f64>,
+    pub lon: Located<f64>,
+    pub transfer: Option<RawFacility>,
+    pub customs: Option<RawFacility>,
+}
+
+/// A link's `bottleneck`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBottleneck {
+    pub name: String,
+    pub servers: Located<u32>,
+    pub time_h: Located<RawDuration>,
+    pub background_per_day: Option<Located<f64>>,
+}
+
+/// `[[links]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLink {
+    pub id: Located<String>,
+    pub from: Located<String>,
+    pub to: Located<String>,
+    pub mode: Located<Mode>,
+    pub distance_km: Located<f64>,
+    pub time_h: Located<RawDuration>,
+    pub cost_usd_per_teu: Located<f64>,
+    pub corridor: Option<Located<String>>,
+    pub two_way: Option<bool>,
+    pub bottleneck: Option<RawBottleneck>,
+}
+
+/// `[[services]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    pub id: Located<String>,
+    pub name: Option<String>,
+    pub corridor: Option<Located<String>>,
+    pub mode: Located<Mode>,
+    pub stops: Located<Vec<Located<String>>>,
+    pub departures_per_week: Option<Located<f64>>,
+    pub headway_h: Option<Located<f64>>,
+    pub first_departure_h: Option<Located<f64>>,
+    pub capacity_teu: Located<u32>,
+    pub fare_usd_per_teu: Option<Located<f64>>,
+    pub dwell_h: Option<Located<RawDuration>>,
+}
+
+/// `[[demand]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDemand {
+    pub id: Option<Located<String>>,
+    pub from: Located<String>,
+    pub to: Located<String>,
+    pub teu_per_day: Located<f64>,
+    pub value_usd_per_teu: Located<f64>,
+    pub due_days: Located<f64>,
+    pub modes: Option<Located<Vec<Mode>>>,
+    pub vot_usd_per_teu_day: Option<Located<f64>>,
+}
+
+/// A flow with an implied origin (a candidate's `demand`, a `[compare]` market).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFlow {
+    pub to: Located<String>,
+    pub teu_per_day: Located<f64>,
+    pub value_usd_per_teu: Located<f64>,
+    pub due_days: Located<f64>,
+    pub modes: Option<Located<Vec<Mode>>>,
+    pub vot_usd_per_teu_day: Option<Located<f64>>,
+}
+
+/// A candidate's connector.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConnector {
+    pub id: Option<Located<String>>,
+    pub to: Located<String>,
+    pub mode: Located<Mode>,
+    pub distance_km: Located<f64>,
+    pub time_h: Located<RawDuration>,
+    pub cost_usd_per_teu: Located<f64>,
+    pub corridor: Option<Located<String>>,
+}
+
+/// `[[candidates]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCandidate {
+    pub id: Located<String>,
+    pub name: String,
+    pub kind: Option<Located<HubKind>>,
+    pub lat: Located<f64>,
+    pub lon: Located<f64>,
+    pub transfer: Option<RawFacility>,
+    pub customs: Option<RawFacility>,
+    pub connectors: Located<Vec<Located<RawConnector>>>,
+    #[serde(default)]
+    pub demand: Vec<Located<RawFlow>>,
+}
+
+/// `[compare]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCompare {
+    #[serde(default)]
+    pub markets: Vec<Located<RawFlow>>,
+}
+
+/// `[[disruptions]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDisruption {
+    pub id: Located<String>,
+    pub link: Option<Located<String>>,
+    pub hub: Option<Located<String>>,
+    pub service: Option<Located<String>>,
+    pub probability: Option<Located<f64>>,
+    pub start_days: Located<RawDuration>,
+    pub duration_days: Located<RawDuration>,
+    pub effect: Located<EffectKind>,
+    pub time_factor: Option<Located<f64>>,
+}
+
+/// A duration: a number (fixed) or `{ dist = "...", ... }`, checked and compiled into a
+/// [`Dist`] as it is read, so a bad distribution is reported at the table that holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawDuration(pub Dist);
+
+const DIST_KINDS: &[&str] = &[
+    "fixed",
+    "uniform",
+    "triangular",
+    "lognormal",
+    "exponential",
+    "empirical",
+];
+
+impl<'de> Deserialize<'de> for RawDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DurationVisitor)
+    }
+}
+
+struct DurationVisitor;
+
+fn build<E: de::Error>(d: Result<Dist, crate::dist::DistError>) -> Result<RawDuration, E> {
+    d.map(RawDuration).map_err(E::custom)
+}
+
+impl<'de> Visitor<'de> for DurationVisitor {
+    type Value = RawDuration;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a duration: a number, or a table with `dist` and its parameters")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawDuration, E> {
+        self.visit_f64(v as f64)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawDuration, E> {
+        self.visit_f64(v as f64)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawDuration, E> {
+        build(Dist::fixed(v))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawDuration, A::Error> {
+        let mut kind: Option<String> = None;
+        let mut params: Vec<(String, f64)> = Vec::new();
+        let mut values: Option<Vec<f64>> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "dist" => kind = Some(map.next_value()?),
+                "values" => values = Some(map.next_value()?),
+                "value" | "min" | "mode" | "max" | "median" | "p90" | "mean" => {
+                    let v: f64 = map.next_value()?;
+                    params.push((key, v));
+                }
+                other => {
+                    return Err(de::Error::custom(format!(
+                        "unknown duration parameter `{other}` (expected dist, value, min, mode, max, median, p90, mean or values)"
+                    )));
+                }
+            }
+        }
+        let kind = kind.ok_or_else(|| {
+            de::Error::custom(format!(
+                "a duration table needs `dist` (one of {})",
+                DIST_KINDS.join(", ")
+            ))
+        })?;
+        let allowed: &[&str] = match kind.as_str() {
+            "fixed" => &["value"],
+            "uniform" => &["min", "max"],
+            "triangular" => &["min", "mode", "max"],
+            "lognormal" => &["median", "p90"],
+            "exponential" => &["mean"],
+            "empirical" => &[],
+            other => {
+                return Err(de::Error::custom(format!(
+                    "unknown dist `{other}` (expected one of {})",
+                    DIST_KINDS.join(", ")
+                )));
+            }
+        };
+        for (name, _) in &params {
+            if !allowed.contains(&name.as_str()) {
+                return Err(de::Error::custom(format!(
+                    "`{name}` is not a parameter of a {kind} duration (it takes {})",
+                    if allowed.is_empty() {
+                        "values".to_string()
+                    } else {
+                        allowed.join(", ")
+                    }
+                )));
+            }
+        }
+        if kind != "empirical" && values.is_some() {
+            return Err(de::Error::custom(format!(
+                "`values` is not a parameter of a {kind} duration"
+            )));
+        }
+        let get = |name: &str| -> Result<f64, A::Error> {
+            params
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| *v)
+                .ok_or_else(|| de::Error::custom(format!("a {kind} duration needs `{name}`")))
+        };
+        match kind.as_str() {
+            "fixed" => build(Dist::fixed(get("value")?)),
+            "uniform" => build(Dist::uniform(get("min")?, get("max")?)),
+            "triangular" => build(Dist::triangular(get("min")?, get("mode")?, get("max")?)),
+            "lognormal" => build(Dist::lognormal(get("median")?, get("p90")?)),
+            "exponential" => build(Dist::exponential(get("mean")?)),
+            _ => {
+                let values = values
+                    .ok_or_else(|| de::Error::custom("an empirical duration needs `values`"))?;
+                build(Dist::empirical(values))
+            }
+        }
+    }
+}

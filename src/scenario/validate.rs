@@ -1,0 +1,974 @@
+//! From the merged tree to a validated [`Scenario`].
+//!
+//! Each section and each entity is read on its own, so one bad hub does not hide the
+//! problems of the next; then ids are resolved, numbers checked and the network checked
+//! for sense (services run over links of their mode, every demand can reach its market).
+//! Every problem found is reported, each naming the entity and the field.
+
+use super::de::{DeError, Located, from_node};
+use super::merge::{ENTITY_SECTIONS, TABLE_SECTIONS};
+use super::model::*;
+use super::node::{Node, NodeKind, Table};
+use super::raw::*;
+use super::source::{Diagnostic, Loc, SourceMap};
+use crate::dist::Dist;
+use crate::ids::{CandidateId, CorridorId, HubId, LinkId, ServiceId};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Validates a merged scenario tree whose root file starts at `root`.
+///
+/// # Errors
+///
+/// Every problem found, in no particular order (the caller sorts by position).
+pub fn validate(tree: &Table, root: Loc, sources: &SourceMap) -> Result<Scenario, Vec<Diagnostic>> {
+    let mut v = Validator {
+        diags: Vec::new(),
+        sources,
+    };
+    let scenario = v.scenario(tree, root);
+    if v.diags.is_empty() {
+        scenario.ok_or_else(Vec::new)
+    } else {
+        Err(v.diags)
+    }
+}
+
+struct Validator<'s> {
+    diags: Vec<Diagnostic>,
+    sources: &'s SourceMap,
+}
+
+/// Ids of one section, with where each was defined.
+struct IdMap<T> {
+    what: &'static str,
+    ids: BTreeMap<String, (T, Loc)>,
+}
+
+impl<T: Copy> IdMap<T> {
+    fn new(what: &'static str) -> Self {
+        Self {
+            what,
+            ids: BTreeMap::new(),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<T> {
+        self.ids.get(name).map(|(id, _)| *id)
+    }
+}
+
+const ZERO_LOC: Loc = Loc {
+    file: super::source::FileId(0),
+    start: 0,
+    end: 0,
+};
+
+impl Validator<'_> {
+    fn err(&mut self, loc: Loc, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::at(loc, msg));
+    }
+
+    fn de_err(&mut self, what: &str, e: DeError, fallback: Loc) {
+        let loc = e.loc.unwrap_or(fallback);
+        self.err(loc, format!("{what}: {e}"));
+    }
+
+    /// Reads `T` from a node, reporting a failure against `what`.
+    fn read<'a, T: serde::Deserialize<'a>>(&mut self, what: &str, node: &'a Node) -> Option<T> {
+        match from_node(node) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.de_err(what, e, node.loc);
+                None
+            }
+        }
+    }
+
+    // ---- number checks -------------------------------------------------------------
+
+    fn finite(&mut self, what: &str, field: &str, x: &Located<f64>) -> bool {
+        if x.is_finite() {
+            true
+        } else {
+            self.err(
+                x.loc,
+                format!(
+                    "{what}: field `{field}` must be a finite number, got {}",
+                    x.value
+                ),
+            );
+            false
+        }
+    }
+
+    fn positive(&mut self, what: &str, field: &str, x: &Located<f64>) -> f64 {
+        if self.finite(what, field, x) && x.value <= 0.0 {
+            self.err(
+                x.loc,
+                format!(
+                    "{what}: field `{field}` must be greater than 0, got {}",
+                    x.value
+                ),
+            );
+        }
+        x.value
+    }
+
+    fn non_negative(&mut self, what: &str, field: &str, x: &Located<f64>) -> f64 {
+        if self.finite(what, field, x) && x.value < 0.0 {
+            self.err(
+                x.loc,
+                format!(
+                    "{what}: field `{field}` must not be negative, got {}",
+                    x.value
+                ),
+            );
+        }
+        x.value
+    }
+
+    fn at_least_one(&mut self, what: &str, field: &str, x: &Located<u32>) -> u32 {
+        if x.value == 0 {
+            self.err(
+                x.loc,
+                format!("{what}: field `{field}` must be at least 1, got 0"),
+            );
+        }
+        x.value
+    }
+
+    fn coordinate(&mut self, what: &str, field: &str, x: &Located<f64>, limit: f64) -> f64 {
+        if self.finite(what, field, x) && x.value.abs() > limit {
+            self.err(
+                x.loc,
+                format!(
+                    "{what}: field `{field}` must be between -{limit} and {limit} degrees, got {}",
+                    x.value
+                ),
+            );
+        }
+        x.value
+    }
+
+    fn id_of(&mut self, what: &str, id: &Located<String>) {
+        let ok = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !ok {
+            self.err(
+                id.loc,
+                format!(
+                    "{what}: id `{}` must be non-empty and use only letters, digits, '-' and '_'",
+                    id.value
+                ),
+            );
+        }
+    }
+
+    fn define<T: Copy>(&mut self, map: &mut IdMap<T>, id: &Located<String>, value: T) {
+        if let Some((_, first)) = map.ids.get(&id.value) {
+            let first = *first;
+            self.err(
+                id.loc,
+                format!(
+                    "duplicate {} id `{}` (first defined at {}; ids must be unique)",
+                    map.what,
+                    id.value,
+                    self.sources.position(first)
+                ),
+            );
+        } else {
+            map.ids.insert(id.value.clone(), (value, id.loc));
+        }
+    }
+
+    fn resolve<T: Copy>(
+        &mut self,
+        what: &str,
+        field: &str,
+        map: &IdMap<T>,
+        name: &Located<String>,
+    ) -> Option<T> {
+        let found = map.get(&name.value);
+        if found.is_none() {
+            self.err(
+                name.loc,
+                format!(
+                    "{what}: field `{field}` names unknown {} `{}`",
+                    map.what, name.value
+                ),
+            );
+        }
+        found
+    }
+
+    fn duration(&mut self, what: &str, field: &str, d: &Located<RawDuration>) -> Dist {
+        // Shape and parameters were checked while reading; nothing further to check.
+        let _ = (what, field);
+        d.value.0.clone()
+    }
+
+    fn facility(&mut self, what: &str, field: &str, f: &RawFacility) -> Facility {
+        Facility {
+            servers: self.at_least_one(what, &format!("{field}.servers"), &f.servers),
+            time_h: self.duration(what, &format!("{field}.time_h"), &f.time_h),
+            cost_usd_per_teu: self.non_negative(
+                what,
+                &format!("{field}.cost_usd_per_teu"),
+                &f.cost_usd_per_teu,
+            ),
+        }
+    }
+
+    fn modes(&mut self, what: &str, modes: &Option<Located<Vec<Mode>>>) -> ModeSet {
+        match modes {
+            None => ModeSet::ALL,
+            Some(m) if m.is_empty() => {
+                self.err(
+                    m.loc,
+                    format!("{what}: field `modes` must name at least one mode"),
+                );
+                ModeSet::ALL
+            }
+            Some(m) => ModeSet::of(&m.value),
+        }
+    }
+
+    // ---- sections ------------------------------------------------------------------
+
+    fn entities<'a>(&mut self, tree: &'a Table, section: &str) -> Vec<&'a Node> {
+        match tree.get(section) {
+            None => Vec::new(),
+            Some(e) => match &e.value.kind {
+                NodeKind::Array(items) => items.iter().collect(),
+                other => {
+                    self.err(
+                        e.value.loc,
+                        format!(
+                            "`{section}` must be an array of tables ([[{section}]]), not a {}",
+                            other.type_name()
+                        ),
+                    );
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    /// A label for entity `i` of `section` before it is read: `hub "guoyuan"` or `hubs[3]`.
+    fn label(section: &str, singular: &str, i: usize, node: &Node) -> String {
+        match &node.kind {
+            NodeKind::Table(t) => match super::merge::entity_key(section, t) {
+                Some(id) => format!("{singular} \"{id}\""),
+                None => format!("{section}[{i}]"),
+            },
+            _ => format!("{section}[{i}]"),
+        }
+    }
+
+    fn read_all<'a, T: serde::Deserialize<'a>>(
+        &mut self,
+        tree: &'a Table,
+        section: &str,
+        singular: &str,
+    ) -> Vec<(String, T)> {
+        let nodes = self.entities(tree, section);
+        let mut out = Vec::new();
+        for (i, node) in nodes.into_iter().enumerate() {
+            let what = Self::label(section, singular, i, node);
+            if !matches!(node.kind, NodeKind::Table(_)) {
+                self.err(
+                    node.loc,
+                    format!("{what}: each entry of `{section}` must be a table"),
+                );
+                continue;
+            }
+            if let Some(t) = self.read::<T>(&what, node) {
+                out.push((what, t));
+            }
+        }
+        out
+    }
+
+    fn scenario(&mut self, tree: &Table, root: Loc) -> Option<Scenario> {
+        for e in &tree.entries {
+            let k = e.key.as_str();
+            if !TABLE_SECTIONS.contains(&k) && !ENTITY_SECTIONS.contains(&k) {
+                self.err(
+                    e.key_loc,
+                    format!(
+                        "unknown section `{k}` (expected extends, set, {}, {})",
+                        TABLE_SECTIONS.join(", "),
+                        ENTITY_SECTIONS.join(", ")
+                    ),
+                );
+            }
+        }
+
+        let meta = match tree.get("scenario") {
+            None => {
+                self.err(root, "missing [scenario] section (name, horizon_days, warmup_days, replications, seed)");
+                None
+            }
+            Some(e) => self
+                .read::<RawMeta>("[scenario]", &e.value)
+                .map(|m| self.meta(m)),
+        };
+        let choice = match tree.get("choice") {
+            None => Some(Choice::default()),
+            Some(e) => self
+                .read::<RawChoice>("[choice]", &e.value)
+                .map(|c| self.choice(c)),
+        };
+        let choice_ok = choice.clone().unwrap_or_default();
+
+        // Corridors.
+        let raw_corridors: Vec<(String, RawCorridor)> =
+            self.read_all(tree, "corridors", "corridor");
+        let mut corridor_ids = IdMap::<CorridorId>::new("corridor");
+        let mut corridors = Vec::new();
+        for (what, c) in &raw_corridors {
+            self.id_of(what, &c.id);
+            self.define(&mut corridor_ids, &c.id, CorridorId::new(corridors.len()));
+            corridors.push(Corridor {
+                id: c.id.value.clone(),
+                name: c.name.clone(),
+            });
+        }
+
+        // Hubs. Candidates share the id space, so they are registered for duplicates.
+        let raw_hubs: Vec<(String, RawHub)> = self.read_all(tree, "hubs", "hub");
+        let mut hub_ids = IdMap::<HubId>::new("hub");
+        let mut hubs = Vec::new();
+        for (what, h) in &raw_hubs {
+            self.id_of(what, &h.id);
+            self.define(&mut hub_ids, &h.id, HubId::new(hubs.len()));
+            hubs.push(Hub {
+                id: h.id.value.clone(),
+                name: h.name.clone(),
+                kind: h.kind.value,
+                lat: self.coordinate(what, "lat", &h.lat, 90.0),
+                lon: self.coordinate(what, "lon", &h.lon, 180.0),
+                transfer: h
+                    .transfer
+                    .as_ref()
+                    .map(|f| self.facility(what, "transfer", f)),
+                customs: h
+                    .customs
+                    .as_ref()
+                    .map(|f| self.facility(what, "customs", f)),
+                from_candidate: None,
+            });
+        }
+
+        // Links.
+        let raw_links: Vec<(String, RawLink)> = self.read_all(tree, "links", "link");
+        let mut link_ids = IdMap::<LinkId>::new("link");
+        let mut links = Vec::new();
+        for (what, l) in &raw_links {
+            self.id_of(what, &l.id);
+            let from = self.resolve(what, "from", &hub_ids, &l.from);
+            let to = self.resolve(what, "to", &hub_ids, &l.to);
+            if l.from.value == l.to.value {
+                self.err(
+                    l.to.loc,
+                    format!("{what}: a link must join two different hubs"),
+                );
+            }
+            let corridor = l
+                .corridor
+                .as_ref()
+                .and_then(|c| self.resolve(what, "corridor", &corridor_ids, c));
+            let bottleneck = l.bottleneck.as_ref().map(|b| Bottleneck {
+                name: b.name.clone(),
+                servers: self.at_least_one(what, "bottleneck.servers", &b.servers),
+                time_h: self.duration(what, "bottleneck.time_h", &b.time_h),
+                background_per_day: b.background_per_day.as_ref().map_or(0.0, |x| {
+                    self.non_negative(what, "bottleneck.background_per_day", x)
+                }),
+            });
+            let distance_km = self.positive(what, "distance_km", &l.distance_km);
+            let cost = self.non_negative(what, "cost_usd_per_teu", &l.cost_usd_per_teu);
+            let time_h = self.duration(what, "time_h", &l.time_h);
+            if let (Some(from), Some(to)) = (from, to) {
+                self.define(&mut link_ids, &l.id, LinkId::new(links.len()));
+                links.push(Link {
+                    id: l.id.value.clone(),
+                    from,
+                    to,
+                    mode: l.mode.value,
+                    distance_km,
+                    time_h,
+                    cost_usd_per_teu: cost,
+                    corridor,
+                    two_way: l.two_way.unwrap_or(true),
+                    bottleneck,
+                });
+            }
+        }
+
+        // Services.
+        let raw_services: Vec<(String, RawService)> = self.read_all(tree, "services", "service");
+        let mut service_ids = IdMap::<ServiceId>::new("service");
+        let mut services = Vec::new();
+        for (what, s) in &raw_services {
+            self.id_of(what, &s.id);
+            if let Some(svc) = self.service(what, s, &hub_ids, &corridor_ids, &links) {
+                self.define(&mut service_ids, &s.id, ServiceId::new(services.len()));
+                services.push(svc);
+            }
+        }
+
+        // Demand.
+        let raw_demand: Vec<(String, RawDemand)> = self.read_all(tree, "demand", "demand");
+        let mut demand_ids = IdMap::<usize>::new("demand");
+        let mut demand = Vec::new();
+        for (what, d) in &raw_demand {
+            let from = self.resolve(what, "from", &hub_ids, &d.from);
+            let to = self.resolve(what, "to", &hub_ids, &d.to);
+            let id = d.id.clone().unwrap_or_else(|| Located {
+                loc: d.from.loc,
+                value: format!("{}-{}", d.from.value, d.to.value),
+            });
+            self.id_of(what, &id);
+            self.define(&mut demand_ids, &id, demand.len());
+            let modes = self.modes(what, &d.modes);
+            let flow = self.flow_numbers(
+                what,
+                &d.teu_per_day,
+                &d.value_usd_per_teu,
+                &d.due_days,
+                &d.vot_usd_per_teu_day,
+            );
+            if from.is_some() && from == to {
+                self.err(
+                    d.to.loc,
+                    format!("{what}: origin and destination are the same hub"),
+                );
+            }
+            let (Some(from), Some(to)) = (from, to) else {
+                continue;
+            };
+            if !reachable(&links, &services, &[from], to, modes) {
+                self.err(
+                    d.to.loc,
+                    format!(
+                        "{what}: destination `{}` cannot be reached from `{}` by road links or services{}",
+                        d.to.value,
+                        d.from.value,
+                        if d.modes.is_some() { " of the allowed modes" } else { "" }
+                    ),
+                );
+            }
+            demand.push(Demand {
+                id: id.value.clone(),
+                from,
+                to,
+                teu_per_day: flow.0,
+                value_usd_per_teu: flow.1,
+                due_days: flow.2,
+                modes,
+                vot_usd_per_teu_day: flow.3.unwrap_or(flow.1 * choice_ok.vot_rate_per_day),
+                from_candidate: None,
+            });
+        }
+
+        // Candidates.
+        let raw_candidates: Vec<(String, RawCandidate)> =
+            self.read_all(tree, "candidates", "candidate");
+        let mut candidate_ids = IdMap::<CandidateId>::new("candidate");
+        let mut candidates = Vec::new();
+        for (what, c) in &raw_candidates {
+            self.id_of(what, &c.id);
+            if hub_ids.get(&c.id.value).is_some() {
+                self.err(
+                    c.id.loc,
+                    format!(
+                        "{what}: id `{}` is already a hub (candidates and hubs share one id space)",
+                        c.id.value
+                    ),
+                );
+            }
+            self.define(
+                &mut candidate_ids,
+                &c.id,
+                CandidateId::new(candidates.len()),
+            );
+            if let Some(cand) = self.candidate(what, c, &hub_ids, &corridor_ids, &links, &services)
+            {
+                candidates.push(cand);
+            }
+        }
+
+        // Compare.
+        let compare = match tree.get("compare") {
+            None => Some(Compare::default()),
+            Some(e) => self
+                .read::<RawCompare>("[compare]", &e.value)
+                .map(|c| Compare {
+                    markets: c
+                        .markets
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, f)| {
+                            self.flow(&format!("[compare] markets[{i}]"), f, &hub_ids)
+                        })
+                        .collect(),
+                }),
+        };
+
+        // Disruptions.
+        let raw_disruptions: Vec<(String, RawDisruption)> =
+            self.read_all(tree, "disruptions", "disruption");
+        let mut disruption_ids = IdMap::<usize>::new("disruption");
+        let mut disruptions = Vec::new();
+        for (what, d) in &raw_disruptions {
+            self.id_of(what, &d.id);
+            self.define(&mut disruption_ids, &d.id, disruptions.len());
+            if let Some(dis) = self.disruption(what, d, &hub_ids, &link_ids, &service_ids) {
+                disruptions.push(dis);
+            }
+        }
+
+        Some(Scenario {
+            meta: meta??,
+            choice: choice?,
+            corridors,
+            hubs,
+            links,
+            services,
+            demand,
+            candidates,
+            compare: compare?,
+            disruptions,
+        })
+    }
+
+    fn meta(&mut self, m: RawMeta) -> Option<Meta> {
+        let what = "[scenario]";
+        let horizon = self.positive(what, "horizon_days", &m.horizon_days);
+        let warmup = self.non_negative(what, "warmup_days", &m.warmup_days);
+        if horizon.is_finite() && warmup.is_finite() && horizon <= warmup {
+            self.err(
+                m.horizon_days.loc,
+                format!("{what}: `horizon_days` ({horizon}) must be greater than `warmup_days` ({warmup})"),
+            );
+        }
+        const MAX_HORIZON_DAYS: f64 = 36_500.0;
+        if horizon > MAX_HORIZON_DAYS {
+            self.err(
+                m.horizon_days.loc,
+                format!("{what}: `horizon_days` must be at most {MAX_HORIZON_DAYS} (100 years), got {horizon}"),
+            );
+        }
+        if m.name.trim().is_empty() {
+            self.err(m.name.loc, format!("{what}: `name` must not be empty"));
+        }
+        Some(Meta {
+            name: m.name.value.clone(),
+            description: m.description,
+            horizon_days: horizon,
+            warmup_days: warmup,
+            replications: self.at_least_one(what, "replications", &m.replications),
+            seed: m.seed.value,
+            shipment_teu: m
+                .shipment_teu
+                .as_ref()
+                .map_or(1, |x| self.at_least_one(what, "shipment_teu", x)),
+        })
+    }
+
+    fn choice(&mut self, c: RawChoice) -> Choice {
+        let what = "[choice]";
+        let d = Choice::default();
+        let logit_scale = match &c.logit_scale {
+            None => d.logit_scale,
+            Some(x) => {
+                if x.is_nan() || x.value <= 0.0 {
+                    self.err(x.loc, format!("{what}: field `logit_scale` must be greater than 0 (or inf for all-or-nothing), got {}", x.value));
+                }
+                x.value
+            }
+        };
+        Choice {
+            k_routes: c
+                .k_routes
+                .as_ref()
+                .map_or(d.k_routes, |x| self.at_least_one(what, "k_routes", x)),
+            logit_scale,
+            reliability_ratio: c
+                .reliability_ratio
+                .as_ref()
+                .map_or(d.reliability_ratio, |x| {
+                    self.non_negative(what, "reliability_ratio", x)
+                }),
+            vot_rate_per_day: c.vot_rate_per_day.as_ref().map_or(d.vot_rate_per_day, |x| {
+                self.non_negative(what, "vot_rate_per_day", x)
+            }),
+        }
+    }
+
+    fn service(
+        &mut self,
+        what: &str,
+        s: &RawService,
+        hub_ids: &IdMap<HubId>,
+        corridor_ids: &IdMap<CorridorId>,
+        links: &[Link],
+    ) -> Option<Service> {
+        let corridor = s
+            .corridor
+            .as_ref()
+            .and_then(|c| self.resolve(what, "corridor", corridor_ids, c));
+        let headway_h = match (&s.departures_per_week, &s.headway_h) {
+            (Some(d), None) => {
+                let d = self.positive(what, "departures_per_week", d);
+                168.0 / d
+            }
+            (None, Some(h)) => self.positive(what, "headway_h", h),
+            (Some(d), Some(_)) => {
+                self.err(
+                    d.loc,
+                    format!("{what}: give either `departures_per_week` or `headway_h`, not both"),
+                );
+                return None;
+            }
+            (None, None) => {
+                self.err(
+                    s.id.loc,
+                    format!("{what}: needs `departures_per_week` or `headway_h`"),
+                );
+                return None;
+            }
+        };
+        let first_departure_h = s
+            .first_departure_h
+            .as_ref()
+            .map_or(0.0, |x| self.non_negative(what, "first_departure_h", x));
+        let capacity_teu = self.at_least_one(what, "capacity_teu", &s.capacity_teu);
+        let fare = s
+            .fare_usd_per_teu
+            .as_ref()
+            .map(|x| self.non_negative(what, "fare_usd_per_teu", x));
+        let dwell_h = s
+            .dwell_h
+            .as_ref()
+            .map_or(Dist::Fixed(0.0), |d| self.duration(what, "dwell_h", d));
+        if s.stops.len() < 2 {
+            self.err(
+                s.stops.loc,
+                format!(
+                    "{what}: field `stops` needs at least 2 stops, got {}",
+                    s.stops.len()
+                ),
+            );
+            return None;
+        }
+        let stops: Vec<Option<HubId>> = s
+            .stops
+            .iter()
+            .map(|st| self.resolve(what, "stops", hub_ids, st))
+            .collect();
+        let stops: Vec<HubId> = stops.into_iter().collect::<Option<_>>()?;
+        let mut legs = Vec::with_capacity(stops.len() - 1);
+        for (i, pair) in stops.windows(2).enumerate() {
+            let (a, b) = (pair[0], pair[1]);
+            let found = links
+                .iter()
+                .position(|l| l.mode == s.mode.value && l.other_end(a) == Some(b));
+            match found {
+                Some(li) => legs.push(LinkId::new(li)),
+                None => {
+                    self.err(
+                        s.stops[i + 1].loc,
+                        format!(
+                            "{what}: stops `{}` → `{}` are not joined by a {} link (a service runs only over links of its mode)",
+                            s.stops[i].value, s.stops[i + 1].value, s.mode.value
+                        ),
+                    );
+                }
+            }
+        }
+        if legs.len() != stops.len() - 1 {
+            return None;
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (st, hub) in s.stops.iter().zip(&stops) {
+            if !seen.insert(*hub) {
+                self.err(
+                    st.loc,
+                    format!(
+                        "{what}: stop `{}` appears twice (a service's stops must be distinct)",
+                        st.value
+                    ),
+                );
+                return None;
+            }
+        }
+        Some(Service {
+            id: s.id.value.clone(),
+            name: s.name.clone().unwrap_or_else(|| s.id.value.clone()),
+            corridor,
+            mode: s.mode.value,
+            stops,
+            legs,
+            headway_h,
+            first_departure_h,
+            capacity_teu,
+            fare_usd_per_teu: fare,
+            dwell_h,
+        })
+    }
+
+    fn flow_numbers(
+        &mut self,
+        what: &str,
+        teu: &Located<f64>,
+        value: &Located<f64>,
+        due: &Located<f64>,
+        vot: &Option<Located<f64>>,
+    ) -> (f64, f64, f64, Option<f64>) {
+        (
+            self.positive(what, "teu_per_day", teu),
+            self.non_negative(what, "value_usd_per_teu", value),
+            self.positive(what, "due_days", due),
+            vot.as_ref()
+                .map(|x| self.non_negative(what, "vot_usd_per_teu_day", x)),
+        )
+    }
+
+    fn flow(&mut self, what: &str, f: &Located<RawFlow>, hub_ids: &IdMap<HubId>) -> Option<Flow> {
+        let to = self.resolve(what, "to", hub_ids, &f.to);
+        let modes = self.modes(what, &f.modes);
+        let (teu, value, due, vot) = self.flow_numbers(
+            what,
+            &f.teu_per_day,
+            &f.value_usd_per_teu,
+            &f.due_days,
+            &f.vot_usd_per_teu_day,
+        );
+        Some(Flow {
+            to: to?,
+            teu_per_day: teu,
+            value_usd_per_teu: value,
+            due_days: due,
+            modes,
+            vot_usd_per_teu_day: vot,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn candidate(
+        &mut self,
+        what: &str,
+        c: &RawCandidate,
+        hub_ids: &IdMap<HubId>,
+        corridor_ids: &IdMap<CorridorId>,
+        links: &[Link],
+        services: &[Service],
+    ) -> Option<Candidate> {
+        if c.connectors.is_empty() {
+            self.err(
+                c.connectors.loc,
+                format!("{what}: field `connectors` needs at least one connector"),
+            );
+        }
+        let mut connectors = Vec::new();
+        for (i, k) in c.connectors.iter().enumerate() {
+            let cw = format!("{what} connectors[{i}]");
+            let to = self.resolve(&cw, "to", hub_ids, &k.to);
+            let corridor = k
+                .corridor
+                .as_ref()
+                .and_then(|x| self.resolve(&cw, "corridor", corridor_ids, x));
+            let distance_km = self.positive(&cw, "distance_km", &k.distance_km);
+            let cost = self.non_negative(&cw, "cost_usd_per_teu", &k.cost_usd_per_teu);
+            let time_h = self.duration(&cw, "time_h", &k.time_h);
+            if let Some(to) = to {
+                connectors.push(Connector {
+                    id: k.id.as_ref().map_or_else(
+                        || format!("{}-{}-{}", c.id.value, k.to.value, k.mode.value),
+                        |x| x.value.clone(),
+                    ),
+                    to,
+                    mode: k.mode.value,
+                    distance_km,
+                    time_h,
+                    cost_usd_per_teu: cost,
+                    corridor,
+                });
+            }
+        }
+        let mut demand = Vec::new();
+        for (i, f) in c.demand.iter().enumerate() {
+            let fw = format!("{what} demand[{i}]");
+            if let Some(flow) = self.flow(&fw, f, hub_ids) {
+                let starts: Vec<HubId> = connectors
+                    .iter()
+                    .filter(|k| k.mode == Mode::Road && flow.modes.contains(Mode::Road))
+                    .map(|k| k.to)
+                    .collect();
+                if !connectors.is_empty()
+                    && !reachable(links, services, &starts, flow.to, flow.modes)
+                {
+                    self.err(
+                        f.to.loc,
+                        format!("{fw}: destination `{}` cannot be reached through the candidate's road connectors", f.to.value),
+                    );
+                }
+                demand.push(flow);
+            }
+        }
+        Some(Candidate {
+            id: c.id.value.clone(),
+            name: c.name.clone(),
+            kind: c.kind.as_ref().map_or(HubKind::Zone, |k| k.value),
+            lat: self.coordinate(what, "lat", &c.lat, 90.0),
+            lon: self.coordinate(what, "lon", &c.lon, 180.0),
+            transfer: c
+                .transfer
+                .as_ref()
+                .map(|f| self.facility(what, "transfer", f)),
+            customs: c
+                .customs
+                .as_ref()
+                .map(|f| self.facility(what, "customs", f)),
+            connectors,
+            demand,
+        })
+    }
+
+    fn disruption(
+        &mut self,
+        what: &str,
+        d: &RawDisruption,
+        hub_ids: &IdMap<HubId>,
+        link_ids: &IdMap<LinkId>,
+        service_ids: &IdMap<ServiceId>,
+    ) -> Option<Disruption> {
+        let target = match (&d.link, &d.hub, &d.service) {
+            (Some(l), None, None) => self.resolve(what, "link", link_ids, l).map(Target::Link),
+            (None, Some(h), None) => self.resolve(what, "hub", hub_ids, h).map(Target::Hub),
+            (None, None, Some(s)) => self
+                .resolve(what, "service", service_ids, s)
+                .map(Target::Service),
+            _ => {
+                self.err(
+                    d.id.loc,
+                    format!("{what}: name exactly one of `link`, `hub` or `service`"),
+                );
+                None
+            }
+        };
+        let probability = d.probability.as_ref().map_or(1.0, |p| {
+            if !(p.is_finite() && (0.0..=1.0).contains(&p.value)) {
+                self.err(
+                    p.loc,
+                    format!(
+                        "{what}: field `probability` must be between 0 and 1, got {}",
+                        p.value
+                    ),
+                );
+            }
+            p.value
+        });
+        let time_factor = match (d.effect.value, &d.time_factor) {
+            (EffectKind::Closure, None) => 1.0,
+            (EffectKind::Closure, Some(f)) => {
+                self.err(
+                    f.loc,
+                    format!("{what}: `time_factor` applies only to effect = \"slowdown\""),
+                );
+                1.0
+            }
+            (EffectKind::Slowdown, None) => {
+                self.err(
+                    d.effect.loc,
+                    format!("{what}: a slowdown needs `time_factor` (> 1)"),
+                );
+                1.0
+            }
+            (EffectKind::Slowdown, Some(f)) => {
+                if !(f.is_finite() && f.value > 1.0) {
+                    self.err(
+                        f.loc,
+                        format!(
+                            "{what}: field `time_factor` must be greater than 1, got {}",
+                            f.value
+                        ),
+                    );
+                }
+                f.value
+            }
+        };
+        Some(Disruption {
+            id: d.id.value.clone(),
+            target: target?,
+            probability,
+            start_days: self.duration(what, "start_days", &d.start_days),
+            duration_days: self.duration(what, "duration_days", &d.duration_days),
+            effect: d.effect.value,
+            time_factor,
+        })
+    }
+}
+
+/// Whether `to` can be reached from any of `starts` by road links (continuous trucking)
+/// and service rides, using only `modes`.
+pub fn reachable(
+    links: &[Link],
+    services: &[Service],
+    starts: &[HubId],
+    to: HubId,
+    modes: ModeSet,
+) -> bool {
+    let n = links
+        .iter()
+        .flat_map(|l| [l.from.index(), l.to.index()])
+        .chain(
+            services
+                .iter()
+                .flat_map(|s| s.stops.iter().map(|h| h.index())),
+        )
+        .chain(starts.iter().map(|h| h.index()))
+        .chain(std::iter::once(to.index()))
+        .max()
+        .map_or(0, |m| m + 1);
+    let mut adj: Vec<Vec<HubId>> = vec![Vec::new(); n];
+    if modes.contains(Mode::Road) {
+        for l in links.iter().filter(|l| l.mode == Mode::Road) {
+            adj[l.from.index()].push(l.to);
+            if l.two_way {
+                adj[l.to.index()].push(l.from);
+            }
+        }
+    }
+    for s in services.iter().filter(|s| modes.contains(s.mode)) {
+        for (i, &a) in s.stops.iter().enumerate() {
+            adj[a.index()].extend(s.stops[i + 1..].iter().copied());
+        }
+    }
+    let mut seen = vec![false; n];
+    let mut queue: VecDeque<HubId> = starts.iter().copied().collect();
+    for s in starts {
+        seen[s.index()] = true;
+    }
+    while let Some(h) = queue.pop_front() {
+        if h == to {
+            return true;
+        }
+        for &next in &adj[h.index()] {
+            if !seen[next.index()] {
+                seen[next.index()] = true;
+                queue.push_back(next);
+            }
+        }
+    }
+    false
+}
+
+/// The location of a root file's start, for problems with no better place.
+pub fn root_loc() -> Loc {
+    ZERO_LOC
+}

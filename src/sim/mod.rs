@@ -1,0 +1,3 @@
+//! Discrete-event simulation engine.
+
+pub mod event_queue;
