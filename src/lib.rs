@@ -30,6 +30,7 @@ pub mod ids;
 pub mod network;
 pub mod output;
 pub mod rng;
+pub mod routing;
 pub mod scenario;
 pub mod sim;
 pub mod stats;

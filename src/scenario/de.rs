@@ -55,8 +55,9 @@ impl DeError {
         let mut m = self.message.clone();
         for (from, to) in [
             ("floating point", "float"),
-            ("expected u32", "expected a whole number ≥ 0"),
-            ("expected u64", "expected a whole number ≥ 0"),
+            ("expected u32", "expected a whole number"),
+            ("expected u64", "expected a whole number"),
+            ("invalid type: sequence", "invalid type: array"),
             ("expected f64", "expected a number"),
             ("a sequence", "an array"),
             ("expected a string", "expected a string"),
@@ -178,7 +179,9 @@ impl<'de> NodeDeserializer<'de> {
             NodeKind::Int(i) => visitor.visit_i64(*i),
             NodeKind::Float(x) => visitor.visit_f64(*x),
             NodeKind::Bool(b) => visitor.visit_bool(*b),
-            NodeKind::Datetime(s) => visitor.visit_borrowed_str(s),
+            NodeKind::Datetime(s) => Err(de::Error::custom(format!(
+                "invalid type: date-time `{s}` (no scenario field takes a date; quote it to make it text)"
+            ))),
             NodeKind::Array(items) => visitor.visit_seq(ArrayAccess {
                 items: items.iter().enumerate(),
             }),
@@ -414,6 +417,9 @@ mod tests {
         );
         assert_eq!(o.xs, vec![1.0, 2.5]);
         assert!(o.inner.is_none());
+        let t = table("name = \"x\"\nxs = []\ninner = { servers = 3 }\n");
+        let o: Outer = from_table(&t, loc0()).unwrap();
+        assert_eq!(o.inner.map(|i| i.servers), Some(3));
     }
 
     #[test]

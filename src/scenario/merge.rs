@@ -111,8 +111,8 @@ fn load_recursive(
             other => errors.push(Diagnostic::at(
                 ext.value.loc,
                 format!(
-                    "`extends` must be a file path (a string), not a {}",
-                    other.type_name()
+                    "`extends` must be a file path (a string), not {}",
+                    other.type_phrase()
                 ),
             )),
         }
@@ -130,8 +130,8 @@ fn load_recursive(
             other => errors.push(Diagnostic::at(
                 sets.value.loc,
                 format!(
-                    "`set` must be an array of tables ([[set]]), not a {}",
-                    other.type_name()
+                    "`set` must be an array of tables ([[set]]), not {}",
+                    other.type_phrase()
                 ),
             )),
         }
@@ -168,22 +168,33 @@ pub fn merge_tables(parent: &mut Table, child: Table) {
     }
 }
 
+/// A duration table (`{ dist = ... }`) is one value: a child's duration replaces the
+/// parent's whole, so a lognormal never inherits a triangular's `mode`.
+fn is_duration_table(node: &Node) -> bool {
+    matches!(&node.kind, NodeKind::Table(t) if t.get("dist").is_some())
+}
+
 fn merge_entry(parent: &mut Table, entry: Entry) {
     match parent.get_mut(&entry.key) {
-        Some(existing) => match (&mut existing.value.kind, entry.value.kind) {
-            (NodeKind::Table(p), NodeKind::Table(c)) => {
-                for e in c.entries {
-                    merge_entry(p, e);
+        Some(existing) => {
+            let parent_is_duration = is_duration_table(&existing.value);
+            match (&mut existing.value.kind, entry.value.kind) {
+                (NodeKind::Table(p), NodeKind::Table(c))
+                    if !parent_is_duration || c.get("dist").is_none() =>
+                {
+                    for e in c.entries {
+                        merge_entry(p, e);
+                    }
+                }
+                (_, kind) => {
+                    existing.value = Node {
+                        loc: entry.value.loc,
+                        kind,
+                    };
+                    existing.key_loc = entry.key_loc;
                 }
             }
-            (_, kind) => {
-                existing.value = Node {
-                    loc: entry.value.loc,
-                    kind,
-                };
-                existing.key_loc = entry.key_loc;
-            }
-        },
+        }
         None => parent.entries.push(entry),
     }
 }
@@ -296,6 +307,17 @@ pub fn apply_set(root: &mut Table, path: &str, value: Node) -> Result<(), String
             .ok_or_else(|| format!("set path `{path}` addresses nothing: no {section} entry with id `{id}`"))?;
         return set_in(target, &segments[2..], value, path);
     } else if TABLE_SECTIONS.contains(&section) {
+        if root.get(section).is_none() && segments.len() >= 2 {
+            // `[choice]` and `[compare]` are optional: setting a field creates them.
+            root.entries.push(Entry {
+                key: section.to_string(),
+                key_loc: value.loc,
+                value: Node {
+                    loc: value.loc,
+                    kind: NodeKind::Table(Table::default()),
+                },
+            });
+        }
         &segments[..]
     } else {
         return Err(format!(

@@ -38,12 +38,14 @@ pub fn load(path: &Path) -> Result<Loaded, Diagnostics> {
 }
 
 /// As [`load`], with extra `(path, value)` patches applied after the file's own `[[set]]`
-/// entries (batch sweeps use this). Patch values are TOML value text, e.g. `"14"`.
+/// entries, as batch sweeps and command-line overrides do. Each value is TOML value text
+/// (`"14"`, `"{ dist = \"lognormal\", median = 4, p90 = 10 }"`); it is read as a small
+/// file of its own named `<set PATH>`, so a problem with it is reported there.
 ///
 /// # Errors
 ///
-/// As [`load`]; a patch that addresses nothing is reported against the scenario file.
-pub fn load_with(path: &Path, patches: &[(String, node::Node)]) -> Result<Loaded, Diagnostics> {
+/// As [`load`]; also a patch whose value is not TOML or whose path addresses nothing.
+pub fn load_with(path: &Path, patches: &[(String, String)]) -> Result<Loaded, Diagnostics> {
     let mut sources = SourceMap::new();
     let fail = |sources: SourceMap, mut items: Vec<Diagnostic>| {
         items.sort_by(|a, b| a.origin.cmp(&b.origin));
@@ -56,9 +58,26 @@ pub fn load_with(path: &Path, patches: &[(String, node::Node)]) -> Result<Loaded
     };
     let root = validate::root_loc();
     let mut problems = Vec::new();
-    for (p, value) in patches {
-        if let Err(m) = merge::apply_set(&mut tree, p, value.clone()) {
-            problems.push(Diagnostic::at(value.loc, m));
+    for (set_path, value_text) in patches {
+        let file = sources.add(
+            format!("<set {set_path}>").into(),
+            format!("value = {value_text}\n"),
+        );
+        let value = node::parse(file, &sources.file(file).text)
+            .map(|mut t| t.remove("value"))
+            .and_then(|v| {
+                v.ok_or_else(|| {
+                    Diagnostic::file(format!("<set {set_path}>"), "the patch has no value")
+                })
+            });
+        match value {
+            Ok(entry) => {
+                let loc = entry.value.loc;
+                if let Err(m) = merge::apply_set(&mut tree, set_path, entry.value) {
+                    problems.push(Diagnostic::at(loc, m));
+                }
+            }
+            Err(d) => problems.push(d),
         }
     }
     if !problems.is_empty() {
@@ -67,5 +86,51 @@ pub fn load_with(path: &Path, patches: &[(String, node::Node)]) -> Result<Loaded
     match validate::validate(&tree, root, &sources) {
         Ok(scenario) => Ok(Loaded { scenario, sources }),
         Err(items) => Err(fail(sources, items)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patches_apply_and_bad_patches_are_located_in_their_own_file() {
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/two_corridors.toml"
+        ));
+        let ok = load_with(
+            path,
+            &[
+                (
+                    "services.weekly-ship.departures_per_week".into(),
+                    "3".into(),
+                ),
+                ("choice.logit_scale".into(), "inf".into()),
+            ],
+        )
+        .unwrap();
+        assert!((ok.scenario.services[0].headway_h - 56.0).abs() < 1e-12);
+        assert!(ok.scenario.choice.logit_scale.is_infinite());
+
+        let err =
+            load_with(path, &[("services.nope.capacity_teu".into(), "3".into())]).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("<set services.nope.capacity_teu>:1:9: "),
+            "{text}"
+        );
+
+        let err =
+            load_with(path, &[("links.zone-port.distance_km".into(), "-3".into())]).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("<set links.zone-port.distance_km>:1:9: "),
+            "{text}"
+        );
+        assert!(text.contains("must be greater than 0"), "{text}");
+
+        let err = load_with(path, &[("scenario.seed".into(), "[".into())]).unwrap_err();
+        assert!(err.to_string().contains("TOML syntax error"), "{err}");
     }
 }

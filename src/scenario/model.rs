@@ -128,7 +128,7 @@ pub struct Choice {
     /// θ of the relative-cost logit `P_r ∝ exp(−θ · GC_r / GC*)`; `f64::INFINITY` means
     /// all-or-nothing (> 0).
     pub logit_scale: f64,
-    /// ρ in `GC = money + VOT · (E[T] + ρ · SD[T])` (≥ 0).
+    /// ρ in `GC = money + VOT · (E(T) + ρ · SD(T))` (≥ 0).
     pub reliability_ratio: f64,
     /// Default VOT as a share of cargo value per day (≥ 0).
     pub vot_rate_per_day: f64,

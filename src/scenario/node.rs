@@ -37,6 +37,19 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
+    /// The TOML type name with its article, for messages ("an integer", "a table").
+    pub fn type_phrase(&self) -> &'static str {
+        match self {
+            NodeKind::Int(_) => "an integer",
+            NodeKind::Array(_) => "an array",
+            NodeKind::Str(_) => "a string",
+            NodeKind::Float(_) => "a float",
+            NodeKind::Bool(_) => "a boolean",
+            NodeKind::Datetime(_) => "a date-time",
+            NodeKind::Table(_) => "a table",
+        }
+    }
+
     /// The TOML type name, for messages.
     pub fn type_name(&self) -> &'static str {
         match self {

@@ -42,6 +42,9 @@ struct Validator<'s> {
 struct IdMap<T> {
     what: &'static str,
     ids: BTreeMap<String, (T, Loc)>,
+    /// Ids of entities that were written but could not be read or resolved: they were
+    /// reported once already, so references to them are not reported again.
+    broken: std::collections::BTreeSet<String>,
 }
 
 impl<T: Copy> IdMap<T> {
@@ -49,7 +52,14 @@ impl<T: Copy> IdMap<T> {
         Self {
             what,
             ids: BTreeMap::new(),
+            broken: std::collections::BTreeSet::new(),
         }
+    }
+
+    fn with_broken(what: &'static str, broken: Vec<String>) -> Self {
+        let mut map = Self::new(what);
+        map.broken.extend(broken);
+        map
     }
 
     fn get(&self, name: &str) -> Option<T> {
@@ -191,7 +201,7 @@ impl Validator<'_> {
         name: &Located<String>,
     ) -> Option<T> {
         let found = map.get(&name.value);
-        if found.is_none() {
+        if found.is_none() && !map.broken.contains(&name.value) {
             self.err(
                 name.loc,
                 format!(
@@ -246,8 +256,8 @@ impl Validator<'_> {
                     self.err(
                         e.value.loc,
                         format!(
-                            "`{section}` must be an array of tables ([[{section}]]), not a {}",
-                            other.type_name()
+                            "`{section}` must be an array of tables ([[{section}]]), not {}",
+                            other.type_phrase()
                         ),
                     );
                     Vec::new()
@@ -272,9 +282,10 @@ impl Validator<'_> {
         tree: &'a Table,
         section: &str,
         singular: &str,
-    ) -> Vec<(String, T)> {
+    ) -> (Vec<(String, T)>, Vec<String>) {
         let nodes = self.entities(tree, section);
         let mut out = Vec::new();
+        let mut broken = Vec::new();
         for (i, node) in nodes.into_iter().enumerate() {
             let what = Self::label(section, singular, i, node);
             if !matches!(node.kind, NodeKind::Table(_)) {
@@ -284,11 +295,16 @@ impl Validator<'_> {
                 );
                 continue;
             }
-            if let Some(t) = self.read::<T>(&what, node) {
-                out.push((what, t));
+            match self.read::<T>(&what, node) {
+                Some(t) => out.push((what, t)),
+                None => {
+                    if let NodeKind::Table(t) = &node.kind {
+                        broken.extend(super::merge::entity_key(section, t));
+                    }
+                }
             }
         }
-        out
+        (out, broken)
     }
 
     fn scenario(&mut self, tree: &Table, root: Loc) -> Option<Scenario> {
@@ -324,9 +340,9 @@ impl Validator<'_> {
         let choice_ok = choice.clone().unwrap_or_default();
 
         // Corridors.
-        let raw_corridors: Vec<(String, RawCorridor)> =
+        let (raw_corridors, broken): (Vec<(String, RawCorridor)>, _) =
             self.read_all(tree, "corridors", "corridor");
-        let mut corridor_ids = IdMap::<CorridorId>::new("corridor");
+        let mut corridor_ids = IdMap::<CorridorId>::with_broken("corridor", broken);
         let mut corridors = Vec::new();
         for (what, c) in &raw_corridors {
             self.id_of(what, &c.id);
@@ -338,8 +354,8 @@ impl Validator<'_> {
         }
 
         // Hubs. Candidates share the id space, so they are registered for duplicates.
-        let raw_hubs: Vec<(String, RawHub)> = self.read_all(tree, "hubs", "hub");
-        let mut hub_ids = IdMap::<HubId>::new("hub");
+        let (raw_hubs, broken): (Vec<(String, RawHub)>, _) = self.read_all(tree, "hubs", "hub");
+        let mut hub_ids = IdMap::<HubId>::with_broken("hub", broken);
         let mut hubs = Vec::new();
         for (what, h) in &raw_hubs {
             self.id_of(what, &h.id);
@@ -363,8 +379,8 @@ impl Validator<'_> {
         }
 
         // Links.
-        let raw_links: Vec<(String, RawLink)> = self.read_all(tree, "links", "link");
-        let mut link_ids = IdMap::<LinkId>::new("link");
+        let (raw_links, broken): (Vec<(String, RawLink)>, _) = self.read_all(tree, "links", "link");
+        let mut link_ids = IdMap::<LinkId>::with_broken("link", broken);
         let mut links = Vec::new();
         for (what, l) in &raw_links {
             self.id_of(what, &l.id);
@@ -391,6 +407,9 @@ impl Validator<'_> {
             let distance_km = self.positive(what, "distance_km", &l.distance_km);
             let cost = self.non_negative(what, "cost_usd_per_teu", &l.cost_usd_per_teu);
             let time_h = self.duration(what, "time_h", &l.time_h);
+            if from.is_none() || to.is_none() {
+                link_ids.broken.insert(l.id.value.clone());
+            }
             if let (Some(from), Some(to)) = (from, to) {
                 self.define(&mut link_ids, &l.id, LinkId::new(links.len()));
                 links.push(Link {
@@ -409,20 +428,45 @@ impl Validator<'_> {
         }
 
         // Services.
-        let raw_services: Vec<(String, RawService)> = self.read_all(tree, "services", "service");
-        let mut service_ids = IdMap::<ServiceId>::new("service");
+        let (raw_services, broken): (Vec<(String, RawService)>, _) =
+            self.read_all(tree, "services", "service");
+        let mut service_ids = IdMap::<ServiceId>::with_broken("service", broken);
         let mut services = Vec::new();
         for (what, s) in &raw_services {
             self.id_of(what, &s.id);
-            if let Some(svc) = self.service(what, s, &hub_ids, &corridor_ids, &links) {
-                self.define(&mut service_ids, &s.id, ServiceId::new(services.len()));
-                services.push(svc);
+            let links_complete = link_ids.broken.is_empty();
+            match self.service(what, s, &hub_ids, &corridor_ids, &links, links_complete) {
+                Some(svc) => {
+                    self.define(&mut service_ids, &s.id, ServiceId::new(services.len()));
+                    services.push(svc);
+                }
+                None => {
+                    service_ids.broken.insert(s.id.value.clone());
+                }
+            }
+        }
+
+        // A shipment is never split across departures, so every vehicle must hold one.
+        let shipment_teu = meta
+            .as_ref()
+            .and_then(|m| m.as_ref())
+            .map_or(1, |m| m.shipment_teu);
+        for (what, s) in &raw_services {
+            if s.capacity_teu.value >= 1 && s.capacity_teu.value < shipment_teu {
+                self.err(
+                    s.capacity_teu.loc,
+                    format!(
+                        "{what}: field `capacity_teu` ({}) is smaller than one shipment ([scenario] shipment_teu = {shipment_teu})",
+                        s.capacity_teu.value
+                    ),
+                );
             }
         }
 
         // Demand.
-        let raw_demand: Vec<(String, RawDemand)> = self.read_all(tree, "demand", "demand");
-        let mut demand_ids = IdMap::<usize>::new("demand");
+        let (raw_demand, broken): (Vec<(String, RawDemand)>, _) =
+            self.read_all(tree, "demand", "demand");
+        let mut demand_ids = IdMap::<usize>::with_broken("demand", broken);
         let mut demand = Vec::new();
         for (what, d) in &raw_demand {
             let from = self.resolve(what, "from", &hub_ids, &d.from);
@@ -450,7 +494,8 @@ impl Validator<'_> {
             let (Some(from), Some(to)) = (from, to) else {
                 continue;
             };
-            if !reachable(&links, &services, &[from], to, modes) {
+            // Reachability is derived from everything above: only judged on a clean network.
+            if self.diags.is_empty() && !reachable(&links, &services, &[from], to, modes) {
                 self.err(
                     d.to.loc,
                     format!(
@@ -475,9 +520,9 @@ impl Validator<'_> {
         }
 
         // Candidates.
-        let raw_candidates: Vec<(String, RawCandidate)> =
+        let (raw_candidates, broken): (Vec<(String, RawCandidate)>, _) =
             self.read_all(tree, "candidates", "candidate");
-        let mut candidate_ids = IdMap::<CandidateId>::new("candidate");
+        let mut candidate_ids = IdMap::<CandidateId>::with_broken("candidate", broken);
         let mut candidates = Vec::new();
         for (what, c) in &raw_candidates {
             self.id_of(what, &c.id);
@@ -519,9 +564,9 @@ impl Validator<'_> {
         };
 
         // Disruptions.
-        let raw_disruptions: Vec<(String, RawDisruption)> =
+        let (raw_disruptions, broken): (Vec<(String, RawDisruption)>, _) =
             self.read_all(tree, "disruptions", "disruption");
-        let mut disruption_ids = IdMap::<usize>::new("disruption");
+        let mut disruption_ids = IdMap::<usize>::with_broken("disruption", broken);
         let mut disruptions = Vec::new();
         for (what, d) in &raw_disruptions {
             self.id_of(what, &d.id);
@@ -549,14 +594,19 @@ impl Validator<'_> {
         let what = "[scenario]";
         let horizon = self.positive(what, "horizon_days", &m.horizon_days);
         let warmup = self.non_negative(what, "warmup_days", &m.warmup_days);
-        if horizon.is_finite() && warmup.is_finite() && horizon <= warmup {
+        if horizon.is_finite()
+            && horizon > 0.0
+            && warmup.is_finite()
+            && warmup >= 0.0
+            && horizon <= warmup
+        {
             self.err(
                 m.horizon_days.loc,
                 format!("{what}: `horizon_days` ({horizon}) must be greater than `warmup_days` ({warmup})"),
             );
         }
         const MAX_HORIZON_DAYS: f64 = 36_500.0;
-        if horizon > MAX_HORIZON_DAYS {
+        if horizon.is_finite() && horizon > MAX_HORIZON_DAYS {
             self.err(
                 m.horizon_days.loc,
                 format!("{what}: `horizon_days` must be at most {MAX_HORIZON_DAYS} (100 years), got {horizon}"),
@@ -616,6 +666,7 @@ impl Validator<'_> {
         hub_ids: &IdMap<HubId>,
         corridor_ids: &IdMap<CorridorId>,
         links: &[Link],
+        links_complete: bool,
     ) -> Option<Service> {
         let corridor = s
             .corridor
@@ -642,6 +693,18 @@ impl Validator<'_> {
                 return None;
             }
         };
+        const MIN_HEADWAY_H: f64 = 1.0 / 60.0;
+        if headway_h.is_finite() && headway_h > 0.0 && headway_h < MIN_HEADWAY_H {
+            let loc = s
+                .departures_per_week
+                .as_ref()
+                .or(s.headway_h.as_ref())
+                .map_or(s.id.loc, |x| x.loc);
+            self.err(
+                loc,
+                format!("{what}: departures more often than once a minute (headway {headway_h} h) are not a timetable"),
+            );
+        }
         let first_departure_h = s
             .first_departure_h
             .as_ref()
@@ -679,6 +742,7 @@ impl Validator<'_> {
                 .position(|l| l.mode == s.mode.value && l.other_end(a) == Some(b));
             match found {
                 Some(li) => legs.push(LinkId::new(li)),
+                None if !links_complete => {}
                 None => {
                     self.err(
                         s.stops[i + 1].loc,
@@ -730,7 +794,17 @@ impl Validator<'_> {
         vot: &Option<Located<f64>>,
     ) -> (f64, f64, f64, Option<f64>) {
         (
-            self.positive(what, "teu_per_day", teu),
+            {
+                const MAX_TEU_PER_DAY: f64 = 1.0e6;
+                let x = self.positive(what, "teu_per_day", teu);
+                if x.is_finite() && x > MAX_TEU_PER_DAY {
+                    self.err(
+                        teu.loc,
+                        format!("{what}: field `teu_per_day` must be at most {MAX_TEU_PER_DAY} (more than the world's container ports handle), got {x}"),
+                    );
+                }
+                x
+            },
             self.non_negative(what, "value_usd_per_teu", value),
             self.positive(what, "due_days", due),
             vot.as_ref()
@@ -809,7 +883,8 @@ impl Validator<'_> {
                     .filter(|k| k.mode == Mode::Road && flow.modes.contains(Mode::Road))
                     .map(|k| k.to)
                     .collect();
-                if !connectors.is_empty()
+                if self.diags.is_empty()
+                    && !connectors.is_empty()
                     && !reachable(links, services, &starts, flow.to, flow.modes)
                 {
                     self.err(

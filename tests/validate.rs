@@ -1,0 +1,1252 @@
+//! The scenario loader as planners meet it.
+//!
+//! - `corridor validate` over a catalogue of malformed scenarios (tests/data/malformed/):
+//!   each file is valid except for one problem, which must be reported as
+//!   `FILE:LINE:COL: message` naming the problem, the field and the entity, with exit 2.
+//! - `extends` / `[[set]]` merging through the library (tests/data/extends/).
+//! - Property tests: the loader never panics, and every problem it reports in a mutated
+//!   scenario points at a line and column inside the file.
+
+use corridor_sim::dist::Dist;
+use corridor_sim::scenario::{self, Diagnostics, Loaded, Scenario};
+use proptest::prelude::*;
+use proptest::test_runner::Config as ProptestConfig;
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const MALFORMED: &str = "tests/data/malformed";
+const EXTENDS: &str = "tests/data/extends";
+const TWO_CORRIDORS: &str = "tests/data/two_corridors.toml";
+const CHONGQING_BASE: &str = "scenarios/chongqing/base.toml";
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the built `corridor` binary in the package root, so relative paths print as given.
+fn corridor(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_corridor"))
+        .args(args)
+        .current_dir(manifest_dir())
+        .output()
+        .expect("the corridor binary runs")
+}
+
+fn text_of(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+// ---- the catalogue -----------------------------------------------------------------
+
+/// Which column of the expected line the problem must be reported at.
+#[derive(Clone, Copy, Debug)]
+enum Col {
+    /// Where this text starts on the line (the first occurrence).
+    Of(&'static str),
+    /// Column 1.
+    First,
+    /// Just past the last character of the line (e.g. an unterminated string).
+    End,
+}
+
+/// Where a catalogue file's problem must be reported.
+#[derive(Clone, Copy, Debug)]
+enum Where {
+    /// The `nth` (1-based) non-comment line containing `line`, at column `col`.
+    Line {
+        line: &'static str,
+        nth: usize,
+        col: Col,
+    },
+    /// The whole file: reported at 1:1.
+    File,
+}
+
+/// One malformed file and what `corridor validate` must say about it.
+#[derive(Clone, Copy, Debug)]
+struct Case {
+    /// File name under tests/data/malformed/.
+    file: &'static str,
+    /// Where the problem is.
+    at: Where,
+    /// The file the problem is reported in, when it is not `file` itself.
+    reported_in: Option<&'static str>,
+    /// Fragments the message must contain: the problem, the field and the entity.
+    want: &'static [&'static str],
+}
+
+const fn at(
+    file: &'static str,
+    line: &'static str,
+    col: Col,
+    want: &'static [&'static str],
+) -> Case {
+    Case {
+        file,
+        at: Where::Line { line, nth: 1, col },
+        reported_in: None,
+        want,
+    }
+}
+
+const fn whole(file: &'static str, want: &'static [&'static str]) -> Case {
+    Case {
+        file,
+        at: Where::File,
+        reported_in: None,
+        want,
+    }
+}
+
+use Col::{End, First, Of};
+
+const CATALOGUE: &[Case] = &[
+    at(
+        "toml_syntax.toml",
+        "name = \"Port",
+        End,
+        &["TOML syntax error", "string"],
+    ),
+    at(
+        "unknown_field.toml",
+        "toll_usd_per_teu",
+        First,
+        &["link \"zone-port\"", "unknown field `toll_usd_per_teu`"],
+    ),
+    at(
+        "unknown_section.toml",
+        "[[ports]]",
+        Of("ports"),
+        &["unknown section `ports`"],
+    ),
+    at(
+        "wrong_type.toml",
+        "distance_km = \"400\"",
+        Of("\"400\""),
+        &[
+            "link \"zone-port\"",
+            "field `distance_km`",
+            "invalid type: string \"400\"",
+            "expected a number",
+        ],
+    ),
+    at(
+        "unknown_hub_in_link.toml",
+        "to = \"harbour\"",
+        Of("\"harbour\""),
+        &["link \"zone-port\"", "field `to`", "unknown hub `harbour`"],
+    ),
+    Case {
+        file: "duplicate_hub_id.toml",
+        at: Where::Line {
+            line: "id = \"port\"",
+            nth: 2,
+            col: Of("\"port\""),
+        },
+        reported_in: None,
+        want: &[
+            "duplicate hub id `port`",
+            "first defined at tests/data/malformed/duplicate_hub_id.toml:",
+        ],
+    },
+    at(
+        "nan_distance.toml",
+        "distance_km = nan",
+        Of("nan"),
+        &[
+            "link \"zone-port\"",
+            "field `distance_km`",
+            "must be a finite number",
+            "NaN",
+        ],
+    ),
+    at(
+        "inf_cost.toml",
+        "cost_usd_per_teu = inf",
+        Of("inf"),
+        &[
+            "link \"port-market\"",
+            "field `cost_usd_per_teu`",
+            "must be a finite number",
+            "inf",
+        ],
+    ),
+    at(
+        "negative_cost.toml",
+        "cost_usd_per_teu = -5",
+        Of("-5"),
+        &[
+            "link \"zone-market\"",
+            "field `cost_usd_per_teu`",
+            "must not be negative",
+            "-5",
+        ],
+    ),
+    at(
+        "zero_distance.toml",
+        "distance_km = 0",
+        Of("0"),
+        &[
+            "link \"port-market\"",
+            "field `distance_km`",
+            "must be greater than 0",
+            "got 0",
+        ],
+    ),
+    at(
+        "zero_capacity.toml",
+        "capacity_teu = 0",
+        Of("0"),
+        &[
+            "service \"weekly-ship\"",
+            "field `capacity_teu`",
+            "must be at least 1",
+            "got 0",
+        ],
+    ),
+    at(
+        "zero_servers.toml",
+        "servers = 0",
+        Of("0,"),
+        &[
+            "hub \"port\"",
+            "field `transfer.servers`",
+            "must be at least 1",
+            "got 0",
+        ],
+    ),
+    at(
+        "zero_departures.toml",
+        "departures_per_week = 0",
+        Of("0"),
+        &[
+            "service \"weekly-ship\"",
+            "field `departures_per_week`",
+            "must be greater than 0",
+        ],
+    ),
+    at(
+        "both_departures_and_headway.toml",
+        "departures_per_week = 1",
+        Of("1"),
+        &[
+            "service \"weekly-ship\"",
+            "either `departures_per_week` or `headway_h`, not both",
+        ],
+    ),
+    at(
+        "lognormal_p90_below_median.toml",
+        "p90 = 30",
+        Of("{"),
+        &[
+            "link \"zone-market\"",
+            "field `time_h`",
+            "p90 (30) must be greater than median (40)",
+        ],
+    ),
+    at(
+        "triangular_mode_outside.toml",
+        "mode = 100",
+        Of("{"),
+        &[
+            "link \"port-market\"",
+            "field `time_h`",
+            "mode (100) must lie within [min, max] = [60, 90]",
+        ],
+    ),
+    at(
+        "unknown_dist.toml",
+        "\"gamma\"",
+        Of("{"),
+        &[
+            "link \"zone-market\"",
+            "field `time_h`",
+            "unknown dist `gamma`",
+            "lognormal",
+        ],
+    ),
+    at(
+        "lat_out_of_range.toml",
+        "lat = 95",
+        Of("95"),
+        &[
+            "hub \"market\"",
+            "field `lat`",
+            "between -90 and 90",
+            "got 95",
+        ],
+    ),
+    at(
+        "lon_out_of_range.toml",
+        "lon = 200",
+        Of("200"),
+        &[
+            "hub \"market\"",
+            "field `lon`",
+            "between -180 and 180",
+            "got 200",
+        ],
+    ),
+    at(
+        "service_one_stop.toml",
+        "stops = [\"port\"]",
+        Of("["),
+        &[
+            "service \"weekly-ship\"",
+            "field `stops`",
+            "at least 2 stops, got 1",
+        ],
+    ),
+    at(
+        "service_stops_not_linked.toml",
+        "stops = [\"zone\", \"port\"]",
+        Of("\"port\""),
+        &[
+            "service \"zone-rail\"",
+            "`zone` → `port`",
+            "not joined by a rail link",
+        ],
+    ),
+    at(
+        "unreachable_demand.toml",
+        "to = \"island\"",
+        Of("\"island\""),
+        &[
+            "demand \"zone-island\"",
+            "destination `island` cannot be reached from `zone`",
+        ],
+    ),
+    at(
+        "horizon_not_after_warmup.toml",
+        "horizon_days = 10",
+        Of("10"),
+        &[
+            "[scenario]",
+            "`horizon_days` (10) must be greater than `warmup_days` (10)",
+        ],
+    ),
+    at(
+        "extends_missing_file.toml",
+        "extends = ",
+        Of("\""),
+        &["cannot read", "no_such_base.toml"],
+    ),
+    Case {
+        file: "extends_cycle_a.toml",
+        at: Where::Line {
+            line: "extends = ",
+            nth: 1,
+            col: Of("\""),
+        },
+        reported_in: Some("extends_cycle_b.toml"),
+        want: &[
+            "`extends` cycle",
+            "extends_cycle_a.toml -> ",
+            "extends_cycle_b.toml -> ",
+        ],
+    },
+    Case {
+        file: "extends_cycle_b.toml",
+        at: Where::Line {
+            line: "extends = ",
+            nth: 1,
+            col: Of("\""),
+        },
+        reported_in: Some("extends_cycle_a.toml"),
+        want: &[
+            "`extends` cycle",
+            "extends_cycle_b.toml -> ",
+            "extends_cycle_a.toml -> ",
+        ],
+    },
+    at(
+        "set_path_nothing.toml",
+        "path = \"services.weekly-boat",
+        Of("\""),
+        &[
+            "set path `services.weekly-boat.capacity_teu` addresses nothing",
+            "no services entry with id `weekly-boat`",
+        ],
+    ),
+    // The bad value is reported where the [[set]] wrote it, not at the link.
+    at(
+        "set_bad_value.toml",
+        "value = -3",
+        Of("-3"),
+        &[
+            "link \"zone-port\"",
+            "field `distance_km`",
+            "must be greater than 0, got -3",
+        ],
+    ),
+    at(
+        "set_unknown_field.toml",
+        "values = 10",
+        First,
+        &["unknown field `values` in a `set` entry"],
+    ),
+    whole("empty.toml", &["file is empty", "[scenario]"]),
+    whole("binary.toml", &["not a text file", "NUL"]),
+    whole("not_utf8.toml", &["not UTF-8"]),
+    at(
+        "candidate_connector_unknown_hub.toml",
+        "to = \"harbour\"",
+        Of("\"harbour\""),
+        &[
+            "candidate \"new-zone\" connectors[1]",
+            "field `to`",
+            "unknown hub `harbour`",
+        ],
+    ),
+    at(
+        "disruption_two_targets.toml",
+        "id = \"storm\"",
+        Of("\"storm\""),
+        &[
+            "disruption \"storm\"",
+            "exactly one of `link`, `hub` or `service`",
+        ],
+    ),
+    at(
+        "negative_integer_servers.toml",
+        "servers = -1",
+        Of("-1"),
+        &["hub \"port\"", "field `transfer.servers`", "`-1`"],
+    ),
+    whole(
+        "missing_scenario_section.toml",
+        &["missing [scenario] section"],
+    ),
+    at(
+        "bad_mode.toml",
+        "mode = \"ship\"",
+        Of("\"ship\""),
+        &[
+            "link \"port-market\"",
+            "field `mode`",
+            "unknown variant `ship`",
+            "`sea`",
+        ],
+    ),
+    at(
+        "unknown_corridor.toml",
+        "corridor = \"east\"",
+        Of("\"east\""),
+        &[
+            "link \"zone-market\"",
+            "field `corridor`",
+            "unknown corridor `east`",
+        ],
+    ),
+    at(
+        "missing_field.toml",
+        "[[links]]",
+        First,
+        &["link \"zone-port\"", "missing field `cost_usd_per_teu`"],
+    ),
+    at(
+        "duplicate_key.toml",
+        "lat = 29.7",
+        First,
+        &["TOML syntax error", "duplicate key"],
+    ),
+    at(
+        "link_same_hub.toml",
+        "to = \"zone\"",
+        Of("\"zone\""),
+        &["link \"zone-port\"", "two different hubs"],
+    ),
+    at(
+        "probability_above_one.toml",
+        "probability = 1.5",
+        Of("1.5"),
+        &[
+            "disruption \"strike\"",
+            "field `probability`",
+            "between 0 and 1",
+            "got 1.5",
+        ],
+    ),
+    at(
+        "slowdown_without_factor.toml",
+        "effect = \"slowdown\"",
+        Of("\"slowdown\""),
+        &["disruption \"fog\"", "slowdown needs `time_factor`"],
+    ),
+    at(
+        "empirical_empty.toml",
+        "dwell_h = ",
+        Of("{"),
+        &[
+            "service \"weekly-ship\"",
+            "field `dwell_h`",
+            "at least one value",
+        ],
+    ),
+    at(
+        "zero_k_routes.toml",
+        "k_routes = 0",
+        Of("0"),
+        &["[choice]", "field `k_routes`", "must be at least 1"],
+    ),
+    at(
+        "zero_logit_scale.toml",
+        "logit_scale = 0.0",
+        Of("0.0"),
+        &["[choice]", "field `logit_scale`", "must be greater than 0"],
+    ),
+    at(
+        "bad_id_chars.toml",
+        "id = \"port one\"",
+        Of("\"port one\""),
+        &["hub \"port one\"", "id `port one`", "letters, digits"],
+    ),
+    at(
+        "unknown_duration_param.toml",
+        "median = 70",
+        Of("{"),
+        &[
+            "link \"port-market\"",
+            "field `time_h`",
+            "`median` is not a parameter of a triangular duration",
+        ],
+    ),
+];
+
+/// Files in tests/data/malformed/ that are not one-problem catalogue entries.
+const NOT_IN_CATALOGUE: &[&str] = &["several_problems.toml"];
+
+/// 1-based (line, column) of the expected position, found by reading the file.
+fn expected_position(text: &str, at: Where) -> (usize, usize) {
+    let Where::Line { line, nth, col } = at else {
+        return (1, 1);
+    };
+    let found = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim_start().starts_with('#') && l.contains(line))
+        .nth(nth - 1);
+    let Some((i, l)) = found else {
+        panic!("no line #{nth} containing {line:?}");
+    };
+    let column = match col {
+        First => 1,
+        End => l.chars().count() + 1,
+        Of(s) => {
+            let byte = l
+                .find(s)
+                .unwrap_or_else(|| panic!("{s:?} is not on line {}: {l:?}", i + 1));
+            l[..byte].chars().count() + 1
+        }
+    };
+    (i + 1, column)
+}
+
+/// Every stderr line of a failed `validate` is `FILE:LINE:COL: message` or the summary
+/// `FILE: N problem(s) found`.
+fn assert_diagnostic_format(stderr: &str) {
+    for line in stderr.lines() {
+        match split_position(line) {
+            Some(((l, c), _)) => assert!(l >= 1 && c >= 1, "{line}"),
+            None => assert!(
+                line.ends_with(" problem found") || line.ends_with(" problems found"),
+                "neither FILE:LINE:COL: message nor a summary: {line}"
+            ),
+        }
+    }
+}
+
+/// Splits `path:line:col: message` into ((line, col), path). The path may contain ':'.
+fn split_position(rendered: &str) -> Option<((usize, usize), &str)> {
+    let toml = rendered.find(".toml:")? + ".toml".len();
+    let (path, rest) = rendered.split_at(toml);
+    let mut parts = rest[1..].splitn(3, ':');
+    let line = parts.next()?.parse().ok()?;
+    let col = parts.next()?.parse().ok()?;
+    parts.next()?.strip_prefix(' ')?;
+    Some(((line, col), path))
+}
+
+fn check_case(case: &Case) -> Result<(), String> {
+    let path = format!("{MALFORMED}/{}", case.file);
+    let out = corridor(&["validate", &path]);
+    let stderr = text_of(&out.stderr);
+    let stdout = text_of(&out.stdout);
+    let report = format!(
+        "{path}: exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status.code()
+    );
+    if out.status.code() != Some(2) {
+        return Err(format!("expected exit 2; {report}"));
+    }
+    if !stdout.is_empty() {
+        return Err(format!("expected no stdout; {report}"));
+    }
+    let reported = match case.reported_in {
+        Some(other) => format!("{MALFORMED}/{other}"),
+        None => path.clone(),
+    };
+    let text =
+        String::from_utf8_lossy(&fs::read(manifest_dir().join(&reported)).unwrap()).into_owned();
+    let (line, col) = expected_position(&text, case.at);
+    let prefix = format!("{reported}:{line}:{col}: ");
+    let Some(diag) = stderr.lines().find(|l| l.starts_with(&prefix)) else {
+        return Err(format!("expected a line starting {prefix:?}; {report}"));
+    };
+    for want in case.want {
+        if !diag.contains(want) {
+            return Err(format!("expected {want:?} in {diag:?}; {report}"));
+        }
+    }
+    assert_diagnostic_format(&stderr);
+    Ok(())
+}
+
+#[test]
+fn every_malformed_file_is_reported_at_its_line_and_column() {
+    let failures: Vec<String> = CATALOGUE
+        .iter()
+        .filter_map(|c| check_case(c).err())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} catalogue files misreported:\n\n{}",
+        failures.len(),
+        CATALOGUE.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn catalogue_covers_every_malformed_file() {
+    let mut on_disk: Vec<String> = fs::read_dir(manifest_dir().join(MALFORMED))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml") && !NOT_IN_CATALOGUE.contains(&n.as_str()))
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = CATALOGUE.iter().map(|c| c.file.to_string()).collect();
+    listed.sort();
+    listed.dedup();
+    assert_eq!(listed.len(), CATALOGUE.len(), "a file is listed twice");
+    assert_eq!(
+        on_disk, listed,
+        "tests/data/malformed/ and CATALOGUE differ"
+    );
+    assert!(listed.len() >= 24);
+}
+
+#[test]
+fn every_malformed_file_says_what_is_wrong_in_a_header() {
+    for case in CATALOGUE {
+        if case.file == "empty.toml" {
+            continue; // zero bytes by design
+        }
+        let bytes = fs::read(manifest_dir().join(MALFORMED).join(case.file)).unwrap();
+        assert!(
+            bytes.starts_with(b"# MALFORMED: "),
+            "{} must start with a `# MALFORMED: ...` comment",
+            case.file
+        );
+    }
+    assert!(
+        fs::read(manifest_dir().join(MALFORMED).join("empty.toml"))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        fs::read(manifest_dir().join(MALFORMED).join("binary.toml"))
+            .unwrap()
+            .contains(&0)
+    );
+}
+
+#[test]
+fn duplicate_id_names_where_it_was_first_defined() {
+    let path = format!("{MALFORMED}/duplicate_hub_id.toml");
+    let text = fs::read_to_string(manifest_dir().join(&path)).unwrap();
+    let first = Where::Line {
+        line: "id = \"port\"",
+        nth: 1,
+        col: Of("\"port\""),
+    };
+    let (line, col) = expected_position(&text, first);
+    let stderr = text_of(&corridor(&["validate", &path]).stderr);
+    assert!(
+        stderr.contains(&format!("first defined at {path}:{line}:{col};")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn valid_scenario_exits_0_with_a_one_line_summary() {
+    let out = corridor(&["validate", TWO_CORRIDORS]);
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out.stderr));
+    assert_eq!(text_of(&out.stderr), "");
+    assert_eq!(
+        text_of(&out.stdout),
+        "tests/data/two_corridors.toml: ok: scenario \"two-corridors\": 3 hubs, 3 links, \
+         1 services, 2 corridors, 1 demand flows, 0 candidates, 0 disruptions\n"
+    );
+}
+
+#[test]
+fn several_problems_are_all_reported_in_order() {
+    let path = format!("{MALFORMED}/several_problems.toml");
+    let out = corridor(&["validate", &path]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text_of(&out.stderr);
+    assert_diagnostic_format(&stderr);
+    let text = fs::read_to_string(manifest_dir().join(&path)).unwrap();
+    let expected = [
+        ("lat = 95", "field `lat`"),
+        ("distance_km = nan", "field `distance_km`"),
+        ("corridor = \"east\"", "unknown corridor `east`"),
+        ("capacity_teu = 0", "field `capacity_teu`"),
+        ("due_days = -1", "field `due_days`"),
+    ];
+    let diags: Vec<&str> = stderr
+        .lines()
+        .filter(|l| split_position(l).is_some())
+        .collect();
+    assert_eq!(diags.len(), expected.len(), "{stderr}");
+    for (diag, (needle, what)) in diags.iter().zip(expected) {
+        let (line, _) = expected_position(
+            &text,
+            Where::Line {
+                line: needle,
+                nth: 1,
+                col: First,
+            },
+        );
+        assert!(
+            diag.starts_with(&format!("{path}:{line}:")),
+            "{diag} (want line {line})"
+        );
+        assert!(diag.contains(what), "{diag} (want {what})");
+    }
+    assert!(
+        stderr.ends_with(&format!("{path}: 5 problems found\n")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn several_files_are_each_checked() {
+    let bad = format!("{MALFORMED}/zero_capacity.toml");
+    let out = corridor(&["validate", TWO_CORRIDORS, &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text_of(&out.stdout).starts_with("tests/data/two_corridors.toml: ok: "));
+    assert!(text_of(&out.stderr).contains(&format!("{bad}: 1 problem found")));
+}
+
+#[test]
+fn missing_file_is_bad_input() {
+    let out = corridor(&["validate", "tests/data/no-such-scenario.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text_of(&out.stderr);
+    assert!(
+        stderr.starts_with("tests/data/no-such-scenario.toml:1:1: cannot read "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn chongqing_base_scenario_is_valid() {
+    if !manifest_dir().join(CHONGQING_BASE).exists() {
+        println!("note: {CHONGQING_BASE} does not exist yet; skipping its validation");
+        return;
+    }
+    let out = corridor(&["validate", CHONGQING_BASE]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{CHONGQING_BASE} is invalid:\n{}",
+        text_of(&out.stderr)
+    );
+    assert!(text_of(&out.stdout).starts_with(&format!("{CHONGQING_BASE}: ok: scenario ")));
+}
+
+// ---- extends and [[set]] through the library -----------------------------------------
+
+fn load(rel: &str) -> Loaded {
+    scenario::load(&manifest_dir().join(rel)).unwrap_or_else(|d| panic!("{rel}:\n{d}"))
+}
+
+fn hub<'a>(s: &'a Scenario, id: &str) -> &'a corridor_sim::scenario::Hub {
+    s.hub(s.hub_by_id(id).unwrap_or_else(|| panic!("no hub {id}")))
+}
+
+fn link<'a>(s: &'a Scenario, id: &str) -> &'a corridor_sim::scenario::Link {
+    s.links
+        .iter()
+        .find(|l| l.id == id)
+        .unwrap_or_else(|| panic!("no link {id}"))
+}
+
+fn service<'a>(s: &'a Scenario, id: &str) -> &'a corridor_sim::scenario::Service {
+    s.service(
+        s.service_by_id(id)
+            .unwrap_or_else(|| panic!("no service {id}")),
+    )
+}
+
+#[test]
+fn base_applies_its_own_set() {
+    let s = load(&format!("{EXTENDS}/base.toml")).scenario;
+    assert_eq!(s.meta.name, "extends-base");
+    assert_eq!(service(&s, "weekly-ship").capacity_teu, 400);
+    assert_eq!(s.hubs.len(), 3);
+}
+
+#[test]
+fn child_overrides_fields_adds_entities_and_patches() {
+    let loaded = load(&format!("{EXTENDS}/child.toml"));
+    let s = &loaded.scenario;
+    // [scenario]: the child's name, the base's other fields.
+    assert_eq!(s.meta.name, "extends-child");
+    assert_eq!(s.meta.replications, 4);
+    assert_eq!(s.meta.horizon_days, 60.0);
+    // Hub "port": one field overridden, the rest kept; its transfer merged key by key.
+    let port = hub(s, "port");
+    assert_eq!(port.lat, 30.2);
+    assert_eq!(port.lon, 110.0);
+    assert_eq!(port.name, "Port");
+    let transfer = port.transfer.as_ref().unwrap();
+    assert_eq!(transfer.cost_usd_per_teu, 65.0);
+    assert_eq!(transfer.servers, 2);
+    assert_eq!(transfer.time_h, Dist::Fixed(2.0));
+    // New ids append after the base's, which keep their order.
+    let hub_ids: Vec<&str> = s.hubs.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(hub_ids, ["zone", "port", "market", "inland"]);
+    let link_ids: Vec<&str> = s.links.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(
+        link_ids,
+        ["zone-port", "port-market", "zone-market", "zone-inland"]
+    );
+    let zi = link(s, "zone-inland");
+    assert_eq!(
+        (zi.from, zi.to),
+        (s.hub_by_id("zone").unwrap(), s.hub_by_id("inland").unwrap())
+    );
+    assert_eq!(zi.distance_km, 150.0);
+    // The child's plain value beats the base's [[set]]; the child's sets apply in order.
+    let ship = service(s, "weekly-ship");
+    assert_eq!(ship.capacity_teu, 600);
+    assert!(
+        (ship.headway_h - 168.0 / 3.0).abs() < 1e-9,
+        "{}",
+        ship.headway_h
+    );
+    assert_eq!(ship.mode, corridor_sim::scenario::Mode::Sea);
+    // The base's entities are untouched.
+    assert_eq!(link(s, "zone-port").time_h, Dist::Fixed(8.0));
+    assert_eq!(s.candidates.len(), 1);
+    // Both files were read, the child first.
+    assert!(
+        loaded
+            .sources
+            .file(scenario::source::FileId(0))
+            .path
+            .ends_with("child.toml")
+    );
+    assert!(
+        loaded
+            .sources
+            .file(scenario::source::FileId(1))
+            .path
+            .ends_with("base.toml")
+    );
+}
+
+#[test]
+fn grandchild_merges_over_the_child_and_the_base() {
+    let s = load(&format!("{EXTENDS}/grandchild.toml")).scenario;
+    assert_eq!(s.meta.name, "extends-grandchild");
+    // `set` on scenario.replications.
+    assert_eq!(s.meta.replications, 50);
+    assert_eq!(s.meta.seed, 7);
+    // A hub the child added, renamed here; its other fields from the child.
+    let inland = hub(&s, "inland");
+    assert_eq!(inland.name, "Inland terminal (renamed)");
+    assert_eq!(inland.lat, 30.5);
+    // The child's changes to hub "port" survive, plus this file's set of a sub-table field.
+    let port = hub(&s, "port");
+    assert_eq!(port.lat, 30.2);
+    let transfer = port.transfer.as_ref().unwrap();
+    assert_eq!((transfer.servers, transfer.cost_usd_per_teu), (3, 65.0));
+    // The service keeps the child's figures and gains an optional field by `set`.
+    let ship = service(&s, "weekly-ship");
+    assert_eq!(ship.capacity_teu, 600);
+    assert!((ship.headway_h - 56.0).abs() < 1e-9);
+    assert_eq!(ship.fare_usd_per_teu, Some(900.0));
+    // Demand without an id merged on "<from>-<to>"; the new flow appended.
+    let ids: Vec<&str> = s.demand.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["zone-market", "zone-inland"]);
+    let zm = &s.demand[0];
+    assert_eq!(zm.teu_per_day, 12.0);
+    assert_eq!(zm.value_usd_per_teu, 30000.0);
+    assert_eq!(zm.due_days, 10.0);
+    // VOT = value × the default rate of 0.001 per day.
+    assert!((zm.vot_usd_per_teu_day - 30.0).abs() < 1e-9);
+    assert!((s.demand[1].vot_usd_per_teu_day - 150.0).abs() < 1e-9);
+    // A numeric path segment indexed the candidate's connectors.
+    assert_eq!(s.candidates[0].connectors[0].cost_usd_per_teu, 99.0);
+    assert_eq!(s.candidates[0].connectors[0].distance_km, 300.0);
+    assert_eq!(s.hubs.len(), 4);
+    assert_eq!(s.links.len(), 4);
+}
+
+#[test]
+fn child_turns_a_fixed_time_into_a_lognormal() {
+    let s = load(&format!("{EXTENDS}/child_time_dist.toml")).scenario;
+    assert_eq!(
+        link(&s, "zone-port").time_h,
+        Dist::LogNormal {
+            median: 8.0,
+            p90: 12.0
+        }
+    );
+    // Everything else about the link is the base's.
+    assert_eq!(link(&s, "zone-port").distance_km, 400.0);
+    assert_eq!(
+        link(&s, "zone-market").time_h,
+        Dist::LogNormal {
+            median: 40.0,
+            p90: 55.0
+        }
+    );
+}
+
+#[test]
+fn child_replaces_a_duration_of_another_kind() {
+    let s = load(&format!("{EXTENDS}/child_dist_kind.toml")).scenario;
+    assert_eq!(
+        link(&s, "zone-market").time_h,
+        Dist::Triangular {
+            min: 30.0,
+            mode: 40.0,
+            max: 60.0
+        }
+    );
+}
+
+#[test]
+fn a_bad_override_is_reported_in_the_child() {
+    let path = manifest_dir().join(EXTENDS).join("bad_child.toml");
+    let err = scenario::load(&path).expect_err("distance_km = 0 is invalid");
+    assert_eq!(err.items.len(), 1, "{err}");
+    let rendered = err.items[0].render(&err.sources);
+    let text = fs::read_to_string(&path).unwrap();
+    let (line, col) = expected_position(
+        &text,
+        Where::Line {
+            line: "distance_km = 0",
+            nth: 1,
+            col: Of("0"),
+        },
+    );
+    assert!(
+        rendered.starts_with(&format!("{}:{line}:{col}: ", path.display())),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("link \"port-market\": field `distance_km`"),
+        "{rendered}"
+    );
+}
+
+// ---- never panic -------------------------------------------------------------------
+
+fn proptest_config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 256,
+        // Do not write regression files into the source tree.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// Loads `bytes` from a file in `dir`; renders any error (rendering must not panic either).
+fn load_bytes(dir: &Path, bytes: &[u8]) -> Result<Loaded, (Diagnostics, Vec<String>)> {
+    let path = dir.join("case.toml");
+    fs::write(&path, bytes).unwrap();
+    scenario::load(&path).map_err(|d| {
+        let _ = d.to_string();
+        let rendered = d.items.iter().map(|i| i.render(&d.sources)).collect();
+        (d, rendered)
+    })
+}
+
+/// Keys of the TOML-ish grammar (whitespace-separated).
+const KEYS: &str = "\
+    scenario choice compare hubs links services demand candidates disruptions corridors \
+    set extends id name kind lat lon from to mode distance_km time_h cost_usd_per_teu \
+    stops servers transfer customs bottleneck dist median p90 min max mean values value \
+    path horizon_days warmup_days replications seed departures_per_week headway_h \
+    capacity_teu teu_per_day connectors markets link hub service effect time_factor \
+    probability start_days duration_days k_routes logit_scale modes two_way due_days \
+    value_usd_per_teu";
+
+const VALUES: &[&str] = &[
+    "0",
+    "1",
+    "-1",
+    "2.5",
+    "1e308",
+    "-1e308",
+    "nan",
+    "inf",
+    "-inf",
+    "99999999999999999999",
+    "\"zone\"",
+    "\"port\"",
+    "\"market\"",
+    "\"road\"",
+    "\"sea\"",
+    "\"lognormal\"",
+    "\"\"",
+    "\"x.y.z\"",
+    "\"hubs.port.lat\"",
+    "\"scenario.seed\"",
+    "\"case.toml\"",
+    "\"../case.toml\"",
+    "true",
+    "[]",
+    "{}",
+    "[1, 2]",
+    "[\"zone\", \"market\"]",
+    "[[]]",
+    "{ dist = \"lognormal\", median = 4, p90 = 2 }",
+    "{ dist = \"empirical\", values = [] }",
+    "{ servers = 0, time_h = 1, cost_usd_per_teu = 1 }",
+    "1979-05-27",
+    "0x10",
+    "'lit'",
+];
+
+/// A line of TOML-ish text from a small grammar of scenario keys and values.
+fn tomlish_line() -> impl Strategy<Value = String> {
+    let key = prop::sample::select(KEYS.split_whitespace().collect::<Vec<_>>());
+    let value = prop::sample::select(VALUES);
+    prop_oneof![
+        (key.clone(), value.clone()).prop_map(|(k, v)| format!("{k} = {v}")),
+        (key.clone(), key.clone(), value.clone()).prop_map(|(a, b, v)| format!("{a}.{b} = {v}")),
+        key.clone().prop_map(|k| format!("[{k}]")),
+        key.clone().prop_map(|k| format!("[[{k}]]")),
+        (key.clone(), key).prop_map(|(a, b)| format!("[{a}.{b}]")),
+        value.prop_map(str::to_string),
+        Just(String::new()),
+        Just("# comment".to_string()),
+    ]
+}
+
+/// A whole TOML-ish document: fragments, sometimes after a valid scenario.
+fn tomlish_doc() -> impl Strategy<Value = String> {
+    (any::<bool>(), prop::collection::vec(tomlish_line(), 0..24)).prop_map(|(on_valid, lines)| {
+        let mut doc = if on_valid {
+            two_corridors_text()
+        } else {
+            String::new()
+        };
+        doc.push('\n');
+        doc.push_str(&lines.join("\n"));
+        doc
+    })
+}
+
+fn two_corridors_text() -> String {
+    fs::read_to_string(manifest_dir().join(TWO_CORRIDORS)).unwrap()
+}
+
+/// Byte ranges of the numbers in `text` outside strings and comments.
+fn numbers(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let code = line.split('#').next().unwrap_or("");
+        let b = code.as_bytes();
+        let mut in_str = false;
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            if c == b'"' {
+                in_str = !in_str;
+            }
+            let starts = !in_str
+                && (c.is_ascii_digit()
+                    || (c == b'-' && b.get(i + 1).is_some_and(u8::is_ascii_digit)))
+                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_'));
+            if starts {
+                let mut j = i + 1;
+                while j < b.len() && (b[j].is_ascii_digit() || b[j] == b'.' || b[j] == b'_') {
+                    j += 1;
+                }
+                out.push(offset + i..offset + j);
+                i = j;
+                continue;
+            }
+            i += 1;
+        }
+        offset += line.len();
+    }
+    out
+}
+
+const REPLACEMENTS: &[&str] = &[
+    "-1", "0", "nan", "inf", "-inf", "1e308", "0.5", "\"x\"", "[]", "{}",
+];
+
+#[derive(Clone, Debug)]
+enum Mutation {
+    Delete(usize),
+    Duplicate(usize),
+    Swap(usize, usize),
+    Number(usize, &'static str),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        any::<usize>().prop_map(Mutation::Delete),
+        any::<usize>().prop_map(Mutation::Duplicate),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Mutation::Swap(a, b)),
+        (any::<usize>(), prop::sample::select(REPLACEMENTS))
+            .prop_map(|(i, r)| Mutation::Number(i, r)),
+    ]
+}
+
+fn mutate(text: &str, m: &Mutation) -> String {
+    let mut lines: Vec<&str> = text.lines().collect();
+    let n = lines.len();
+    match *m {
+        Mutation::Delete(i) => {
+            lines.remove(i % n);
+        }
+        Mutation::Duplicate(i) => lines.insert(i % n, lines[i % n]),
+        Mutation::Swap(a, b) => lines.swap(a % n, b % n),
+        Mutation::Number(i, r) => {
+            let spans = numbers(text);
+            if spans.is_empty() {
+                return text.to_string();
+            }
+            let span = spans[i % spans.len()].clone();
+            return format!("{}{r}{}", &text[..span.start], &text[span.end..]);
+        }
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+/// Checks that every rendered problem is `PATH:LINE:COL: message` inside `text`.
+fn assert_inside(path: &Path, text: &str, rendered: &[String]) -> Result<(), TestCaseError> {
+    let shown = path.display().to_string();
+    let line_count = text.matches('\n').count() + 1;
+    for r in rendered {
+        let rest = r
+            .strip_prefix(&shown)
+            .ok_or_else(|| TestCaseError::fail(format!("not in {shown}: {r}")))?;
+        let ((line, col), _) = split_position(&format!("x.toml{rest}"))
+            .ok_or_else(|| TestCaseError::fail(format!("no :LINE:COL: prefix: {r}")))?;
+        prop_assert!(
+            line >= 1 && line <= line_count,
+            "line {line} of {line_count}: {r}"
+        );
+        let width = text
+            .split('\n')
+            .nth(line - 1)
+            .map_or(0, |l| l.chars().count());
+        prop_assert!(col >= 1 && col <= width + 1, "col {col} of {width}: {r}");
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    #[test]
+    fn load_never_panics_on_arbitrary_text(text in any::<String>()) {
+        let dir = tempfile::tempdir().unwrap();
+        let _ = load_bytes(dir.path(), text.as_bytes());
+    }
+
+    #[test]
+    fn load_never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let dir = tempfile::tempdir().unwrap();
+        // Raw (NUL bytes, invalid UTF-8) and converted lossily to text.
+        let _ = load_bytes(dir.path(), &bytes);
+        let lossy = String::from_utf8_lossy(&bytes).into_owned();
+        let _ = load_bytes(dir.path(), lossy.as_bytes());
+    }
+
+    #[test]
+    fn load_never_panics_on_tomlish_fragments(doc in tomlish_doc()) {
+        let dir = tempfile::tempdir().unwrap();
+        // Things an `extends` in the fragments may name.
+        fs::write(dir.path().join("x.y.z"), "[scenario]\n").unwrap();
+        let _ = load_bytes(dir.path(), doc.as_bytes());
+    }
+
+    #[test]
+    fn mutated_scenarios_never_panic_and_point_inside_the_file(
+        muts in prop::collection::vec(mutation(), 1..4)
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = two_corridors_text();
+        for m in &muts {
+            text = mutate(&text, m);
+        }
+        if let Err((_, rendered)) = load_bytes(dir.path(), text.as_bytes()) {
+            prop_assert!(!rendered.is_empty());
+            assert_inside(&dir.path().join("case.toml"), &text, &rendered)?;
+        }
+    }
+}
+
+#[test]
+fn number_scanner_finds_the_numbers_of_two_corridors() {
+    let text = two_corridors_text();
+    let found: Vec<&str> = numbers(&text).into_iter().map(|r| &text[r]).collect();
+    assert_eq!(&found[..5], ["60", "10", "4", "7", "2"]);
+    assert!(found.contains(&"29.6") && found.contains(&"1500") && found.contains(&"30000"));
+    assert!(!found.iter().any(|n| n.is_empty()));
+}
+
+/// Every single mutation of two_corridors.toml (each line deleted, each line duplicated,
+/// each number replaced by each of [`REPLACEMENTS`]) loads without panicking, and every
+/// problem reported points inside the mutated file.
+#[test]
+fn every_single_mutation_of_two_corridors_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("case.toml");
+    let text = two_corridors_text();
+    let lines = text.lines().count();
+    let mut mutations: Vec<Mutation> = Vec::new();
+    for i in 0..lines {
+        mutations.push(Mutation::Delete(i));
+        mutations.push(Mutation::Duplicate(i));
+        mutations.push(Mutation::Swap(i, (i + 1) % lines));
+    }
+    for i in 0..numbers(&text).len() {
+        for r in REPLACEMENTS {
+            mutations.push(Mutation::Number(i, r));
+        }
+    }
+    let (mut ok, mut err) = (0, 0);
+    for m in &mutations {
+        let mutated = mutate(&text, m);
+        match load_bytes(dir.path(), mutated.as_bytes()) {
+            Ok(_) => ok += 1,
+            Err((_, rendered)) => {
+                err += 1;
+                assert!(!rendered.is_empty(), "{m:?}");
+                if let Err(e) = assert_inside(&path, &mutated, &rendered) {
+                    panic!("{m:?}: {e}");
+                }
+            }
+        }
+    }
+    // Most mutations break the scenario; some (a comment or blank line) do not.
+    assert!(err > mutations.len() / 2 && ok > 0, "{ok} ok, {err} errors");
+}
