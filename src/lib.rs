@@ -25,12 +25,14 @@
 //! per TEU. The library never prints, reads the environment or exits; the `corridor` binary
 //! does that.
 
+pub mod compare;
 pub mod dist;
 pub mod ids;
 pub mod network;
 pub mod output;
 pub mod rng;
 pub mod routing;
+pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod stats;

@@ -350,11 +350,39 @@ pub struct Candidate {
     pub demand: Vec<Flow>,
 }
 
-/// `[compare]`: the probe demand every candidate gets in a zone comparison.
+/// `[compare]`: the probe demand every candidate gets in a zone comparison, and how the
+/// zone score weighs its components.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Compare {
     /// Probe flows from the candidate.
     pub markets: Vec<Flow>,
+    /// Weights of the score components.
+    pub weights: ScoreWeights,
+}
+
+/// Weights of the zone score, all in USD per TEU of probe demand once multiplied by their
+/// component (see the README's "Comparing zones"). Lower scores are better connected.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScoreWeights {
+    /// Demand-weighted generalized cost to the markets.
+    pub generalized_cost: f64,
+    /// Value of time × spread of transit time (p95 − p50).
+    pub reliability: f64,
+    /// Rise in generalized cost when the zone's best corridor is closed.
+    pub redundancy: f64,
+    /// Extra cost the zone's traffic imposes on existing flows (congestion).
+    pub existing_traffic: f64,
+}
+
+impl Default for ScoreWeights {
+    fn default() -> Self {
+        Self {
+            generalized_cost: 1.0,
+            reliability: 1.0,
+            redundancy: 0.25,
+            existing_traffic: 1.0,
+        }
+    }
 }
 
 /// What a disruption does to its target while it lasts.
@@ -480,6 +508,13 @@ impl Scenario {
     /// and demand appended after the existing entities, so every existing id keeps its
     /// index (and its random streams, which are keyed by string id).
     pub fn with_candidate(&self, id: CandidateId) -> Scenario {
+        self.with_candidate_flows(id, &self.candidates[id.index()].demand)
+    }
+
+    /// As [`Scenario::with_candidate`], but the zone sends `flows` instead of its own
+    /// demand (zone comparisons give every candidate the same `[compare]` probe flows, so
+    /// zones compete on connectivity, not on their volumes).
+    pub fn with_candidate_flows(&self, id: CandidateId, flows: &[Flow]) -> Scenario {
         let mut s = self.clone();
         let c = &self.candidates[id.index()];
         let hub = HubId::new(s.hubs.len());
@@ -507,10 +542,61 @@ impl Scenario {
                 bottleneck: None,
             });
         }
-        for flow in &c.demand {
+        for flow in flows {
             s.demand
                 .push(flow.to_demand(&c.id, hub, &self.hubs, &self.choice, Some(id)));
         }
+        s
+    }
+
+    /// The scenario with corridor `corridor` closed: its services and its road links
+    /// removed (other links of the corridor carry nothing without a service). Used to
+    /// measure redundancy — what a zone's flows pay when their best corridor is shut.
+    /// Demand, hubs and every other corridor are untouched; link ids after a removed road
+    /// link shift, so services' legs are remapped.
+    pub fn without_corridor(&self, corridor: CorridorId) -> Scenario {
+        let mut s = self.clone();
+        let mut keep_link: Vec<bool> = self
+            .links
+            .iter()
+            .map(|l| !(l.mode == Mode::Road && l.corridor == Some(corridor)))
+            .collect();
+        // A road link another corridor's service runs over stays.
+        for svc in self
+            .services
+            .iter()
+            .filter(|s| s.corridor != Some(corridor))
+        {
+            for leg in &svc.legs {
+                keep_link[leg.index()] = true;
+            }
+        }
+        let mut new_index = Vec::with_capacity(self.links.len());
+        let mut next = 0usize;
+        for &keep in &keep_link {
+            new_index.push(next);
+            next += usize::from(keep);
+        }
+        s.links = self
+            .links
+            .iter()
+            .zip(&keep_link)
+            .filter(|(_, k)| **k)
+            .map(|(l, _)| l.clone())
+            .collect();
+        s.services = self
+            .services
+            .iter()
+            .filter(|svc| svc.corridor != Some(corridor))
+            .map(|svc| {
+                let mut svc = svc.clone();
+                for leg in &mut svc.legs {
+                    *leg = LinkId::new(new_index[leg.index()]);
+                }
+                svc
+            })
+            .collect();
+        s.disruptions.clear();
         s
     }
 

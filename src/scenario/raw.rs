@@ -169,6 +169,17 @@ pub struct RawCandidate {
 pub struct RawCompare {
     #[serde(default)]
     pub markets: Vec<Located<RawFlow>>,
+    pub weights: Option<RawWeights>,
+}
+
+/// `[compare] weights`: how the zone score combines its components.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWeights {
+    pub generalized_cost: Option<Located<f64>>,
+    pub reliability: Option<Located<f64>>,
+    pub redundancy: Option<Located<f64>>,
+    pub existing_traffic: Option<Located<f64>>,
 }
 
 /// `[[disruptions]]`.

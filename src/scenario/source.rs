@@ -84,6 +84,11 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// Every file read, the scenario's own first (patch pseudo-files `<set PATH>` too).
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+
     /// Finds an already loaded file by path.
     pub fn find(&self, path: &Path) -> Option<FileId> {
         self.files

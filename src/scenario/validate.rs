@@ -549,9 +549,9 @@ impl Validator<'_> {
         // Compare.
         let compare = match tree.get("compare") {
             None => Some(Compare::default()),
-            Some(e) => self
-                .read::<RawCompare>("[compare]", &e.value)
-                .map(|c| Compare {
+            Some(e) => self.read::<RawCompare>("[compare]", &e.value).map(|c| {
+                let weights = self.weights(&c.weights);
+                Compare {
                     markets: c
                         .markets
                         .iter()
@@ -560,7 +560,9 @@ impl Validator<'_> {
                             self.flow(&format!("[compare] markets[{i}]"), f, &hub_ids)
                         })
                         .collect(),
-                }),
+                    weights,
+                }
+            }),
         };
 
         // Disruptions.
@@ -588,6 +590,22 @@ impl Validator<'_> {
             compare: compare?,
             disruptions,
         })
+    }
+
+    fn weights(&mut self, w: &Option<RawWeights>) -> ScoreWeights {
+        let d = ScoreWeights::default();
+        let Some(w) = w else { return d };
+        let what = "[compare] weights";
+        let mut get = |field: &str, x: &Option<Located<f64>>, default: f64| {
+            x.as_ref()
+                .map_or(default, |x| self.non_negative(what, field, x))
+        };
+        ScoreWeights {
+            generalized_cost: get("generalized_cost", &w.generalized_cost, d.generalized_cost),
+            reliability: get("reliability", &w.reliability, d.reliability),
+            redundancy: get("redundancy", &w.redundancy, d.redundancy),
+            existing_traffic: get("existing_traffic", &w.existing_traffic, d.existing_traffic),
+        }
     }
 
     fn meta(&mut self, m: RawMeta) -> Option<Meta> {

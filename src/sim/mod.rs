@@ -1,3 +1,74 @@
 //! Discrete-event simulation engine.
+//!
+//! ## Lifecycle of a run
+//!
+//! 1. [`Model::new`] compiles a validated scenario into the immutable model (samplers,
+//!    dense facility ids, times in seconds). [`RouteTable::new`] compiles a route plan (one
+//!    `Vec<Route>` per demand flow, from [`crate::routing`] or made by hand) against it.
+//! 2. [`simulate`] runs one replication: its own [`state::State`] in dense `Vec`s, its own
+//!    random streams keyed by `(seed, replication, entity id, purpose)`, an event loop over
+//!    an [`event_queue::EventQueue`] keyed by `(time, insertion)`. Handlers change state and
+//!    emit [`records::Record`]s; per-replication [`records::Accumulators`] reduce them to a
+//!    small [`ReplicationResult`] with exact per-replication quantiles.
+//! 3. [`run_replications`] runs replications in parallel on the current rayon pool over the
+//!    shared model and returns the results **in replication order**, so
+//!    [`Aggregate::of`] folds them identically whatever the thread count.
+//!
+//! The engine does no I/O, reads no environment and never panics on a valid scenario and
+//! plan; `output` writes what [`Aggregate`] holds.
+//!
+//! ## Modules
+//!
+//! - [`model`] — compiled immutable model; [`routes`] — compiled route plan.
+//! - [`engine`] — event loop, shipments and facilities; `movement` — vehicles and trucks.
+//! - [`facility`] — multi-server FIFO queue with its time-weighted statistics.
+//! - [`vehicle`], [`shipment`] — entity slabs with slot reuse.
+//! - [`events`] — the event enum; [`state`] — per-replication state; [`streams`] — random
+//!   streams; [`disruption`] — closures and slowdowns.
+//! - [`records`] — records and per-replication accumulators; [`result`] — what one
+//!   replication reports; [`aggregate`] — merging replications.
 
+pub mod aggregate;
+pub mod disruption;
+pub mod engine;
 pub mod event_queue;
+pub mod events;
+pub mod facility;
+pub mod ids;
+pub mod model;
+mod movement;
+pub mod records;
+pub mod result;
+pub mod routes;
+pub mod shipment;
+pub mod state;
+pub mod streams;
+pub mod vehicle;
+
+use rayon::prelude::*;
+
+pub use aggregate::Aggregate;
+pub use engine::simulate;
+pub use model::{Model, ModelError};
+pub use result::ReplicationResult;
+pub use routes::{RouteError, RouteTable};
+
+/// Runs replications `0..replications` in parallel on the current rayon pool and returns
+/// their results in replication order. `on_done` is called once per finished replication,
+/// from whichever worker finished it (e.g. to advance a progress bar).
+#[must_use]
+pub fn run_replications(
+    model: &Model<'_>,
+    routes: &RouteTable,
+    replications: u32,
+    on_done: &(dyn Fn() + Sync),
+) -> Vec<ReplicationResult> {
+    (0..replications)
+        .into_par_iter()
+        .map(|r| {
+            let result = simulate(model, routes, r);
+            on_done();
+            result
+        })
+        .collect()
+}

@@ -4,6 +4,12 @@
 //! code: 0 ok, 2 bad input (scenario files, arguments), 1 anything else. Data goes to
 //! stdout; diagnostics and progress go to stderr.
 
+mod common;
+mod compare_zones;
+mod diff;
+mod plugin;
+mod routes;
+mod run;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +27,16 @@ struct Cli {
 enum Command {
     /// Check scenario files; print every problem as file:line:col: message.
     Validate(validate::Args),
+    /// The k best loopless routes of one OD by generalized cost, with logit shares.
+    Routes(routes::Args),
+    /// Simulate a scenario; write od, route, corridor, hub and service summaries.
+    Run(run::Args),
+    /// Run two scenarios on common random numbers; paired differences of every figure.
+    Diff(diff::Args),
+    /// The scenario before and after one candidate zone plugs in.
+    Plugin(plugin::Args),
+    /// Plug in each candidate alone with the same probe demand; rank them.
+    CompareZones(compare_zones::Args),
 }
 
 /// How a command failed.
@@ -53,6 +69,11 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
+        Command::Routes(args) => routes::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::Plugin(args) => plugin::run(&args),
+        Command::CompareZones(args) => compare_zones::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

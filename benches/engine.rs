@@ -1,0 +1,142 @@
+//! Engine benchmarks: events per second of one replication on one core, and the raw
+//! event-queue push/pop cost.
+//!
+//! Run with `cargo bench --bench engine` (add `-- --quick` for a fast pass). Throughput is
+//! reported in events: criterion's `elem/s` is events per second.
+//!
+//! - `replication/river` — one replication of `tests/data/river.toml` (customs, transfer,
+//!   a daily river line with dwell, a ship lock with background traffic, trucks), with a
+//!   hand-made route plan, so it measures the engine alone.
+//! - `replication/chongqing-base` — one replication of `scenarios/chongqing/base.toml` with
+//!   the routing plan (skipped if the file does not load).
+//! - `event_queue/hold` — the classic "hold" model: a queue of N pending events, each step
+//!   pops the earliest and pushes one a random delay later.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use corridor_sim::ids::LinkId;
+use corridor_sim::routing::{self, Leg, Route};
+use corridor_sim::scenario::{self, Scenario};
+use corridor_sim::sim::event_queue::EventQueue;
+use corridor_sim::sim::{Model, RouteTable, simulate};
+use corridor_sim::time::SimTime;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+
+fn load(rel: &str) -> Option<Scenario> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    match scenario::load(&path) {
+        Ok(l) => Some(l.scenario),
+        Err(e) => {
+            eprintln!("skipping {rel}: it does not load:\n{e}");
+            None
+        }
+    }
+}
+
+fn route(legs: Vec<Leg>, share: f64) -> Route {
+    Route {
+        legs,
+        hubs: Vec::new(),
+        time_h: 0.0,
+        sd_time_h: 0.0,
+        cost_usd_per_teu: 0.0,
+        generalized_cost_usd_per_teu: 0.0,
+        share,
+    }
+}
+
+/// The plan of `tests/data/river.toml` (as in the engine tests).
+fn river_plan(s: &Scenario) -> Vec<Vec<Route>> {
+    let hub = |id: &str| s.hub_by_id(id).expect("hub");
+    let drive = |id: &str| {
+        let l = LinkId::new(s.links.iter().position(|l| l.id == id).expect("link"));
+        Leg::Drive {
+            link: l,
+            from: s.link(l).from,
+            to: s.link(l).to,
+        }
+    };
+    let line = s.service_by_id("river-line").expect("service");
+    let ride = |board, alight| Leg::Ride {
+        service: line,
+        board,
+        alight,
+    };
+    vec![
+        vec![
+            route(
+                vec![
+                    Leg::Customs { hub: hub("zone") },
+                    drive("zone-port"),
+                    Leg::Transfer { hub: hub("port") },
+                    ride(0, 2),
+                ],
+                0.7,
+            ),
+            route(
+                vec![Leg::Customs { hub: hub("zone") }, drive("zone-market")],
+                0.3,
+            ),
+        ],
+        vec![route(vec![ride(0, 1)], 1.0)],
+    ]
+}
+
+fn bench_replication(c: &mut Criterion, name: &str, s: &Scenario, plan: &[Vec<Route>]) {
+    let model = Model::new(s).expect("model");
+    let routes = RouteTable::new(s, plan).expect("plan");
+    let events = simulate(&model, &routes, 0).events;
+    eprintln!(
+        "{name}: {events} events per replication ({} days)",
+        s.meta.horizon_days
+    );
+    let mut group = c.benchmark_group("replication");
+    group.throughput(Throughput::Elements(events));
+    group.bench_function(name, |b| {
+        b.iter(|| simulate(black_box(&model), black_box(&routes), black_box(0)))
+    });
+    group.finish();
+}
+
+fn replication(c: &mut Criterion) {
+    if let Some(s) = load("tests/data/river.toml") {
+        bench_replication(c, "river", &s, &river_plan(&s));
+    }
+    if let Some(s) = load("scenarios/chongqing/base.toml") {
+        let plan = routing::plan(&s);
+        bench_replication(c, "chongqing-base", &s, &plan.per_demand);
+    }
+}
+
+fn event_queue(c: &mut Criterion) {
+    let mut group = c.benchmark_group("event_queue");
+    const STEPS: u64 = 100_000;
+    group.throughput(Throughput::Elements(STEPS));
+    for pending in [100usize, 10_000] {
+        group.bench_with_input(BenchmarkId::new("hold", pending), &pending, |b, &n| {
+            let mut q: EventQueue<u64> = EventQueue::with_capacity(n + 1);
+            // A fixed xorshift sequence of delays: no RNG cost in the measurement.
+            let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+            let mut delay = move || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x % 7200
+            };
+            for i in 0..n as u64 {
+                q.push(SimTime::from_secs(delay()), i);
+            }
+            b.iter(|| {
+                for _ in 0..STEPS {
+                    let (t, e) = q.pop().expect("never empty");
+                    q.push(t + delay(), black_box(e));
+                }
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, replication, event_queue);
+criterion_main!(benches);

@@ -1,0 +1,140 @@
+//! What every simulating command shares: loading a scenario with its diagnostics, the
+//! worker pool, the progress bar, and writing tables and the manifest.
+
+use crate::Failure;
+use anyhow::Context;
+use corridor_sim::output::manifest::{Manifest, SourceFile};
+use corridor_sim::output::tables::Table;
+use corridor_sim::scenario::{self, Loaded, SourceMap};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// Options every simulating command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimArgs {
+    /// Output directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replications (overrides the scenario's).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub replications: Option<u32>,
+    /// Master seed (overrides the scenario's).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// No progress bar or summary line on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Loads and validates a scenario; on failure prints every problem and returns
+/// [`Failure::BadInput`].
+pub fn load(path: &Path) -> Result<Loaded, Failure> {
+    scenario::load(path).map_err(|diags| {
+        eprintln!("{diags}");
+        let n = diags.items.len();
+        eprintln!(
+            "{}: {n} problem{} found",
+            path.display(),
+            if n == 1 { "" } else { "s" }
+        );
+        Failure::BadInput
+    })
+}
+
+/// Loads a scenario and applies the `--replications` / `--seed` overrides.
+pub fn load_with_overrides(path: &Path, args: &SimArgs) -> Result<Loaded, Failure> {
+    let mut loaded = load(path)?;
+    if let Some(r) = args.replications {
+        loaded.scenario.meta.replications = r;
+    }
+    if let Some(s) = args.seed {
+        loaded.scenario.meta.seed = s;
+    }
+    Ok(loaded)
+}
+
+/// A local worker pool of `--threads` workers (default: one per core).
+pub fn pool(threads: Option<u16>) -> Result<(rayon::ThreadPool, usize), Failure> {
+    let threads = threads.map_or_else(rayon::current_num_threads, usize::from);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start the worker threads")?;
+    Ok((pool, threads))
+}
+
+/// A progress bar over `total` replications on stderr; hidden when stderr is not a
+/// terminal or with `--quiet`.
+pub fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let style = ProgressStyle::with_template(
+        "{elapsed_precise} [{bar:40}] {pos}/{len} replications (eta {eta})",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    ProgressBar::new(total).with_style(style)
+}
+
+/// The files a scenario was read from, hashed for the manifest.
+pub fn source_files(sources: &SourceMap) -> Vec<SourceFile> {
+    sources
+        .files()
+        .iter()
+        .map(|f| SourceFile::of(&f.path, f.text.as_bytes()))
+        .collect()
+}
+
+/// Writes every table atomically into `dir` (created if needed); returns the file names.
+pub fn write_tables(dir: &Path, tables: &[Table]) -> anyhow::Result<Vec<String>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for t in tables {
+        t.write(dir)
+            .with_context(|| format!("cannot write {}", dir.join(t.file).display()))?;
+    }
+    Ok(tables.iter().map(|t| t.file.to_string()).collect())
+}
+
+/// Writes `manifest.json` into `dir`.
+pub fn write_manifest(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
+    manifest
+        .write(dir)
+        .with_context(|| format!("cannot write {}", dir.join("manifest.json").display()))
+}
+
+/// A directory name made from a scenario name.
+pub fn dir_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() || s.chars().all(|c| c == '.') {
+        "scenario".to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dir_name;
+
+    #[test]
+    fn scenario_names_become_safe_directory_names() {
+        assert_eq!(dir_name("chongqing-base"), "chongqing-base");
+        assert_eq!(dir_name("a/b c"), "a_b_c");
+        assert_eq!(dir_name(".."), "scenario");
+        assert_eq!(dir_name(""), "scenario");
+    }
+}

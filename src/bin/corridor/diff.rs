@@ -1,0 +1,91 @@
+//! `corridor diff A.toml B.toml [--out DIR]`: two scenarios on common random numbers.
+
+use crate::Failure;
+use crate::common::{self, SimArgs};
+use corridor_sim::compare::{self, KINDS, paired};
+use corridor_sim::output::manifest::Manifest;
+use corridor_sim::run;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Arguments of `corridor diff`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The reference scenario.
+    pub a: PathBuf,
+    /// The scenario compared with it.
+    pub b: PathBuf,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+/// Runs A and B with A's seed and replications (or the overrides) and writes
+/// `diff_od.csv`, `diff_corridor.csv`, `diff_hub.csv`, `diff_service.csv`.
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let a = common::load_with_overrides(&args.a, &args.sim)?;
+    let mut b = common::load(&args.b)?;
+    // Pairing needs the same random streams: B runs with A's seed and replications.
+    b.scenario.meta.seed = a.scenario.meta.seed;
+    b.scenario.meta.replications = a.scenario.meta.replications;
+    let (pool, threads) = common::pool(args.sim.threads)?;
+    let reps = a.scenario.meta.replications;
+    let bar = common::progress_bar(2 * u64::from(reps), args.sim.quiet);
+    let started = Instant::now();
+    let (ra, rb) = pool.install(|| {
+        rayon::join(
+            || run::simulate(&a.scenario, &|| bar.inc(1)),
+            || run::simulate(&b.scenario, &|| bar.inc(1)),
+        )
+    });
+    bar.finish_and_clear();
+    let (ra, rb) = match (ra, rb) {
+        (Ok(ra), Ok(rb)) => (ra, rb),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return Err(Failure::BadInput);
+        }
+    };
+    let wall_time_s = started.elapsed().as_secs_f64();
+    let (name_a, name_b) = (&a.scenario.meta.name, &b.scenario.meta.name);
+    let tables: Vec<_> = KINDS
+        .iter()
+        .map(|&kind| compare::diff_table(kind, name_a, name_b, &paired::compare(&ra, &rb, kind)))
+        .collect();
+    let out = args.sim.out.clone().unwrap_or_else(|| {
+        Path::new("out").join(format!(
+            "diff-{}-vs-{}",
+            common::dir_name(name_a),
+            common::dir_name(name_b)
+        ))
+    });
+    let outputs = common::write_tables(&out, &tables)?;
+    let mut files = common::source_files(&a.sources);
+    files.extend(common::source_files(&b.sources));
+    common::write_manifest(
+        &out,
+        &Manifest {
+            tool: "corridor-sim",
+            version: env!("CARGO_PKG_VERSION"),
+            command: "diff".to_string(),
+            arguments: std::env::args().skip(1).collect(),
+            scenario: format!("{name_a} vs {name_b}"),
+            scenario_path: format!("{} vs {}", args.a.display(), args.b.display()),
+            scenario_files: files,
+            seed: a.scenario.meta.seed,
+            replications: reps,
+            threads,
+            horizon_days: a.scenario.meta.horizon_days,
+            warmup_days: a.scenario.meta.warmup_days,
+            events: ra.events() + rb.events(),
+            wall_time_s,
+            outputs,
+        },
+    )?;
+    if !args.sim.quiet {
+        eprintln!(
+            "{name_a} vs {name_b}: {reps} paired replications in {wall_time_s:.2} s; results in {}",
+            out.display()
+        );
+    }
+    Ok(())
+}

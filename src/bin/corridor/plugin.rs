@@ -1,0 +1,106 @@
+//! `corridor plugin FILE --zone ID [--out DIR]`: the scenario before and after one
+//! candidate zone plugs in, on common random numbers.
+
+use crate::Failure;
+use crate::common::{self, SimArgs};
+use corridor_sim::compare::{self, KINDS, paired};
+use corridor_sim::output::manifest::Manifest;
+use corridor_sim::run;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Arguments of `corridor plugin`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The scenario.
+    pub file: PathBuf,
+    /// The candidate zone to plug in (its id in `[[candidates]]`).
+    #[arg(long, value_name = "ID")]
+    pub zone: String,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+/// Writes `plugin_deltas.csv` and the usual run tables of the plugged-in scenario.
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let loaded = common::load_with_overrides(&args.file, &args.sim)?;
+    let base = &loaded.scenario;
+    let Some(zone) = base.candidate_by_id(&args.zone) else {
+        let known: Vec<&str> = base.candidates.iter().map(|c| c.id.as_str()).collect();
+        eprintln!(
+            "{}: no candidate zone `{}` (candidates: {})",
+            args.file.display(),
+            args.zone,
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        );
+        return Err(Failure::BadInput);
+    };
+    let plugged = base.with_candidate(zone);
+    let (pool, threads) = common::pool(args.sim.threads)?;
+    let reps = base.meta.replications;
+    let bar = common::progress_bar(2 * u64::from(reps), args.sim.quiet);
+    let started = Instant::now();
+    let (before, after) = pool.install(|| {
+        rayon::join(
+            || run::simulate(base, &|| bar.inc(1)),
+            || run::simulate(&plugged, &|| bar.inc(1)),
+        )
+    });
+    bar.finish_and_clear();
+    let (before, after) = match (before, after) {
+        (Ok(b), Ok(a)) => (b, a),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return Err(Failure::BadInput);
+        }
+    };
+    let wall_time_s = started.elapsed().as_secs_f64();
+    let rows: Vec<_> = KINDS
+        .iter()
+        .flat_map(|&k| paired::compare(&before, &after, k))
+        .collect();
+    let agg = after.aggregate();
+    let mut tables = vec![compare::plugin_table(&base.meta.name, &args.zone, &rows)];
+    tables.extend(after.tables(&agg).all());
+    let out = args.sim.out.clone().unwrap_or_else(|| {
+        Path::new("out").join(format!(
+            "plugin-{}-{}",
+            common::dir_name(&base.meta.name),
+            common::dir_name(&args.zone)
+        ))
+    });
+    let outputs = common::write_tables(&out, &tables)?;
+    common::write_manifest(
+        &out,
+        &Manifest {
+            tool: "corridor-sim",
+            version: env!("CARGO_PKG_VERSION"),
+            command: "plugin".to_string(),
+            arguments: std::env::args().skip(1).collect(),
+            scenario: format!("{} + {}", base.meta.name, args.zone),
+            scenario_path: args.file.display().to_string(),
+            scenario_files: common::source_files(&loaded.sources),
+            seed: base.meta.seed,
+            replications: reps,
+            threads,
+            horizon_days: base.meta.horizon_days,
+            warmup_days: base.meta.warmup_days,
+            events: before.events() + after.events(),
+            wall_time_s,
+            outputs,
+        },
+    )?;
+    if !args.sim.quiet {
+        eprintln!(
+            "{} + {}: {reps} paired replications in {wall_time_s:.2} s; results in {}",
+            base.meta.name,
+            args.zone,
+            out.display()
+        );
+    }
+    Ok(())
+}

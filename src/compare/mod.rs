@@ -1,0 +1,164 @@
+//! Comparing scenarios: paired differences, plug-in deltas and zone rankings.
+//!
+//! Every comparison is the same mechanism: simulate two scenarios on common random
+//! numbers ([`crate::run::simulate`] with the same seed and replications), then summarise
+//! the per-replication differences of every figure ([`paired`]). `corridor diff` compares
+//! any two scenario files; `corridor plugin` compares a scenario with itself plus one
+//! candidate zone; `corridor compare-zones` ([`zones`]) plugs in each candidate alone with
+//! the same probe demand and ranks them.
+
+pub mod paired;
+pub mod zones;
+
+use crate::output::tables::{Table, num};
+use crate::stats::Summary;
+use paired::{EntityKind, PairedRow};
+
+fn ci_cells(s: Option<Summary>) -> [String; 3] {
+    match s {
+        Some(s) => [num(s.mean), num(s.ci95_low), num(s.ci95_high)],
+        None => Default::default(),
+    }
+}
+
+fn value_cells(row: &PairedRow) -> Vec<String> {
+    let mut cells = Vec::with_capacity(11);
+    cells.push(row.metric.to_string());
+    cells.extend(ci_cells(row.a));
+    cells.extend(ci_cells(row.b));
+    cells.extend(ci_cells(row.diff));
+    cells.push(if row.diff.is_some() {
+        row.significant().to_string()
+    } else {
+        String::new()
+    });
+    cells.push(row.diff.map_or_else(String::new, |d| d.n.to_string()));
+    cells
+}
+
+macro_rules! value_columns {
+    () => {
+        [
+            "metric",
+            "a_mean",
+            "a_ci95_low",
+            "a_ci95_high",
+            "b_mean",
+            "b_ci95_low",
+            "b_ci95_high",
+            "diff_mean",
+            "diff_ci95_low",
+            "diff_ci95_high",
+            "significant",
+            "replications_paired",
+        ]
+    };
+}
+
+const fn concat_header<const N: usize>(
+    keys: &[&'static str],
+    values: [&'static str; 12],
+) -> [&'static str; N] {
+    let mut out = [""; N];
+    out[0] = "scenario_a";
+    out[1] = "scenario_b";
+    let mut i = 0;
+    while i < keys.len() {
+        out[2 + i] = keys[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < values.len() {
+        out[2 + keys.len() + j] = values[j];
+        j += 1;
+    }
+    out
+}
+
+const DIFF_OD_HEADER: [&str; 16] = concat_header(&["origin", "destination"], value_columns!());
+const DIFF_CORRIDOR_HEADER: [&str; 15] = concat_header(&["corridor"], value_columns!());
+const DIFF_HUB_HEADER: [&str; 16] = concat_header(&["hub", "facility"], value_columns!());
+const DIFF_SERVICE_HEADER: [&str; 15] = concat_header(&["service"], value_columns!());
+
+/// The `diff_<kind>.csv` table of paired rows of one entity kind.
+pub fn diff_table(
+    kind: EntityKind,
+    scenario_a: &str,
+    scenario_b: &str,
+    rows: &[PairedRow],
+) -> Table {
+    let (file, header): (&'static str, &'static [&'static str]) = match kind {
+        EntityKind::Od => ("diff_od.csv", &DIFF_OD_HEADER),
+        EntityKind::Corridor => ("diff_corridor.csv", &DIFF_CORRIDOR_HEADER),
+        EntityKind::Hub => ("diff_hub.csv", &DIFF_HUB_HEADER),
+        EntityKind::Service => ("diff_service.csv", &DIFF_SERVICE_HEADER),
+    };
+    let rows = rows
+        .iter()
+        .filter(|r| r.kind == kind)
+        .map(|r| {
+            let mut cells = vec![scenario_a.to_string(), scenario_b.to_string()];
+            cells.extend(r.keys.iter().cloned());
+            cells.extend(value_cells(r));
+            cells
+        })
+        .collect();
+    Table { file, header, rows }
+}
+
+const PLUGIN_HEADER: [&str; 17] = [
+    "scenario",
+    "zone",
+    "entity_kind",
+    "entity",
+    "detail",
+    "metric",
+    "before_mean",
+    "before_ci95_low",
+    "before_ci95_high",
+    "after_mean",
+    "after_ci95_low",
+    "after_ci95_high",
+    "delta_mean",
+    "delta_ci95_low",
+    "delta_ci95_high",
+    "significant",
+    "replications_paired",
+];
+
+/// `plugin_deltas.csv`: every entity of every kind, before and after the zone plugs in.
+/// The zone's own flows have no "before".
+pub fn plugin_table(scenario: &str, zone: &str, rows: &[PairedRow]) -> Table {
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let (entity, detail) = match r.kind {
+                EntityKind::Od => (format!("{}>{}", r.keys[0], r.keys[1]), String::new()),
+                EntityKind::Hub => (r.keys[0].clone(), r.keys[1].clone()),
+                _ => (r.keys[0].clone(), String::new()),
+            };
+            let mut cells = vec![
+                scenario.to_string(),
+                zone.to_string(),
+                r.kind.as_str().to_string(),
+                entity,
+                detail,
+            ];
+            cells.extend(value_cells(r));
+            cells
+        })
+        .collect();
+    Table {
+        file: "plugin_deltas.csv",
+        header: &PLUGIN_HEADER,
+        rows,
+    }
+}
+
+/// Every entity kind, in the order tables are written.
+pub const KINDS: [EntityKind; 4] = [
+    EntityKind::Od,
+    EntityKind::Corridor,
+    EntityKind::Hub,
+    EntityKind::Service,
+];

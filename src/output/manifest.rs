@@ -1,0 +1,108 @@
+//! `manifest.json`: what produced a set of results.
+//!
+//! A result directory must say how to reproduce it: the crate version, the exact scenario
+//! files (path and a content hash of their bytes, FNV-1a 64, so a silently edited scenario
+//! is visible), the seed, the replication and thread counts and the arguments. Wall time is
+//! recorded too, which is why the manifest — unlike the CSVs — differs between two
+//! otherwise identical runs.
+
+use std::io;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::atomic::write_atomic;
+
+/// A scenario file read by the run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceFile {
+    /// Path as read.
+    pub path: String,
+    /// FNV-1a 64 of the file's bytes, 16 hex digits.
+    pub fnv1a64: String,
+    /// Size in bytes.
+    pub bytes: usize,
+}
+
+impl SourceFile {
+    /// Describes a file from its path and content.
+    #[must_use]
+    pub fn of(path: &Path, content: &[u8]) -> SourceFile {
+        SourceFile {
+            path: path.display().to_string(),
+            fnv1a64: format!("{:016x}", fnv1a64(content)),
+            bytes: content.len(),
+        }
+    }
+}
+
+/// FNV-1a 64 of `bytes`: specified, unseeded and identical everywhere.
+#[must_use]
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The manifest of a run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Manifest {
+    /// Always `corridor-sim`.
+    pub tool: &'static str,
+    /// Crate version.
+    pub version: &'static str,
+    /// The command, e.g. `run`.
+    pub command: String,
+    /// The command-line arguments after the program name.
+    pub arguments: Vec<String>,
+    /// Scenario name.
+    pub scenario: String,
+    /// The scenario file given.
+    pub scenario_path: String,
+    /// Every file read: the scenario first, then what it extends.
+    pub scenario_files: Vec<SourceFile>,
+    /// Master seed used.
+    pub seed: u64,
+    /// Replications run.
+    pub replications: u32,
+    /// Worker threads.
+    pub threads: usize,
+    /// Horizon, days.
+    pub horizon_days: f64,
+    /// Warm-up, days.
+    pub warmup_days: f64,
+    /// Events processed over all replications.
+    pub events: u64,
+    /// Wall time of the simulation, seconds.
+    pub wall_time_s: f64,
+    /// Files written beside the manifest.
+    pub outputs: Vec<String>,
+}
+
+impl Manifest {
+    /// Writes `dir/manifest.json` atomically (pretty-printed, trailing newline).
+    ///
+    /// # Errors
+    /// Any I/O error; the previous manifest is then left unchanged.
+    pub fn write(&self, dir: &Path) -> io::Result<()> {
+        write_atomic(&dir.join("manifest.json"), |w| {
+            serde_json::to_writer_pretty(&mut *w, self)?;
+            io::Write::write_all(w, b"\n")
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a64_golden_values() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(
+            SourceFile::of(Path::new("x"), b"a").fnv1a64,
+            "af63dc4c8601ec8c"
+        );
+    }
+}

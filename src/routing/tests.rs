@@ -1,0 +1,502 @@
+//! Unit tests of the routing graph semantics on tiny hand-built networks.
+
+use super::*;
+use crate::dist::Dist;
+use crate::ids::{CorridorId, HubId, LinkId, ServiceId};
+use crate::scenario::{
+    Bottleneck, Choice, Compare, Corridor, Facility, Hub, HubKind, Link, Meta, Mode, ModeSet,
+    Scenario, Service,
+};
+
+/// A tiny scenario builder: hubs by name, fixed times, VOT 24 USD/TEU-day (1 USD per hour,
+/// so GC = money + hours).
+struct Net(Scenario);
+
+const VOT: f64 = 24.0;
+
+fn facility(time_h: f64, cost: f64) -> Facility {
+    Facility {
+        servers: 1,
+        time_h: Dist::Fixed(time_h),
+        cost_usd_per_teu: cost,
+    }
+}
+
+impl Net {
+    fn new() -> Self {
+        Net(Scenario {
+            meta: Meta {
+                name: "unit".into(),
+                description: None,
+                horizon_days: 10.0,
+                warmup_days: 0.0,
+                replications: 1,
+                seed: 1,
+                shipment_teu: 1,
+            },
+            choice: Choice::default(),
+            corridors: vec![Corridor {
+                id: "c".into(),
+                name: "C".into(),
+            }],
+            hubs: Vec::new(),
+            links: Vec::new(),
+            services: Vec::new(),
+            demand: Vec::new(),
+            candidates: Vec::new(),
+            compare: Compare::default(),
+            disruptions: Vec::new(),
+        })
+    }
+
+    fn hub(&mut self, id: &str, transfer: Option<Facility>, customs: Option<Facility>) -> HubId {
+        self.0.hubs.push(Hub {
+            id: id.into(),
+            name: id.into(),
+            kind: HubKind::Zone,
+            lat: 0.0,
+            lon: 0.0,
+            transfer,
+            customs,
+            from_candidate: None,
+        });
+        HubId::new(self.0.hubs.len() - 1)
+    }
+
+    fn link(&mut self, a: HubId, b: HubId, mode: Mode, km: f64, time_h: f64, cost: f64) -> LinkId {
+        self.0.links.push(Link {
+            id: format!("l{}", self.0.links.len()),
+            from: a,
+            to: b,
+            mode,
+            distance_km: km,
+            time_h: Dist::Fixed(time_h),
+            cost_usd_per_teu: cost,
+            corridor: Some(CorridorId::new(0)),
+            two_way: true,
+            bottleneck: None,
+        });
+        LinkId::new(self.0.links.len() - 1)
+    }
+
+    fn service(
+        &mut self,
+        mode: Mode,
+        stops: &[HubId],
+        legs: &[LinkId],
+        headway_h: f64,
+        fare: Option<f64>,
+        dwell_h: f64,
+    ) -> ServiceId {
+        self.0.services.push(Service {
+            id: format!("s{}", self.0.services.len()),
+            name: "s".into(),
+            corridor: None,
+            mode,
+            stops: stops.to_vec(),
+            legs: legs.to_vec(),
+            headway_h,
+            first_departure_h: 0.0,
+            capacity_teu: 10,
+            fare_usd_per_teu: fare,
+            dwell_h: Dist::Fixed(dwell_h),
+        });
+        ServiceId::new(self.0.services.len() - 1)
+    }
+
+    fn routes(&self, from: HubId, to: HubId, modes: ModeSet, k: usize) -> Vec<Route> {
+        let g = RoutingGraph::build(&self.0);
+        k_best_routes(&g, from, to, modes, VOT, k, 0.0)
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * (1.0 + b.abs())
+}
+
+#[test]
+fn logit_shares_forms() {
+    assert!(logit_shares(&[], 4.0).is_empty());
+    assert_eq!(logit_shares(&[5.0], 4.0), vec![1.0]);
+    assert_eq!(
+        logit_shares(&[2.0, 1.0, 1.0], f64::INFINITY),
+        vec![0.0, 1.0, 0.0]
+    );
+    assert_eq!(logit_shares(&[0.0, 0.0, 3.0], 4.0), vec![0.5, 0.5, 0.0]);
+    let s = logit_shares(&[100.0, 110.0, 150.0], 4.0);
+    assert!(close(s.iter().sum(), 1.0));
+    // A route 10% dearer keeps exp(−0.4) ≈ 0.67 of the best one's weight (choice_facts §5c).
+    assert!(close(s[1] / s[0], (-0.4f64).exp()));
+    assert!(close(s[2] / s[0], (-2.0f64).exp()));
+}
+
+#[test]
+fn customs_at_origin_comes_first() {
+    let mut n = Net::new();
+    let a = n.hub("a", None, Some(facility(5.0, 30.0)));
+    let b = n.hub("b", None, None);
+    let l = n.link(a, b, Mode::Road, 10.0, 2.0, 100.0);
+    let r = &n.routes(a, b, ModeSet::ALL, 1)[0];
+    assert_eq!(
+        r.legs,
+        vec![
+            Leg::Customs { hub: a },
+            Leg::Drive {
+                link: l,
+                from: a,
+                to: b
+            }
+        ]
+    );
+    assert!(close(r.time_h, 7.0) && close(r.cost_usd_per_teu, 130.0));
+    assert!(close(r.generalized_cost_usd_per_teu, 137.0));
+    assert_eq!(r.share, 1.0);
+}
+
+#[test]
+fn customs_when_a_truck_passes_through_and_only_once() {
+    let mut n = Net::new();
+    let a = n.hub("a", Some(facility(9.0, 99.0)), None);
+    let b = n.hub("b", Some(facility(9.0, 99.0)), Some(facility(4.0, 20.0)));
+    let c = n.hub("c", None, Some(facility(6.0, 50.0)));
+    let d = n.hub("d", None, None);
+    let ab = n.link(a, b, Mode::Road, 10.0, 1.0, 10.0);
+    let bc = n.link(b, c, Mode::Road, 10.0, 1.0, 10.0);
+    let cd = n.link(c, d, Mode::Road, 10.0, 1.0, 10.0);
+    let r = &n.routes(a, d, ModeSet::ALL, 1)[0];
+    // Cleared at b (the first customs hub), not again at c; one truck, so no transfers.
+    assert_eq!(
+        r.legs,
+        vec![
+            Leg::Drive {
+                link: ab,
+                from: a,
+                to: b
+            },
+            Leg::Customs { hub: b },
+            Leg::Drive {
+                link: bc,
+                from: b,
+                to: c
+            },
+            Leg::Drive {
+                link: cd,
+                from: c,
+                to: d
+            },
+        ]
+    );
+    assert_eq!(r.hubs, vec![a, b, c, d]);
+    assert!(close(r.time_h, 7.0) && close(r.cost_usd_per_teu, 50.0));
+}
+
+#[test]
+fn customs_at_destination_when_none_before() {
+    let mut n = Net::new();
+    let a = n.hub("a", None, None);
+    let b = n.hub("b", None, Some(facility(4.0, 20.0)));
+    n.link(a, b, Mode::Road, 10.0, 1.0, 10.0);
+    let r = &n.routes(a, b, ModeSet::ALL, 1)[0];
+    assert_eq!(r.legs.last(), Some(&Leg::Customs { hub: b }));
+    assert!(close(r.time_h, 5.0));
+}
+
+#[test]
+fn transfers_between_vehicles_not_at_ends() {
+    // a -truck-> b =rail(s)=> c -truck-> d ; the service also starts at a.
+    let mut n = Net::new();
+    let a = n.hub("a", Some(facility(100.0, 1000.0)), None);
+    let b = n.hub("b", Some(facility(3.0, 40.0)), None);
+    let c = n.hub("c", Some(facility(5.0, 60.0)), None);
+    let d = n.hub("d", Some(facility(100.0, 1000.0)), None);
+    let ab = n.link(a, b, Mode::Road, 10.0, 2.0, 20.0);
+    let bc = n.link(b, c, Mode::Rail, 500.0, 10.0, 200.0);
+    let cd = n.link(c, d, Mode::Road, 10.0, 2.0, 20.0);
+    let s = n.service(Mode::Rail, &[b, c], &[bc], 24.0, None, 0.0);
+    let r = &n.routes(a, d, ModeSet::of(&[Mode::Road, Mode::Rail]), 1)[0];
+    assert_eq!(
+        r.legs,
+        vec![
+            Leg::Drive {
+                link: ab,
+                from: a,
+                to: b
+            },
+            Leg::Transfer { hub: b },
+            Leg::Ride {
+                service: s,
+                board: 0,
+                alight: 1
+            },
+            Leg::Transfer { hub: c },
+            Leg::Drive {
+                link: cd,
+                from: c,
+                to: d
+            },
+        ]
+    );
+    // 2 + 3 + 12 (half of 24) + 10 + 5 + 2 hours; 20 + 40 + 200 + 60 + 20 USD.
+    assert!(close(r.time_h, 34.0), "{}", r.time_h);
+    assert!(close(r.cost_usd_per_teu, 340.0));
+    // Variance: headway wait 24²/12 = 48 h².
+    assert!(close(r.sd_time_h, 48f64.sqrt()));
+    // Board at the origin and alight at the destination: no transfer at either end.
+    let r = &n.routes(b, c, ModeSet::ALL, 1)[0];
+    assert_eq!(
+        r.legs,
+        vec![Leg::Ride {
+            service: s,
+            board: 0,
+            alight: 1
+        }]
+    );
+}
+
+#[test]
+fn modes_restrict_routes() {
+    let mut n = Net::new();
+    let a = n.hub("a", None, None);
+    let b = n.hub("b", None, None);
+    n.link(a, b, Mode::Road, 10.0, 50.0, 500.0);
+    let ab_rail = n.link(a, b, Mode::Rail, 10.0, 1.0, 1.0);
+    let s = n.service(Mode::Rail, &[a, b], &[ab_rail], 2.0, None, 0.0);
+    let all = n.routes(a, b, ModeSet::ALL, 1);
+    assert!(matches!(all[0].legs[0], Leg::Ride { service, .. } if service == s));
+    let road = n.routes(a, b, ModeSet::of(&[Mode::Road]), 3);
+    assert_eq!(road.len(), 1);
+    assert!(matches!(road[0].legs[0], Leg::Drive { .. }));
+    // Rail links are never driven, and a rail-only demand cannot truck.
+    let rail = n.routes(a, b, ModeSet::of(&[Mode::Rail]), 3);
+    assert_eq!(rail.len(), 1);
+    assert!(n.routes(a, b, ModeSet::of(&[Mode::Sea]), 3).is_empty());
+}
+
+#[test]
+fn fare_is_prorated_and_dwell_counted_at_intermediate_stops() {
+    let mut n = Net::new();
+    let a = n.hub("a", None, None);
+    let b = n.hub("b", None, None);
+    let c = n.hub("c", None, None);
+    let ab = n.link(a, b, Mode::Rail, 100.0, 4.0, 7.0);
+    let bc = n.link(b, c, Mode::Rail, 300.0, 6.0, 9.0);
+    let s = n.service(Mode::Rail, &[a, b, c], &[ab, bc], 10.0, Some(1000.0), 2.0);
+    let r = &n.routes(a, b, ModeSet::ALL, 1)[0];
+    assert!(close(r.cost_usd_per_teu, 250.0));
+    assert!(close(r.time_h, 5.0 + 4.0));
+    let r = &n.routes(a, c, ModeSet::ALL, 1)[0];
+    assert_eq!(
+        r.legs,
+        vec![Leg::Ride {
+            service: s,
+            board: 0,
+            alight: 2
+        }]
+    );
+    assert_eq!(r.hubs, vec![a, b, c]);
+    assert!(close(r.cost_usd_per_teu, 1000.0));
+    // wait 5 + 4 + dwell 2 at b + 6.
+    assert!(close(r.time_h, 17.0));
+    // Boarding at b: no dwell there, 750 of the fare.
+    let r = &n.routes(b, c, ModeSet::ALL, 1)[0];
+    assert!(close(r.time_h, 11.0) && close(r.cost_usd_per_teu, 750.0));
+}
+
+#[test]
+fn link_costs_charged_without_fare() {
+    let mut n = Net::new();
+    let a = n.hub("a", None, None);
+    let b = n.hub("b", None, None);
+    let c = n.hub("c", None, None);
+    let ab = n.link(a, b, Mode::River, 100.0, 4.0, 7.0);
+    let bc = n.link(b, c, Mode::River, 300.0, 6.0, 9.0);
+    n.service(Mode::River, &[a, b, c], &[ab, bc], 10.0, None, 0.0);
+    assert!(close(
+        n.routes(a, c, ModeSet::ALL, 1)[0].cost_usd_per_teu,
+        16.0
+    ));
+}
+
+#[test]
+fn uncleared_shipment_alights_at_an_intermediate_customs_stop() {
+    let mut n = Net::new();
+    let a = n.hub("a", None, None);
+    let b = n.hub("b", Some(facility(1.0, 5.0)), Some(facility(3.0, 30.0)));
+    let c = n.hub("c", None, None);
+    let ab = n.link(a, b, Mode::Rail, 100.0, 4.0, 7.0);
+    let bc = n.link(b, c, Mode::Rail, 300.0, 6.0, 9.0);
+    let s = n.service(Mode::Rail, &[a, b, c], &[ab, bc], 10.0, None, 2.0);
+    let r = &n.routes(a, c, ModeSet::ALL, 1)[0];
+    assert_eq!(
+        r.legs,
+        vec![
+            Leg::Ride {
+                service: s,
+                board: 0,
+                alight: 1
+            },
+            Leg::Customs { hub: b },
+            Leg::Transfer { hub: b },
+            Leg::Ride {
+                service: s,
+                board: 1,
+                alight: 2
+            },
+        ]
+    );
+    assert_eq!(r.hubs, vec![a, b, c]);
+    // 5 + 4, customs 3, transfer 1, 5 + 6 (no dwell: it boards anew).
+    assert!(close(r.time_h, 24.0));
+    assert!(close(r.cost_usd_per_teu, 7.0 + 30.0 + 5.0 + 9.0));
+}
+
+#[test]
+fn hub_revisiting_detour_is_never_a_route() {
+    // The cheapest walk rides a→h→g, alights at g (free transfer) and trucks back through
+    // h to d, avoiding h's dear transfer — but it visits h twice. The only loopless route
+    // alights at h and pays the transfer.
+    let mut n = Net::new();
+    let a = n.hub("a", None, None);
+    let h = n.hub("h", Some(facility(0.0, 1000.0)), None);
+    let g = n.hub("g", None, None);
+    let d = n.hub("d", None, None);
+    let ah = n.link(a, h, Mode::Rail, 10.0, 1.0, 1.0);
+    let hg = n.link(h, g, Mode::Rail, 10.0, 1.0, 1.0);
+    let gh = n.link(g, h, Mode::Road, 10.0, 1.0, 1.0);
+    let hd = n.link(h, d, Mode::Road, 10.0, 1.0, 1.0);
+    let s = n.service(Mode::Rail, &[a, h, g], &[ah, hg], 2.0, None, 0.0);
+    let _ = gh;
+    for k in [1, 3] {
+        let routes = n.routes(a, d, ModeSet::ALL, k);
+        assert_eq!(routes.len(), 1, "k = {k}");
+        let r = &routes[0];
+        assert_eq!(
+            r.legs,
+            vec![
+                Leg::Ride {
+                    service: s,
+                    board: 0,
+                    alight: 1
+                },
+                Leg::Transfer { hub: h },
+                Leg::Drive {
+                    link: hd,
+                    from: h,
+                    to: d
+                },
+            ]
+        );
+        assert_eq!(r.hubs, vec![a, h, d]);
+    }
+}
+
+#[test]
+fn bottleneck_wait_is_added_to_the_link() {
+    let mut n = Net::new();
+    let a = n.hub("a", None, None);
+    let b = n.hub("b", None, None);
+    let l = n.link(a, b, Mode::Road, 10.0, 2.0, 0.0);
+    n.0.links[l.index()].bottleneck = Some(Bottleneck {
+        name: "lock".into(),
+        servers: 1,
+        time_h: Dist::Exponential { mean: 1.0 },
+        background_per_day: 12.0,
+    });
+    // M/M/1 at ρ = 0.5: wait 1 h + service 1 h.
+    assert!(close(n.routes(a, b, ModeSet::ALL, 1)[0].time_h, 4.0));
+}
+
+#[test]
+fn reliability_term_reorders_routes() {
+    // Two roads: steady (10 h) and fast but erratic (mean 9 h, SD 3 h).
+    let mut n = Net::new();
+    let a = n.hub("a", None, None);
+    let b = n.hub("b", None, None);
+    n.link(a, b, Mode::Road, 10.0, 10.0, 0.0);
+    let erratic = n.link(a, b, Mode::Road, 10.0, 9.0, 0.0);
+    n.0.links[erratic.index()].time_h = Dist::Uniform {
+        min: 9.0 - 3.0 * 3f64.sqrt(),
+        max: 9.0 + 3.0 * 3f64.sqrt(),
+    };
+    let g = RoutingGraph::build(&n.0);
+    let plain = k_best_routes(&g, a, b, ModeSet::ALL, VOT, 2, 0.0);
+    assert!(matches!(plain[0].legs[0], Leg::Drive { link, .. } if link == erratic));
+    let reliable = k_best_routes(&g, a, b, ModeSet::ALL, VOT, 2, 1.0);
+    assert!(close(reliable[1].sd_time_h, 3.0));
+    assert!(close(reliable[1].generalized_cost_usd_per_teu, 12.0));
+    assert!(close(reliable[0].generalized_cost_usd_per_teu, 10.0));
+    // k = 1 with ρ > 0 must still find the true best, not the best by mean time.
+    let best = k_best_routes(&g, a, b, ModeSet::ALL, VOT, 1, 1.0);
+    assert!(close(best[0].generalized_cost_usd_per_teu, 10.0));
+}
+
+#[test]
+fn plan_is_deterministic_and_workspace_reusable() {
+    let spec = generate::GridSpec {
+        width: 12,
+        height: 9,
+        rail_spacing: 4,
+        demand_flows: 10,
+        seed: 3,
+    };
+    let s = generate::grid_scenario(&spec);
+    let p1 = plan(&s);
+    let p2 = plan(&s);
+    assert_eq!(p1, p2);
+    let g = RoutingGraph::build(&s);
+    let mut ws = QueryWorkspace::new(&g);
+    for (i, d) in s.demand.iter().enumerate() {
+        let q = RouteQuery {
+            from: d.from,
+            to: d.to,
+            modes: d.modes,
+            vot_usd_per_teu_day: d.vot_usd_per_teu_day,
+            k: 3,
+            reliability_ratio: 0.0,
+            logit_scale: 4.0,
+        };
+        assert_eq!(g.k_best_routes(&mut ws, &q), p1.per_demand[i]);
+        let shares: f64 = p1.per_demand[i].iter().map(|r| r.share).sum();
+        assert!(close(shares, 1.0));
+        assert_eq!(p1.per_demand[i].len(), 3);
+        for r in &p1.per_demand[i] {
+            let mut hubs = r.hubs.clone();
+            hubs.sort();
+            hubs.dedup();
+            assert_eq!(hubs.len(), r.hubs.len(), "hub revisited");
+        }
+    }
+}
+
+#[test]
+fn no_reboarding_the_same_service() {
+    // Getting off at b and waiting for the next vehicle of the same line is not a route.
+    let mut n = Net::new();
+    let a = n.hub("a", None, None);
+    let b = n.hub("b", None, None);
+    let c = n.hub("c", None, None);
+    let ab = n.link(a, b, Mode::Rail, 100.0, 4.0, 7.0);
+    let bc = n.link(b, c, Mode::Rail, 300.0, 6.0, 9.0);
+    let s = n.service(Mode::Rail, &[a, b, c], &[ab, bc], 10.0, None, 0.0);
+    let t = n.service(Mode::Rail, &[b, c], &[bc], 20.0, None, 0.0);
+    let routes = n.routes(a, c, ModeSet::ALL, 5);
+    let rides: Vec<Vec<Leg>> = routes
+        .iter()
+        .map(|r| {
+            r.legs
+                .iter()
+                .copied()
+                .filter(|l| matches!(l, Leg::Ride { .. }))
+                .collect()
+        })
+        .collect();
+    let ride = |service, board, alight| Leg::Ride {
+        service,
+        board,
+        alight,
+    };
+    assert_eq!(
+        rides,
+        vec![vec![ride(s, 0, 2)], vec![ride(s, 0, 1), ride(t, 0, 1)]]
+    );
+}

@@ -1,0 +1,84 @@
+//! One simulated scenario, from validated scenario to per-replication results.
+//!
+//! Every command that simulates — `run`, `diff`, `plugin`, `compare-zones`, `batch` — goes
+//! through [`simulate`]: route (k best routes and logit shares), compile the immutable
+//! model, run the replications in parallel on the current rayon pool, collect the results
+//! in replication order. Two scenarios simulated with the same seed and replication count
+//! draw from the same random streams for every entity they share (streams are keyed by
+//! entity id), which is what makes their differences paired.
+
+use crate::output::tables::RunTables;
+use crate::routing::{self, RoutePlan};
+use crate::scenario::Scenario;
+use crate::sim::{self, Aggregate, Model, ModelError, ReplicationResult, RouteError, RouteTable};
+
+/// Why a validated scenario could not be simulated.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The scenario cannot be compiled into a model (e.g. a capacity below one shipment).
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The route plan does not fit the scenario (an internal inconsistency).
+    #[error("the route plan does not fit the scenario: {0}")]
+    Route(#[from] RouteError),
+}
+
+/// A scenario's routes, model and per-replication results.
+#[derive(Debug)]
+pub struct Simulated<'s> {
+    /// The scenario simulated.
+    pub scenario: &'s Scenario,
+    /// Its compiled model.
+    pub model: Model<'s>,
+    /// Its route plan (k best routes and shares per demand flow).
+    pub plan: RoutePlan,
+    /// The plan compiled against the model.
+    pub routes: RouteTable,
+    /// One result per replication, in replication order.
+    pub results: Vec<ReplicationResult>,
+}
+
+/// Routes and simulates `scenario.meta.replications` replications on the current rayon
+/// pool. `on_done` is called once per finished replication (for a progress bar).
+///
+/// # Errors
+///
+/// [`RunError`] when the scenario cannot be compiled.
+pub fn simulate<'s>(
+    scenario: &'s Scenario,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<Simulated<'s>, RunError> {
+    let model = Model::new(scenario)?;
+    let plan = routing::plan(scenario);
+    let routes = RouteTable::new(scenario, &plan.per_demand)?;
+    let results = sim::run_replications(&model, &routes, scenario.meta.replications, on_done);
+    Ok(Simulated {
+        scenario,
+        model,
+        plan,
+        routes,
+        results,
+    })
+}
+
+impl Simulated<'_> {
+    /// The replications merged: means, quantiles and confidence intervals.
+    pub fn aggregate(&self) -> Aggregate {
+        Aggregate::of(&self.results, &self.routes, self.scenario.corridors.len())
+    }
+
+    /// The run's output tables over an aggregate of this run.
+    pub fn tables<'a>(&'a self, agg: &'a Aggregate) -> RunTables<'a> {
+        RunTables {
+            model: &self.model,
+            plan: &self.plan.per_demand,
+            routes: &self.routes,
+            agg,
+        }
+    }
+
+    /// Events processed over all replications.
+    pub fn events(&self) -> u64 {
+        self.results.iter().map(|r| r.events).sum()
+    }
+}

@@ -1,0 +1,325 @@
+//! The event loop of one replication, and what happens to shipments and at facilities.
+//!
+//! [`simulate`] builds the initial [`State`], schedules the first arrival of every demand
+//! flow, the first departure of every service, the first background unit of every
+//! bottleneck and the disruptions that happen, then pops events in `(time, insertion)`
+//! order until the horizon, dispatching each with one `match`. Handlers change state,
+//! schedule further events and emit [`Record`]s; vehicles' handlers are in
+//! `sim::movement`. Nothing here does I/O.
+//!
+//! A shipment walks its route leg by leg (the semantics are those of [`crate::routing`]):
+//! customs and transfer legs queue at the hub's facility (instant where the hub has none),
+//! a drive enters its road link at once (through the link's bottleneck, if any, as its own
+//! unit), and a ride waits in the (service, stop) queue for a departure. When the legs run
+//! out it is delivered. At the horizon, whatever is still under way is reported as such.
+
+use rand::Rng;
+use rand_distr::Exp1;
+
+use crate::ids::DemandId;
+use crate::routing::Leg;
+use crate::scenario::Target;
+use crate::time::{SimTime, hours_to_secs};
+
+use super::disruption;
+use super::events::Event;
+use super::facility::{Unit, Visit};
+use super::ids::{FacilityId, ShipmentId};
+use super::model::{FacilityKind, Model};
+use super::records::{Accumulators, Record};
+use super::result::ReplicationResult;
+use super::routes::RouteTable;
+use super::state::State;
+
+/// One replication in progress.
+pub(super) struct Engine<'m> {
+    pub(super) model: &'m Model<'m>,
+    pub(super) routes: &'m RouteTable,
+    pub(super) st: State,
+    pub(super) acc: Accumulators<'m>,
+}
+
+/// Runs replication `replication` of `model` with the shipments' routes drawn from
+/// `routes`, and reduces it to its result. Deterministic: the same arguments give the same
+/// result on any thread.
+#[must_use]
+pub fn simulate(model: &Model<'_>, routes: &RouteTable, replication: u32) -> ReplicationResult {
+    let mut engine = Engine {
+        model,
+        routes,
+        st: State::new(model, replication),
+        acc: Accumulators::new(model, routes),
+    };
+    engine.schedule_initial();
+    engine.run();
+    engine.finish(replication)
+}
+
+/// An exponential inter-arrival time at `rate_per_h`, in seconds.
+fn exp_secs<R: Rng>(rng: &mut R, rate_per_h: f64) -> u64 {
+    let x: f64 = rng.sample(Exp1);
+    hours_to_secs(x / rate_per_h)
+}
+
+impl Engine<'_> {
+    /// Schedules at `at` if that is before the horizon (later events could never fire).
+    pub(super) fn schedule(&mut self, at: SimTime, event: Event) {
+        if at < self.model.horizon {
+            self.st.queue.push(at, event);
+        }
+    }
+
+    fn schedule_initial(&mut self) {
+        for d in 0..self.model.scenario.demand.len() {
+            let demand = DemandId::new(d);
+            let rate = self.model.demand_shipments_per_h[d];
+            if rate > 0.0 && !self.routes.range_of(demand).is_empty() {
+                let dt = exp_secs(&mut self.st.streams.arrivals[d], rate);
+                self.schedule(SimTime::ZERO + dt, Event::ShipmentArrival { demand });
+            }
+        }
+        for (i, spec) in self.model.services.iter().enumerate() {
+            let service = crate::ids::ServiceId::new(i);
+            self.schedule(spec.departure_time(0), Event::Departure { service, n: 0 });
+        }
+        for (i, f) in self.model.facilities.iter().enumerate() {
+            if f.background_per_h > 0.0 {
+                let dt = exp_secs(&mut self.st.streams.background[i], f.background_per_h);
+                let facility = FacilityId::new(i);
+                self.schedule(SimTime::ZERO + dt, Event::BackgroundArrival { facility });
+            }
+        }
+        let mut occurrences = Vec::new();
+        disruption::draw(self.model, &mut self.st.streams, &mut occurrences);
+        for o in occurrences {
+            let disruption = o.disruption;
+            self.schedule(o.start, Event::DisruptionStart { disruption });
+            self.schedule(o.end, Event::DisruptionEnd { disruption });
+        }
+    }
+
+    fn run(&mut self) {
+        while let Some(t) = self.st.queue.peek_time() {
+            if t >= self.model.horizon {
+                break;
+            }
+            let Some((now, event)) = self.st.queue.pop() else {
+                break;
+            };
+            self.st.events += 1;
+            match event {
+                Event::ShipmentArrival { demand } => self.on_shipment_arrival(demand, now),
+                Event::BackgroundArrival { facility } => self.on_background(facility, now),
+                Event::ServiceDone { facility, visit } => {
+                    self.on_service_done(facility, visit, now)
+                }
+                Event::Departure { service, n } => self.on_departure(service, n, now),
+                Event::VehicleArrival { vehicle } => self.on_vehicle_arrival(vehicle, now),
+                Event::VehicleReady { vehicle } => self.on_vehicle_ready(vehicle, now),
+                Event::TruckArrival { shipment } => self.next_leg(shipment, now),
+                Event::DisruptionStart { disruption } => {
+                    let (target, changed) = self.st.effects.toggle(self.model, disruption, true);
+                    if changed {
+                        self.set_closed(target, true, now);
+                    }
+                }
+                Event::DisruptionEnd { disruption } => {
+                    let (target, changed) = self.st.effects.toggle(self.model, disruption, false);
+                    if changed {
+                        self.set_closed(target, false, now);
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_shipment_arrival(&mut self, demand: DemandId, now: SimTime) {
+        let d = demand.index();
+        let dt = exp_secs(
+            &mut self.st.streams.arrivals[d],
+            self.model.demand_shipments_per_h[d],
+        );
+        self.schedule(now + dt, Event::ShipmentArrival { demand });
+        let u: f64 = self.st.streams.route_choice[d].random();
+        let Some(route) = self.routes.pick(demand, u) else {
+            return;
+        };
+        let s = self.st.shipments.create(demand, route, now);
+        self.acc.record(Record::Created { route, at: now });
+        self.walk(s, now);
+    }
+
+    /// The shipment has finished its current leg: on to the next.
+    pub(super) fn next_leg(&mut self, s: ShipmentId, now: SimTime) {
+        self.st.shipments.get_mut(s).leg += 1;
+        self.walk(s, now);
+    }
+
+    /// Starts the shipment's current leg (skipping instant ones), or delivers it.
+    fn walk(&mut self, s: ShipmentId, now: SimTime) {
+        loop {
+            let sh = *self.st.shipments.get(s);
+            let route = self.routes.route(sh.route);
+            let Some(&leg) = route.legs.get(usize::from(sh.leg)) else {
+                self.acc.record(Record::Delivered {
+                    route: sh.route,
+                    created: sh.created,
+                    at: now,
+                });
+                self.st.shipments.remove(s);
+                return;
+            };
+            let facility = match leg {
+                Leg::Customs { hub } => self.model.hub_customs[hub.index()],
+                Leg::Transfer { hub } => self.model.hub_transfer[hub.index()],
+                Leg::Drive { link, .. } => {
+                    self.enter_link(Unit::Shipment(s), link, now);
+                    return;
+                }
+                Leg::Ride { service, board, .. } => {
+                    let slot = self.model.stop_slot(service, board);
+                    self.st.stop_queues[slot].push_back((s, now));
+                    return;
+                }
+            };
+            match facility {
+                Some(f) => {
+                    let teu = self.model.shipment_teu;
+                    self.join_facility(f, Unit::Shipment(s), teu, now);
+                    return;
+                }
+                // A hub without the facility handles the leg instantly and for free.
+                None => self.st.shipments.get_mut(s).leg += 1,
+            }
+        }
+    }
+
+    /// A unit joins facility `f`'s queue.
+    pub(super) fn join_facility(&mut self, f: FacilityId, unit: Unit, teu: u32, now: SimTime) {
+        let visit = Visit {
+            unit,
+            arrived: now,
+            teu,
+        };
+        self.st.facilities[f.index()].arrive(visit, now);
+        self.start_services(f, now);
+    }
+
+    /// Starts every unit that a free server can take, sampling its service time.
+    fn start_services(&mut self, f: FacilityId, now: SimTime) {
+        while let Some(visit) = self.st.facilities[f.index()].try_start(now) {
+            let spec = &self.model.facilities[f.index()];
+            let factor = match spec.kind {
+                FacilityKind::Transfer(h) | FacilityKind::Customs(h) => {
+                    self.st.effects.hub_factor(h)
+                }
+                FacilityKind::Bottleneck(l) => self.st.effects.link_factor(l),
+            };
+            let hours = match visit.unit {
+                Unit::Background(secs) => secs as f64 / 3600.0,
+                Unit::Shipment(_) | Unit::Vehicle(_) => spec
+                    .service_h
+                    .sample_h(&mut self.st.streams.facility[f.index()]),
+            };
+            let done = now + hours_to_secs(hours * factor);
+            self.st
+                .queue
+                .push(done, Event::ServiceDone { facility: f, visit });
+        }
+    }
+
+    fn on_service_done(&mut self, f: FacilityId, visit: Visit, now: SimTime) {
+        self.st.facilities[f.index()].complete(visit.arrived, now);
+        self.start_services(f, now);
+        match (self.model.facilities[f.index()].kind, visit.unit) {
+            (_, Unit::Background(_)) => {}
+            (FacilityKind::Bottleneck(link), unit) => self.start_travel(unit, link, now),
+            (FacilityKind::Transfer(_) | FacilityKind::Customs(_), Unit::Shipment(s)) => {
+                self.next_leg(s, now);
+            }
+            (FacilityKind::Transfer(_) | FacilityKind::Customs(_), Unit::Vehicle(_)) => {
+                debug_assert!(false, "vehicle at a hub facility");
+            }
+        }
+    }
+
+    fn on_background(&mut self, f: FacilityId, now: SimTime) {
+        let spec = &self.model.facilities[f.index()];
+        let rng = &mut self.st.streams.background[f.index()];
+        let dt = exp_secs(rng, spec.background_per_h);
+        let service_s =
+            u32::try_from(hours_to_secs(spec.service_h.sample_h(rng))).unwrap_or(u32::MAX);
+        self.schedule(now + dt, Event::BackgroundArrival { facility: f });
+        self.join_facility(f, Unit::Background(service_s), 0, now);
+    }
+
+    /// A closure of `target` starts (`closed`) or ends.
+    fn set_closed(&mut self, target: Target, closed: bool, now: SimTime) {
+        match target {
+            Target::Link(l) => {
+                if let Some(f) = self.model.link_bottleneck[l.index()] {
+                    self.st.facilities[f.index()].set_closed(closed, now);
+                    if !closed {
+                        self.start_services(f, now);
+                    }
+                } else if !closed {
+                    let mut held = std::mem::take(&mut self.st.held_on_link[l.index()]);
+                    for unit in held.drain(..) {
+                        self.start_travel(unit, l, now);
+                    }
+                    self.st.held_on_link[l.index()] = held;
+                }
+            }
+            Target::Hub(h) => {
+                let facilities = [
+                    self.model.hub_transfer[h.index()],
+                    self.model.hub_customs[h.index()],
+                ];
+                for f in facilities.into_iter().flatten() {
+                    self.st.facilities[f.index()].set_closed(closed, now);
+                    if !closed {
+                        self.start_services(f, now);
+                    }
+                }
+            }
+            Target::Service(v) => {
+                if !closed {
+                    let mut held = std::mem::take(&mut self.st.held_vehicles[v.index()]);
+                    for vehicle in held.drain(..) {
+                        self.depart_stop(vehicle, now);
+                    }
+                    self.st.held_vehicles[v.index()] = held;
+                }
+            }
+        }
+    }
+
+    /// Closes the books at the horizon.
+    fn finish(mut self, replication: u32) -> ReplicationResult {
+        let horizon = self.model.horizon;
+        for v in self.st.fleet.active() {
+            self.acc.record(trip_record(self.model, v));
+        }
+        for s in self.st.shipments.alive() {
+            self.acc.in_transit(s.demand, s.created);
+        }
+        let facilities = self
+            .st
+            .facilities
+            .into_iter()
+            .map(|f| f.finish(horizon))
+            .collect();
+        self.acc.finish(replication, self.st.events, facilities)
+    }
+}
+
+/// The record of a vehicle's trip, ended or cut by the horizon.
+pub(super) fn trip_record(model: &Model<'_>, v: &super::vehicle::Vehicle) -> Record {
+    let cap = f64::from(model.services[v.service.index()].capacity_teu);
+    Record::TripEnded {
+        service: v.service,
+        departed: v.departed,
+        load_factor: (v.km > 0.0).then(|| v.teu_km / (cap * v.km)),
+        peak_load_teu: v.peak_load_teu,
+    }
+}

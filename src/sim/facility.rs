@@ -1,0 +1,260 @@
+//! A multi-server FIFO queue: hub transfer and customs, link bottlenecks.
+//!
+//! The facility only keeps queue discipline and its own time-weighted statistics; it does
+//! not sample or schedule. The engine asks it to admit units ([`Facility::arrive`]) and to
+//! release servers ([`Facility::complete`]), and starts the service of every unit that
+//! [`Facility::try_start`] hands back. That split keeps the random draws (which belong to
+//! the engine's streams) and the queue logic (testable on its own) apart.
+//!
+//! Closing a facility (a disruption) lets units in service finish but starts no one new:
+//! the queue builds and drains once [`Facility::set_closed`] reopens it.
+//!
+//! Statistics cover the observation window `[window_start, ∞)`: the time integrals of the
+//! number in system and of busy servers (exact, integer unit-seconds), the waits in queue
+//! of units that *arrived* in the window (for the mean and the exact per-replication
+//! quantiles), their times in system (for Little's law), and the longest queue.
+
+use std::collections::VecDeque;
+
+use crate::stats::Welford;
+use crate::time::SimTime;
+
+use super::ids::{ShipmentId, VehicleId};
+
+/// What occupies a server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// A shipment: at a hub facility, or a truck (a drive) at a bottleneck.
+    Shipment(ShipmentId),
+    /// A service vehicle at a bottleneck, with everything aboard.
+    Vehicle(VehicleId),
+    /// Other traffic at a bottleneck, not modelled beyond the server time it takes: its
+    /// unscaled service time in seconds, drawn on arrival from the background stream so
+    /// that background draws never interleave with the vehicles' draws.
+    Background(u32),
+}
+
+/// A unit in the queue or in service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Visit {
+    /// Who.
+    pub unit: Unit,
+    /// When it joined the facility.
+    pub arrived: SimTime,
+    /// TEU it carries (0 for background traffic).
+    pub teu: u32,
+}
+
+/// Statistics of one facility over the observation window.
+#[derive(Clone, Debug, Default)]
+pub struct FacilityStats {
+    /// Units that arrived in the window.
+    pub arrivals: u64,
+    /// TEU of units that started service in the window.
+    pub teu_handled: u64,
+    /// ∫ (units in queue + in service) dt over the window, unit-seconds.
+    pub area_in_system: u128,
+    /// ∫ busy servers dt over the window, server-seconds.
+    pub area_busy: u128,
+    /// Waits in queue of units that arrived in the window, hours (exact quantiles later).
+    pub waits_h: Vec<f64>,
+    /// Times in system of units that arrived in the window and have left, hours.
+    pub sojourn_h: Welford,
+    /// Longest queue (units waiting, not in service) seen in the window.
+    pub max_queue: u64,
+}
+
+/// A multi-server FIFO queue with statistics.
+#[derive(Clone, Debug)]
+pub struct Facility {
+    servers: u32,
+    busy: u32,
+    closed: bool,
+    queue: VecDeque<Visit>,
+    window_start: SimTime,
+    /// Time of the last change of `busy` or the queue.
+    last: SimTime,
+    stats: FacilityStats,
+}
+
+impl Facility {
+    /// An idle, open facility with `servers` servers (at least 1) whose statistics start
+    /// at `window_start`.
+    #[must_use]
+    pub fn new(servers: u32, window_start: SimTime) -> Facility {
+        Facility {
+            servers: servers.max(1),
+            busy: 0,
+            closed: false,
+            queue: VecDeque::new(),
+            window_start,
+            last: SimTime::ZERO,
+            stats: FacilityStats::default(),
+        }
+    }
+
+    /// Brings the time integrals up to `now`, before a state change.
+    fn advance(&mut self, now: SimTime) {
+        let from = self.last.max(self.window_start);
+        if now > from {
+            let dt = u128::from(now.saturating_sub(from));
+            self.stats.area_in_system += (self.queue.len() as u128 + u128::from(self.busy)) * dt;
+            self.stats.area_busy += u128::from(self.busy) * dt;
+        }
+        if self.last < self.window_start && now >= self.window_start {
+            // The queue standing at the window's start counts towards its maximum.
+            self.stats.max_queue = self.stats.max_queue.max(self.queue.len() as u64);
+        }
+        self.last = now;
+    }
+
+    /// A unit joins the queue at `now`. Call [`Facility::try_start`] next.
+    pub fn arrive(&mut self, visit: Visit, now: SimTime) {
+        self.advance(now);
+        if visit.arrived >= self.window_start {
+            self.stats.arrivals += 1;
+        }
+        self.queue.push_back(visit);
+        if now >= self.window_start {
+            self.stats.max_queue = self.stats.max_queue.max(self.queue.len() as u64);
+        }
+    }
+
+    /// If a server is free, the facility is open and someone waits, starts the first in
+    /// line and returns it; the caller samples its service time and schedules
+    /// [`Facility::complete`]. Call until it returns `None`.
+    pub fn try_start(&mut self, now: SimTime) -> Option<Visit> {
+        if self.closed || self.busy >= self.servers {
+            return None;
+        }
+        self.advance(now);
+        let visit = self.queue.pop_front()?;
+        self.busy += 1;
+        if visit.arrived >= self.window_start {
+            let wait_s = now.saturating_sub(visit.arrived);
+            self.stats.waits_h.push(wait_s as f64 / 3600.0);
+        }
+        if now >= self.window_start {
+            self.stats.teu_handled += u64::from(visit.teu);
+        }
+        Some(visit)
+    }
+
+    /// The unit that arrived at `arrived` finishes service at `now`, freeing its server.
+    /// Call [`Facility::try_start`] next.
+    pub fn complete(&mut self, arrived: SimTime, now: SimTime) {
+        self.advance(now);
+        debug_assert!(self.busy > 0, "completion at an idle facility");
+        self.busy = self.busy.saturating_sub(1);
+        if arrived >= self.window_start {
+            self.stats
+                .sojourn_h
+                .push(now.saturating_sub(arrived) as f64 / 3600.0);
+        }
+    }
+
+    /// Opens or closes the facility at `now`. After reopening call [`Facility::try_start`].
+    pub fn set_closed(&mut self, closed: bool, now: SimTime) {
+        self.advance(now);
+        self.closed = closed;
+    }
+
+    /// Units waiting (not in service).
+    #[must_use]
+    pub fn queue_len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Busy servers.
+    #[must_use]
+    pub fn busy(&self) -> u32 {
+        self.busy
+    }
+
+    /// Number of servers.
+    #[must_use]
+    pub fn servers(&self) -> u32 {
+        self.servers
+    }
+
+    /// Units waiting, in order (for end-of-horizon accounting).
+    pub fn waiting(&self) -> impl Iterator<Item = &Visit> {
+        self.queue.iter()
+    }
+
+    /// Closes the books at `horizon` and hands back the statistics.
+    pub fn finish(mut self, horizon: SimTime) -> FacilityStats {
+        self.advance(horizon);
+        self.stats
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(h: u64) -> SimTime {
+        SimTime::from_secs(h * 3600)
+    }
+
+    fn visit(arrived: SimTime) -> Visit {
+        Visit {
+            unit: Unit::Background(3600),
+            arrived,
+            teu: 1,
+        }
+    }
+
+    #[test]
+    fn fifo_with_two_servers() {
+        let mut f = Facility::new(2, SimTime::ZERO);
+        for i in 0..3 {
+            f.arrive(visit(t(0)), t(0));
+            let started = f.try_start(t(0));
+            assert_eq!(started.is_some(), i < 2);
+        }
+        assert_eq!((f.busy(), f.queue_len()), (2, 1));
+        f.complete(t(0), t(2));
+        assert!(f.try_start(t(2)).is_some());
+        assert!(f.try_start(t(2)).is_none());
+        let s = f.finish(t(4));
+        // Third unit waited 2 h; in system: 3 units for 2 h, then 2 units for 2 h.
+        assert_eq!(s.waits_h, vec![0.0, 0.0, 2.0]);
+        assert_eq!(s.area_in_system, (3 * 2 + 2 * 2) * 3600);
+        assert_eq!(s.area_busy, (2 * 4) * 3600);
+        assert_eq!(s.max_queue, 1);
+        assert_eq!(s.sojourn_h.count(), 1);
+    }
+
+    #[test]
+    fn closed_facility_holds_until_reopened() {
+        let mut f = Facility::new(1, SimTime::ZERO);
+        f.set_closed(true, t(0));
+        for _ in 0..3 {
+            f.arrive(visit(t(0)), t(0));
+            assert!(f.try_start(t(0)).is_none());
+        }
+        f.set_closed(false, t(5));
+        assert!(f.try_start(t(5)).is_some());
+        assert!(f.try_start(t(5)).is_none());
+        assert_eq!(f.queue_len(), 2);
+        assert_eq!(f.finish(t(5)).max_queue, 3);
+    }
+
+    #[test]
+    fn statistics_ignore_the_warm_up() {
+        let mut f = Facility::new(1, t(10));
+        f.arrive(visit(t(0)), t(0));
+        assert!(f.try_start(t(0)).is_some());
+        f.arrive(visit(t(1)), t(1));
+        f.complete(t(0), t(12));
+        assert!(f.try_start(t(12)).is_some());
+        let s = f.finish(t(20));
+        // Both arrived before the window: no waits, no arrivals; integrals from t = 10 on.
+        assert_eq!(s.arrivals, 0);
+        assert!(s.waits_h.is_empty());
+        assert_eq!(s.area_in_system, (2 * 2 + 8) * 3600);
+        assert_eq!(s.max_queue, 1);
+        assert_eq!(s.teu_handled, 1);
+    }
+}

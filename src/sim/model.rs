@@ -1,0 +1,319 @@
+//! The compiled, immutable simulation model.
+//!
+//! Built once per run from a validated [`Scenario`] and then only borrowed: every
+//! replication (on any thread) reads the same `Model`. Compiling here means the hot path
+//! never looks anything up by name, never re-validates a distribution and never converts
+//! units: samplers are ready, facilities have dense ids, times are [`SimTime`] seconds.
+//!
+//! Facilities are numbered hub by hub (transfer, then customs), then bottleneck by link,
+//! which is also the row order of `hub_summary.csv`.
+
+use thiserror::Error;
+
+use crate::dist::{DistError, Sampler};
+use crate::ids::{DisruptionId, HubId, LinkId, ServiceId};
+use crate::scenario::{EffectKind, Scenario, Target};
+use crate::time::SimTime;
+
+use super::ids::FacilityId;
+
+/// Why a scenario cannot be compiled into a model. The loader's validation rules most of
+/// these out; they remain for scenarios built in code.
+#[derive(Debug, Error)]
+pub enum ModelError {
+    /// A distribution failed to compile.
+    #[error("{entity}: field `{field}`: {source}")]
+    Dist {
+        /// The entity, e.g. `hub "guoyuan"`.
+        entity: String,
+        /// The field, e.g. `customs.time_h`.
+        field: &'static str,
+        /// What is wrong.
+        source: DistError,
+    },
+    /// A service whose vehicles cannot take even one shipment: nothing would ever board.
+    #[error(
+        "service \"{service}\": capacity_teu ({capacity_teu}) is below scenario.shipment_teu \
+         ({shipment_teu}), so no shipment can ever board"
+    )]
+    CapacityBelowShipment {
+        /// The service id.
+        service: String,
+        /// Its capacity.
+        capacity_teu: u32,
+        /// The shipment size.
+        shipment_teu: u32,
+    },
+    /// A horizon that does not exceed the warm-up.
+    #[error("scenario: horizon_days ({horizon_days}) must exceed warmup_days ({warmup_days})")]
+    Horizon {
+        /// Horizon.
+        horizon_days: f64,
+        /// Warm-up.
+        warmup_days: f64,
+    },
+}
+
+/// What a facility is and whose it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FacilityKind {
+    /// A hub's transfer servers (moving containers between vehicles).
+    Transfer(HubId),
+    /// A hub's customs servers.
+    Customs(HubId),
+    /// A link's bottleneck (e.g. a ship lock), passed by vehicles as one unit.
+    Bottleneck(LinkId),
+}
+
+/// A multi-server FIFO facility as compiled.
+#[derive(Clone, Debug)]
+pub struct FacilitySpec {
+    /// Kind and owner.
+    pub kind: FacilityKind,
+    /// Parallel servers (≥ 1).
+    pub servers: u32,
+    /// Service time per unit, hours.
+    pub service_h: Sampler,
+    /// Background units (bottlenecks only) per hour, Poisson; 0 for none.
+    pub background_per_h: f64,
+}
+
+/// A service as compiled.
+#[derive(Clone, Debug)]
+pub struct ServiceSpec {
+    /// TEU per departure.
+    pub capacity_teu: u32,
+    /// Dwell at intermediate stops, hours.
+    pub dwell_h: Sampler,
+    /// Length of each leg (`legs[i]` from `stops[i]` to `stops[i + 1]`), km.
+    pub leg_km: Vec<f64>,
+    /// Index of this service's first stop in the flat per-(service, stop) arrays.
+    pub stop_base: usize,
+    /// First departure from the first stop, hours after t = 0.
+    pub first_departure_h: f64,
+    /// Time between departures, hours.
+    pub headway_h: f64,
+}
+
+impl ServiceSpec {
+    /// Time of the `n`-th departure from the first stop, computed from `n` (not by adding
+    /// headways) so rounding never accumulates.
+    #[must_use]
+    pub fn departure_time(&self, n: u32) -> SimTime {
+        SimTime::from_hours_f64(self.first_departure_h + f64::from(n) * self.headway_h)
+    }
+}
+
+/// A disruption as compiled.
+#[derive(Clone, Debug)]
+pub struct DisruptionSpec {
+    /// What it hits.
+    pub target: Target,
+    /// Chance per replication.
+    pub probability: f64,
+    /// Start, days after t = 0.
+    pub start_days: Sampler,
+    /// Duration, days.
+    pub duration_days: Sampler,
+    /// Closure or slowdown.
+    pub effect: EffectKind,
+    /// Multiplier of sampled times while active (1 for closures).
+    pub time_factor: f64,
+}
+
+/// The immutable model every replication borrows.
+#[derive(Clone, Debug)]
+pub struct Model<'s> {
+    /// The scenario it was compiled from (names, ids, costs).
+    pub scenario: &'s Scenario,
+    /// End of every replication.
+    pub horizon: SimTime,
+    /// Start of the observation window: shipments created earlier are not counted, and
+    /// facility and service statistics cover `[warmup, horizon)`.
+    pub warmup: SimTime,
+    /// TEU per shipment.
+    pub shipment_teu: u32,
+    /// Every facility, by [`FacilityId`].
+    pub facilities: Vec<FacilitySpec>,
+    /// The transfer facility of each hub.
+    pub hub_transfer: Vec<Option<FacilityId>>,
+    /// The customs facility of each hub.
+    pub hub_customs: Vec<Option<FacilityId>>,
+    /// The bottleneck facility of each link.
+    pub link_bottleneck: Vec<Option<FacilityId>>,
+    /// Travel time of each link, hours.
+    pub link_travel_h: Vec<Sampler>,
+    /// Each service, by [`ServiceId`].
+    pub services: Vec<ServiceSpec>,
+    /// Number of (service, stop) pairs: the size of the stop-queue array.
+    pub stop_slots: usize,
+    /// Shipment arrival rate of each demand flow, per hour.
+    pub demand_shipments_per_h: Vec<f64>,
+    /// Disruptions, by [`DisruptionId`].
+    pub disruptions: Vec<DisruptionSpec>,
+}
+
+fn compile(
+    dist: &crate::dist::Dist,
+    entity: impl FnOnce() -> String,
+    field: &'static str,
+) -> Result<Sampler, ModelError> {
+    dist.sampler().map_err(|source| ModelError::Dist {
+        entity: entity(),
+        field,
+        source,
+    })
+}
+
+impl<'s> Model<'s> {
+    /// Compiles `scenario`.
+    ///
+    /// # Errors
+    /// A [`ModelError`] for what validation cannot rule out (see its variants).
+    pub fn new(scenario: &'s Scenario) -> Result<Model<'s>, ModelError> {
+        let meta = &scenario.meta;
+        if meta.horizon_days.partial_cmp(&meta.warmup_days) != Some(std::cmp::Ordering::Greater) {
+            return Err(ModelError::Horizon {
+                horizon_days: meta.horizon_days,
+                warmup_days: meta.warmup_days,
+            });
+        }
+        let mut facilities = Vec::new();
+        let mut hub_transfer = Vec::with_capacity(scenario.hubs.len());
+        let mut hub_customs = Vec::with_capacity(scenario.hubs.len());
+        for (i, hub) in scenario.hubs.iter().enumerate() {
+            let id = HubId::new(i);
+            let who = || format!("hub \"{}\"", hub.id);
+            let mut add = |f: &crate::scenario::Facility,
+                           kind: FacilityKind,
+                           field: &'static str|
+             -> Result<FacilityId, ModelError> {
+                facilities.push(FacilitySpec {
+                    kind,
+                    servers: f.servers.max(1),
+                    service_h: compile(&f.time_h, who, field)?,
+                    background_per_h: 0.0,
+                });
+                Ok(FacilityId::new(facilities.len() - 1))
+            };
+            hub_transfer.push(match &hub.transfer {
+                Some(f) => Some(add(f, FacilityKind::Transfer(id), "transfer.time_h")?),
+                None => None,
+            });
+            hub_customs.push(match &hub.customs {
+                Some(f) => Some(add(f, FacilityKind::Customs(id), "customs.time_h")?),
+                None => None,
+            });
+        }
+        let mut link_bottleneck = Vec::with_capacity(scenario.links.len());
+        let mut link_travel_h = Vec::with_capacity(scenario.links.len());
+        for (i, link) in scenario.links.iter().enumerate() {
+            let who = || format!("link \"{}\"", link.id);
+            link_travel_h.push(compile(&link.time_h, who, "time_h")?);
+            link_bottleneck.push(match &link.bottleneck {
+                Some(b) => {
+                    facilities.push(FacilitySpec {
+                        kind: FacilityKind::Bottleneck(LinkId::new(i)),
+                        servers: b.servers.max(1),
+                        service_h: compile(&b.time_h, who, "bottleneck.time_h")?,
+                        background_per_h: b.background_per_day.max(0.0) / 24.0,
+                    });
+                    Some(FacilityId::new(facilities.len() - 1))
+                }
+                None => None,
+            });
+        }
+        let mut services = Vec::with_capacity(scenario.services.len());
+        let mut stop_slots = 0;
+        for s in &scenario.services {
+            if s.capacity_teu < meta.shipment_teu {
+                return Err(ModelError::CapacityBelowShipment {
+                    service: s.id.clone(),
+                    capacity_teu: s.capacity_teu,
+                    shipment_teu: meta.shipment_teu,
+                });
+            }
+            services.push(ServiceSpec {
+                capacity_teu: s.capacity_teu,
+                dwell_h: compile(&s.dwell_h, || format!("service \"{}\"", s.id), "dwell_h")?,
+                leg_km: s
+                    .legs
+                    .iter()
+                    .map(|l| scenario.link(*l).distance_km)
+                    .collect(),
+                stop_base: stop_slots,
+                first_departure_h: s.first_departure_h,
+                headway_h: s.headway_h,
+            });
+            stop_slots += s.stops.len();
+        }
+        let shipment_teu = f64::from(meta.shipment_teu.max(1));
+        let demand_shipments_per_h = scenario
+            .demand
+            .iter()
+            .map(|d| d.teu_per_day / shipment_teu / 24.0)
+            .collect();
+        let disruptions = scenario
+            .disruptions
+            .iter()
+            .map(|d| {
+                let who = || format!("disruption \"{}\"", d.id);
+                Ok(DisruptionSpec {
+                    target: d.target,
+                    probability: d.probability,
+                    start_days: compile(&d.start_days, who, "start_days")?,
+                    duration_days: compile(&d.duration_days, who, "duration_days")?,
+                    effect: d.effect,
+                    time_factor: d.time_factor,
+                })
+            })
+            .collect::<Result<_, ModelError>>()?;
+        Ok(Model {
+            scenario,
+            horizon: SimTime::from_days_f64(meta.horizon_days),
+            warmup: SimTime::from_days_f64(meta.warmup_days),
+            shipment_teu: meta.shipment_teu.max(1),
+            facilities,
+            hub_transfer,
+            hub_customs,
+            link_bottleneck,
+            link_travel_h,
+            services,
+            stop_slots,
+            demand_shipments_per_h,
+            disruptions,
+        })
+    }
+
+    /// Length of the observation window `[warmup, horizon)`, hours.
+    #[must_use]
+    pub fn window_h(&self) -> f64 {
+        self.horizon.saturating_sub(self.warmup) as f64 / 3600.0
+    }
+
+    /// The string id a facility's random streams are keyed by: the hub's id for transfer
+    /// and customs (the purpose tells them apart), the link's id for a bottleneck.
+    #[must_use]
+    pub fn facility_stream_id(&self, f: FacilityId) -> &'s str {
+        match self.facilities[f.index()].kind {
+            FacilityKind::Transfer(h) | FacilityKind::Customs(h) => &self.scenario.hub(h).id,
+            FacilityKind::Bottleneck(l) => &self.scenario.link(l).id,
+        }
+    }
+
+    /// The disruptions that hit `target`, for recomputing its state when one toggles.
+    pub fn disruptions_on(&self, target: Target) -> impl Iterator<Item = DisruptionId> + '_ {
+        self.disruptions
+            .iter()
+            .enumerate()
+            .filter(move |(_, d)| d.target == target)
+            .map(|(i, _)| DisruptionId::new(i))
+    }
+
+    /// The service's stop-queue slot for stop index `stop`.
+    #[inline]
+    #[must_use]
+    pub fn stop_slot(&self, service: ServiceId, stop: u16) -> usize {
+        self.services[service.index()].stop_base + usize::from(stop)
+    }
+}

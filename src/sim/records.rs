@@ -1,0 +1,332 @@
+//! Records and the per-replication accumulators they feed.
+//!
+//! The engine changes state in response to events and, whenever something worth counting
+//! happens, emits a [`Record`]. [`Accumulators`] is the only consumer: it decides what is
+//! counted (warm-up rules) and keeps the raw observations of *this* replication — e.g. each
+//! delivered shipment's transit time — so that [`Accumulators::finish`] can compute exact
+//! quantiles before the replication's memory is dropped. Statistics never reach into
+//! engine state, and the engine never computes a statistic.
+
+use crate::ids::{DemandId, ServiceId};
+use crate::stats::{Welford, quantiles};
+use crate::time::{SECS_PER_DAY, SimTime};
+
+use super::facility::FacilityStats;
+use super::ids::RouteIx;
+use super::model::Model;
+use super::result::{
+    CorridorRep, FacilityRep, OdRep, ReplicationResult, RouteRep, ServiceRep, TeuBalance,
+    TransitStats,
+};
+use super::routes::RouteTable;
+
+/// Something that happened, for the statistics.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Record {
+    /// A shipment was created at its origin.
+    Created {
+        /// On this route.
+        route: RouteIx,
+        /// At this time.
+        at: SimTime,
+    },
+    /// A shipment reached its destination.
+    Delivered {
+        /// On this route.
+        route: RouteIx,
+        /// Created then.
+        created: SimTime,
+        /// Delivered now.
+        at: SimTime,
+    },
+    /// Shipments boarded a vehicle.
+    Boarded {
+        /// Service.
+        service: ServiceId,
+        /// How long the shipment waited at the stop, seconds.
+        waited_s: u64,
+        /// At this time.
+        at: SimTime,
+    },
+    /// Shipments were left behind at a departure for lack of capacity.
+    Rolled {
+        /// Service.
+        service: ServiceId,
+        /// TEU left behind.
+        teu: u64,
+        /// At this time.
+        at: SimTime,
+    },
+    /// A vehicle's trip ended (at its last stop, or cut by the horizon).
+    TripEnded {
+        /// Service.
+        service: ServiceId,
+        /// When it left the first stop.
+        departed: SimTime,
+        /// Distance-weighted load factor of the legs entered.
+        load_factor: Option<f64>,
+        /// Highest load on leaving any stop, TEU.
+        peak_load_teu: u32,
+    },
+    /// A departure did not run because its service was closed.
+    Cancelled {
+        /// Service.
+        service: ServiceId,
+        /// When it was due.
+        at: SimTime,
+    },
+}
+
+#[derive(Clone, Debug, Default)]
+struct Delivered {
+    count: u64,
+    on_time: u64,
+    cost_sum: f64,
+    transit_days: Vec<f64>,
+}
+
+impl Delivered {
+    fn push(&mut self, transit_days: f64, due_days: f64, cost: f64) {
+        self.count += 1;
+        self.on_time += u64::from(transit_days <= due_days);
+        self.cost_sum += cost;
+        self.transit_days.push(transit_days);
+    }
+
+    fn transit(&mut self) -> Option<TransitStats> {
+        if self.transit_days.is_empty() {
+            return None;
+        }
+        let mean = self.transit_days.iter().sum::<f64>() / self.transit_days.len() as f64;
+        let q = quantiles(&mut self.transit_days, &[0.5, 0.9, 0.95]);
+        Some(TransitStats {
+            mean_days: mean,
+            p50_days: q[0],
+            p90_days: q[1],
+            p95_days: q[2],
+        })
+    }
+
+    fn ratio(&self, x: f64) -> Option<f64> {
+        (self.count > 0).then(|| x / self.count as f64)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct ServiceAcc {
+    departures: u64,
+    cancelled: u64,
+    load_factor: Welford,
+    teu_carried: u64,
+    rolled_teu: u64,
+    wait_h: Welford,
+    peak_load_teu: u32,
+}
+
+/// The statistics of one replication as it runs.
+#[derive(Debug)]
+pub struct Accumulators<'m> {
+    model: &'m Model<'m>,
+    routes: &'m RouteTable,
+    od_created: Vec<u64>,
+    od_teu: Vec<TeuBalance>,
+    od_counted_teu: Vec<TeuBalance>,
+    od: Vec<Delivered>,
+    route_chosen: Vec<u64>,
+    route_transit: Vec<Welford>,
+    corridor: Vec<Delivered>,
+    services: Vec<ServiceAcc>,
+}
+
+impl<'m> Accumulators<'m> {
+    /// Empty accumulators for `model` and `routes`.
+    #[must_use]
+    pub fn new(model: &'m Model<'m>, routes: &'m RouteTable) -> Accumulators<'m> {
+        let s = model.scenario;
+        Accumulators {
+            model,
+            routes,
+            od_created: vec![0; s.demand.len()],
+            od_teu: vec![TeuBalance::default(); s.demand.len()],
+            od_counted_teu: vec![TeuBalance::default(); s.demand.len()],
+            od: vec![Delivered::default(); s.demand.len()],
+            route_chosen: vec![0; routes.len()],
+            route_transit: vec![Welford::new(); routes.len()],
+            corridor: vec![Delivered::default(); s.corridors.len()],
+            services: vec![ServiceAcc::default(); s.services.len()],
+        }
+    }
+
+    fn counted(&self, t: SimTime) -> bool {
+        t >= self.model.warmup
+    }
+
+    /// Takes one record into account.
+    pub fn record(&mut self, rec: Record) {
+        let teu = u64::from(self.model.shipment_teu);
+        match rec {
+            Record::Created { route, at } => {
+                let d = self.routes.route(route).demand.index();
+                self.od_teu[d].created += teu;
+                if self.counted(at) {
+                    self.od_created[d] += 1;
+                    self.od_counted_teu[d].created += teu;
+                    self.route_chosen[route.index()] += 1;
+                }
+            }
+            Record::Delivered { route, created, at } => {
+                let r = self.routes.route(route);
+                let d = r.demand.index();
+                self.od_teu[d].delivered += teu;
+                if self.counted(created) {
+                    self.od_counted_teu[d].delivered += teu;
+                    let days = at.saturating_sub(created) as f64 / SECS_PER_DAY as f64;
+                    let due = self.model.scenario.demand[d].due_days;
+                    self.od[d].push(days, due, r.cost_usd_per_teu);
+                    self.route_transit[route.index()].push(days);
+                    if let Some(c) = r.main_corridor {
+                        self.corridor[c.index()].push(days, due, r.cost_usd_per_teu);
+                    }
+                }
+            }
+            Record::Boarded {
+                service,
+                waited_s,
+                at,
+            } => {
+                if self.counted(at) {
+                    let acc = &mut self.services[service.index()];
+                    acc.teu_carried += teu;
+                    acc.wait_h.push(waited_s as f64 / 3600.0);
+                }
+            }
+            Record::Rolled { service, teu, at } => {
+                if self.counted(at) {
+                    self.services[service.index()].rolled_teu += teu;
+                }
+            }
+            Record::TripEnded {
+                service,
+                departed,
+                load_factor,
+                peak_load_teu,
+            } => {
+                let acc = &mut self.services[service.index()];
+                acc.peak_load_teu = acc.peak_load_teu.max(peak_load_teu);
+                if departed >= self.model.warmup {
+                    acc.departures += 1;
+                    if let Some(lf) = load_factor {
+                        acc.load_factor.push(lf);
+                    }
+                }
+            }
+            Record::Cancelled { service, at } => {
+                if self.counted(at) {
+                    self.services[service.index()].cancelled += 1;
+                }
+            }
+        }
+    }
+
+    /// A shipment of `demand` created at `created` is still under way at the horizon.
+    pub fn in_transit(&mut self, demand: DemandId, created: SimTime) {
+        let teu = u64::from(self.model.shipment_teu);
+        self.od_teu[demand.index()].in_transit += teu;
+        if self.counted(created) {
+            self.od_counted_teu[demand.index()].in_transit += teu;
+        }
+    }
+
+    /// Reduces the replication to its result.
+    #[must_use]
+    pub fn finish(
+        mut self,
+        replication: u32,
+        events: u64,
+        facilities: Vec<FacilityStats>,
+    ) -> ReplicationResult {
+        let teu = u64::from(self.model.shipment_teu.max(1));
+        let od = (0..self.od.len())
+            .map(|d| {
+                let acc = &mut self.od[d];
+                OdRep {
+                    created: self.od_created[d],
+                    delivered: acc.count,
+                    in_transit: self.od_counted_teu[d].in_transit / teu,
+                    transit: acc.transit(),
+                    cost_usd_per_teu_mean: acc.ratio(acc.cost_sum),
+                    on_time_share: acc.ratio(acc.on_time as f64),
+                    counted_teu: self.od_counted_teu[d],
+                    all_teu: self.od_teu[d],
+                }
+            })
+            .collect();
+        let routes = self
+            .route_chosen
+            .iter()
+            .zip(&self.route_transit)
+            .map(|(&chosen, w)| RouteRep {
+                chosen,
+                delivered: w.count(),
+                transit_days_mean: (w.count() > 0).then(|| w.mean()),
+            })
+            .collect();
+        let corridors = self
+            .corridor
+            .iter_mut()
+            .map(|acc| CorridorRep {
+                delivered: acc.count,
+                teu: acc.count * teu,
+                transit: acc.transit(),
+                cost_usd_per_teu_mean: acc.ratio(acc.cost_sum),
+                on_time_share: acc.ratio(acc.on_time as f64),
+            })
+            .collect();
+        let window_h = self.model.window_h();
+        let facilities = facilities
+            .into_iter()
+            .zip(&self.model.facilities)
+            .map(|(mut st, spec)| facility_rep(&mut st, spec.servers, window_h))
+            .collect();
+        let services = self
+            .services
+            .iter()
+            .map(|acc| ServiceRep {
+                departures: acc.departures,
+                cancelled: acc.cancelled,
+                load_factor_mean: (acc.load_factor.count() > 0).then(|| acc.load_factor.mean()),
+                teu_carried: acc.teu_carried,
+                rolled_teu: acc.rolled_teu,
+                wait_h_mean: (acc.wait_h.count() > 0).then(|| acc.wait_h.mean()),
+                peak_load_teu: acc.peak_load_teu,
+            })
+            .collect();
+        ReplicationResult {
+            replication,
+            events,
+            od,
+            routes,
+            corridors,
+            facilities,
+            services,
+        }
+    }
+}
+
+fn facility_rep(st: &mut FacilityStats, servers: u32, window_h: f64) -> FacilityRep {
+    let window_s = window_h * 3600.0;
+    let waits = &mut st.waits_h;
+    let wait_h_mean = (!waits.is_empty()).then(|| waits.iter().sum::<f64>() / waits.len() as f64);
+    let wait_h_p95 = (!waits.is_empty()).then(|| quantiles(waits, &[0.95])[0]);
+    FacilityRep {
+        arrivals: st.arrivals,
+        arrival_rate_per_h: st.arrivals as f64 / window_h,
+        teu_handled: st.teu_handled,
+        utilisation: st.area_busy as f64 / (f64::from(servers) * window_s),
+        mean_in_system: st.area_in_system as f64 / window_s,
+        wait_h_mean,
+        wait_h_p95,
+        sojourn_h_mean: (st.sojourn_h.count() > 0).then(|| st.sojourn_h.mean()),
+        max_queue: st.max_queue,
+    }
+}

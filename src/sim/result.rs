@@ -1,0 +1,158 @@
+//! What one replication reports.
+//!
+//! A [`ReplicationResult`] is small — a few numbers per demand flow, route, corridor,
+//! facility and service — because each replication reduces its raw observations (every
+//! transit time, every wait) to exact per-replication statistics before it ends. Holding
+//! one result per replication is what keeps memory bounded as horizon and replications
+//! grow; [`super::aggregate`] then merges them in replication order.
+//!
+//! `Option` fields are `None` when the replication observed nothing to summarise (e.g. no
+//! shipment of a flow was delivered in the window).
+
+/// Mean and exact quantiles of one replication's transit times, days.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TransitStats {
+    /// Mean.
+    pub mean_days: f64,
+    /// Median.
+    pub p50_days: f64,
+    /// 90th percentile.
+    pub p90_days: f64,
+    /// 95th percentile.
+    pub p95_days: f64,
+}
+
+/// TEU created, delivered and still under way at the horizon. In every replication
+/// `created == delivered + in_transit`, exactly.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TeuBalance {
+    /// Created at the origin.
+    pub created: u64,
+    /// Delivered at the destination.
+    pub delivered: u64,
+    /// Still under way at the horizon.
+    pub in_transit: u64,
+}
+
+/// One demand flow in one replication.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OdRep {
+    /// Counted shipments (created in the window) created.
+    pub created: u64,
+    /// Counted shipments delivered by the horizon.
+    pub delivered: u64,
+    /// Counted shipments still under way at the horizon.
+    pub in_transit: u64,
+    /// Transit times of the counted, delivered shipments.
+    pub transit: Option<TransitStats>,
+    /// Mean route cost of the counted, delivered shipments, USD per TEU.
+    pub cost_usd_per_teu_mean: Option<f64>,
+    /// Share of the counted, delivered shipments that arrived within the due time.
+    pub on_time_share: Option<f64>,
+    /// TEU balance of the counted shipments.
+    pub counted_teu: TeuBalance,
+    /// TEU balance of every shipment, warm-up included.
+    pub all_teu: TeuBalance,
+}
+
+/// One route in one replication.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RouteRep {
+    /// Counted shipments that chose it.
+    pub chosen: u64,
+    /// Of those, delivered.
+    pub delivered: u64,
+    /// Their mean transit time, days.
+    pub transit_days_mean: Option<f64>,
+}
+
+/// One corridor (shipments whose route's main corridor it is) in one replication.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CorridorRep {
+    /// Counted shipments delivered.
+    pub delivered: u64,
+    /// Their TEU.
+    pub teu: u64,
+    /// Their transit times.
+    pub transit: Option<TransitStats>,
+    /// Their mean route cost, USD per TEU.
+    pub cost_usd_per_teu_mean: Option<f64>,
+    /// Their on-time share.
+    pub on_time_share: Option<f64>,
+}
+
+/// One facility in one replication, over the observation window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FacilityRep {
+    /// Units that arrived in the window.
+    pub arrivals: u64,
+    /// Arrival rate, units per hour.
+    pub arrival_rate_per_h: f64,
+    /// TEU of units that started service in the window.
+    pub teu_handled: u64,
+    /// Busy server-time over available server-time.
+    pub utilisation: f64,
+    /// Time-average number in system (queue + service).
+    pub mean_in_system: f64,
+    /// Mean wait in queue, hours.
+    pub wait_h_mean: Option<f64>,
+    /// Exact 95th percentile of the waits in queue, hours.
+    pub wait_h_p95: Option<f64>,
+    /// Mean time in system (wait + service) of units that left, hours.
+    pub sojourn_h_mean: Option<f64>,
+    /// Longest queue (units waiting).
+    pub max_queue: u64,
+}
+
+/// One service in one replication, over the observation window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceRep {
+    /// Departures from the first stop.
+    pub departures: u64,
+    /// Departures cancelled because the service was closed.
+    pub cancelled: u64,
+    /// Mean over departures of the distance-weighted load factor of the legs entered.
+    pub load_factor_mean: Option<f64>,
+    /// TEU boarded.
+    pub teu_carried: u64,
+    /// TEU left behind at departures for lack of capacity (a shipment rolled twice counts
+    /// twice).
+    pub rolled_teu: u64,
+    /// Mean wait of boarding shipments at their stop, hours.
+    pub wait_h_mean: Option<f64>,
+    /// Highest load at any departure from any stop, TEU (never above capacity).
+    pub peak_load_teu: u32,
+}
+
+/// Everything one replication reports, by dense entity index.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicationResult {
+    /// Replication index.
+    pub replication: u32,
+    /// Events processed.
+    pub events: u64,
+    /// By demand flow.
+    pub od: Vec<OdRep>,
+    /// By route of the [`super::RouteTable`].
+    pub routes: Vec<RouteRep>,
+    /// By corridor.
+    pub corridors: Vec<CorridorRep>,
+    /// By facility of the [`super::Model`].
+    pub facilities: Vec<FacilityRep>,
+    /// By service.
+    pub services: Vec<ServiceRep>,
+}
+
+impl ReplicationResult {
+    /// TEU balance of every shipment of every flow, warm-up included.
+    #[must_use]
+    pub fn teu_balance(&self) -> TeuBalance {
+        self.od
+            .iter()
+            .fold(TeuBalance::default(), |acc, o| TeuBalance {
+                created: acc.created + o.all_teu.created,
+                delivered: acc.delivered + o.all_teu.delivered,
+                in_transit: acc.in_transit + o.all_teu.in_transit,
+            })
+    }
+}

@@ -1,0 +1,472 @@
+//! The route plan as the engine uses it.
+//!
+//! Routing ([`crate::routing`]) gives each demand flow a few routes and their logit shares.
+//! The engine takes that plan as an argument (so tests can hand-make routes) and compiles
+//! it once per run into a flat [`RouteTable`]: every route gets a global [`RouteIx`], its
+//! legs are checked against the scenario (a broken route is a bug upstream, reported as a
+//! [`RouteError`] instead of a panic mid-replication), its money cost is computed from the
+//! legs with the same rules for every route, and its *main corridor* (the corridor it runs
+//! the most kilometres in) is fixed, which is how shipments are assigned to corridors in
+//! `corridor_summary.csv`.
+
+use thiserror::Error;
+
+use crate::ids::{CorridorId, DemandId, HubId};
+use crate::routing::{Leg, Route};
+use crate::scenario::{Mode, Scenario};
+
+use super::ids::RouteIx;
+
+/// A route the engine cannot walk.
+#[derive(Debug, Error, PartialEq)]
+pub enum RouteError {
+    /// The plan has a different number of entries than the scenario has demand flows.
+    #[error("route plan has {got} entries but the scenario has {want} demand flows")]
+    DemandCount {
+        /// Entries in the plan.
+        got: usize,
+        /// Demand flows.
+        want: usize,
+    },
+    /// A leg that does not fit the scenario or does not follow from the previous leg.
+    #[error("demand \"{demand}\", route {rank}, leg {leg}: {problem}")]
+    BadLeg {
+        /// Demand id.
+        demand: String,
+        /// 1-based rank of the route.
+        rank: usize,
+        /// 0-based leg index.
+        leg: usize,
+        /// What is wrong.
+        problem: String,
+    },
+    /// Shares that are negative, not finite, or sum to zero.
+    #[error("demand \"{demand}\": route shares must be finite, >= 0 and not all 0")]
+    Shares {
+        /// Demand id.
+        demand: String,
+    },
+}
+
+/// One compiled route.
+#[derive(Clone, Debug)]
+pub struct CompiledRoute {
+    /// The demand it serves.
+    pub demand: DemandId,
+    /// 1-based rank within its demand (the plan's order).
+    pub rank: u32,
+    /// The legs.
+    pub legs: Vec<Leg>,
+    /// Planned share.
+    pub share: f64,
+    /// Money cost per TEU from the legs: customs and transfer charges, link costs for
+    /// drives, fares prorated by distance (or the legs' link costs) for rides.
+    pub cost_usd_per_teu: f64,
+    /// The corridor with the most km on the route (ties: lower id); `None` if untagged.
+    pub main_corridor: Option<CorridorId>,
+    /// The distinct corridors used, in route order.
+    pub corridors: Vec<CorridorId>,
+}
+
+/// Every route of a plan, with per-demand cumulative shares for sampling.
+#[derive(Clone, Debug)]
+pub struct RouteTable {
+    routes: Vec<CompiledRoute>,
+    /// `first[d]..first[d + 1]` are demand `d`'s routes.
+    first: Vec<usize>,
+    /// Cumulative normalised shares, parallel to `routes`; the last of a demand is 1.
+    cumulative: Vec<f64>,
+}
+
+impl RouteTable {
+    /// Compiles `plan` (indexed by [`DemandId`]) against `scenario`. A demand with no routes
+    /// is allowed (it cannot be served, so it generates no shipments).
+    ///
+    /// # Errors
+    /// [`RouteError`] for a plan that does not fit the scenario.
+    pub fn new(scenario: &Scenario, plan: &[Vec<Route>]) -> Result<RouteTable, RouteError> {
+        if plan.len() != scenario.demand.len() {
+            return Err(RouteError::DemandCount {
+                got: plan.len(),
+                want: scenario.demand.len(),
+            });
+        }
+        let mut table = RouteTable {
+            routes: Vec::new(),
+            first: Vec::with_capacity(plan.len() + 1),
+            cumulative: Vec::new(),
+        };
+        for (d, routes) in plan.iter().enumerate() {
+            table.first.push(table.routes.len());
+            let demand = &scenario.demand[d];
+            let total: f64 = routes.iter().map(|r| r.share).sum();
+            let shares_ok = routes.iter().all(|r| r.share.is_finite() && r.share >= 0.0)
+                && total > 0.0
+                && total.is_finite();
+            if !routes.is_empty() && !shares_ok {
+                return Err(RouteError::Shares {
+                    demand: demand.id.clone(),
+                });
+            }
+            let mut acc = 0.0;
+            for (i, r) in routes.iter().enumerate() {
+                check_legs(scenario, demand.from, demand.to, &r.legs).map_err(|(leg, p)| {
+                    RouteError::BadLeg {
+                        demand: demand.id.clone(),
+                        rank: i + 1,
+                        leg,
+                        problem: p,
+                    }
+                })?;
+                acc += r.share / total;
+                let (main_corridor, corridors) = corridors_of(scenario, &r.legs);
+                table.routes.push(CompiledRoute {
+                    demand: DemandId::new(d),
+                    rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                    legs: r.legs.clone(),
+                    share: r.share,
+                    cost_usd_per_teu: cost_of(scenario, &r.legs),
+                    main_corridor,
+                    corridors,
+                });
+                table.cumulative.push(acc);
+            }
+            if let Some(last) = table.cumulative.last_mut()
+                && !routes.is_empty()
+            {
+                // Guard the sampler against rounding: the last share always closes at 1.
+                *last = 1.0;
+            }
+        }
+        table.first.push(table.routes.len());
+        Ok(table)
+    }
+
+    /// Number of routes over all demands.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.routes.len()
+    }
+
+    /// True when no demand has a route.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
+
+    /// The route.
+    #[inline]
+    #[must_use]
+    pub fn route(&self, r: RouteIx) -> &CompiledRoute {
+        &self.routes[r.index()]
+    }
+
+    /// Every route, by [`RouteIx`] (demand by demand, rank order).
+    #[must_use]
+    pub fn routes(&self) -> &[CompiledRoute] {
+        &self.routes
+    }
+
+    /// Demand `d`'s routes as a range of global indices.
+    #[must_use]
+    pub fn range_of(&self, d: DemandId) -> std::ops::Range<usize> {
+        self.first[d.index()]..self.first[d.index() + 1]
+    }
+
+    /// The route of demand `d` that a uniform draw `u` in `[0, 1)` selects, or `None` if
+    /// the demand has no route.
+    #[must_use]
+    pub fn pick(&self, d: DemandId, u: f64) -> Option<RouteIx> {
+        let range = self.range_of(d);
+        if range.is_empty() {
+            return None;
+        }
+        let cum = &self.cumulative[range.clone()];
+        // First route whose cumulative share exceeds u; the last closes at 1 > u.
+        let k = cum.partition_point(|&c| c <= u).min(cum.len() - 1);
+        Some(RouteIx::new(range.start + k))
+    }
+}
+
+/// Checks that the legs form a walk from `from` to `to`. Returns the bad leg and why.
+fn check_legs(s: &Scenario, from: HubId, to: HubId, legs: &[Leg]) -> Result<(), (usize, String)> {
+    let mut at = from;
+    let hub_ok = |h: HubId| h.index() < s.hubs.len();
+    for (i, leg) in legs.iter().enumerate() {
+        let fail = |m: String| Err((i, m));
+        match *leg {
+            Leg::Customs { hub } | Leg::Transfer { hub } => {
+                if !hub_ok(hub) || hub != at {
+                    return fail(format!(
+                        "facility leg at hub {} but the shipment is elsewhere",
+                        hub.0
+                    ));
+                }
+            }
+            Leg::Drive { link, from, to } => {
+                let Some(l) = s.links.get(link.index()) else {
+                    return fail(format!("no link #{}", link.0));
+                };
+                if l.mode != Mode::Road {
+                    return fail(format!("drive over {} link \"{}\"", l.mode, l.id));
+                }
+                if from != at || l.other_end(from) != Some(to) {
+                    return fail(format!(
+                        "drive over link \"{}\" does not continue the route",
+                        l.id
+                    ));
+                }
+                at = to;
+            }
+            Leg::Ride {
+                service,
+                board,
+                alight,
+            } => {
+                let Some(sv) = s.services.get(service.index()) else {
+                    return fail(format!("no service #{}", service.0));
+                };
+                let (b, a) = (usize::from(board), usize::from(alight));
+                if b >= a || a >= sv.stops.len() {
+                    return fail(format!("ride on \"{}\" from stop {b} to {a}", sv.id));
+                }
+                if sv.stops[b] != at {
+                    return fail(format!(
+                        "ride on \"{}\" boards away from the shipment",
+                        sv.id
+                    ));
+                }
+                at = sv.stops[a];
+            }
+        }
+    }
+    if at != to {
+        return Err((
+            legs.len(),
+            "route ends away from the destination".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// Money cost per TEU of the legs (see [`CompiledRoute::cost_usd_per_teu`]).
+fn cost_of(s: &Scenario, legs: &[Leg]) -> f64 {
+    legs.iter()
+        .map(|leg| match *leg {
+            Leg::Customs { hub } => s
+                .hub(hub)
+                .customs
+                .as_ref()
+                .map_or(0.0, |f| f.cost_usd_per_teu),
+            Leg::Transfer { hub } => s
+                .hub(hub)
+                .transfer
+                .as_ref()
+                .map_or(0.0, |f| f.cost_usd_per_teu),
+            Leg::Drive { link, .. } => s.link(link).cost_usd_per_teu,
+            Leg::Ride {
+                service,
+                board,
+                alight,
+            } => {
+                let sv = s.service(service);
+                let ridden = &sv.legs[usize::from(board)..usize::from(alight)];
+                match sv.fare_usd_per_teu {
+                    Some(fare) => {
+                        let km = |ls: &[crate::ids::LinkId]| {
+                            ls.iter().map(|l| s.link(*l).distance_km).sum::<f64>()
+                        };
+                        let total = km(&sv.legs);
+                        if total > 0.0 {
+                            fare * km(ridden) / total
+                        } else {
+                            fare
+                        }
+                    }
+                    None => ridden.iter().map(|l| s.link(*l).cost_usd_per_teu).sum(),
+                }
+            }
+        })
+        .sum()
+}
+
+/// The main corridor (most km, ties to the lower id) and the distinct corridors in order.
+fn corridors_of(s: &Scenario, legs: &[Leg]) -> (Option<CorridorId>, Vec<CorridorId>) {
+    let mut km = vec![0.0; s.corridors.len()];
+    let mut order = Vec::new();
+    let mut add = |c: Option<CorridorId>, d: f64| {
+        if let Some(c) = c {
+            if !order.contains(&c) {
+                order.push(c);
+            }
+            km[c.index()] += d;
+        }
+    };
+    for leg in legs {
+        match *leg {
+            Leg::Customs { .. } | Leg::Transfer { .. } => {}
+            Leg::Drive { link, .. } => {
+                let l = s.link(link);
+                add(l.corridor, l.distance_km);
+            }
+            Leg::Ride {
+                service,
+                board,
+                alight,
+            } => {
+                let sv = s.service(service);
+                for l in &sv.legs[usize::from(board)..usize::from(alight)] {
+                    let link = s.link(*l);
+                    // A service's own corridor tag wins over its links'.
+                    add(sv.corridor.or(link.corridor), link.distance_km);
+                }
+            }
+        }
+    }
+    let mut main: Option<CorridorId> = None;
+    for &c in &order {
+        let better = match main {
+            None => true,
+            Some(m) => km[c.index()] > km[m.index()] || (km[c.index()] == km[m.index()] && c < m),
+        };
+        if better {
+            main = Some(c);
+        }
+    }
+    (main, order)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::LinkId;
+
+    fn river() -> Scenario {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/river.toml");
+        crate::scenario::load(&path)
+            .expect("river.toml loads")
+            .scenario
+    }
+
+    fn route(legs: Vec<Leg>, share: f64) -> Route {
+        Route {
+            legs,
+            hubs: Vec::new(),
+            time_h: 0.0,
+            sd_time_h: 0.0,
+            cost_usd_per_teu: 0.0,
+            generalized_cost_usd_per_teu: 0.0,
+            share,
+        }
+    }
+
+    fn link(s: &Scenario, id: &str) -> LinkId {
+        LinkId::new(s.links.iter().position(|l| l.id == id).unwrap())
+    }
+
+    fn drive(s: &Scenario, id: &str) -> Leg {
+        let l = link(s, id);
+        Leg::Drive {
+            link: l,
+            from: s.link(l).from,
+            to: s.link(l).to,
+        }
+    }
+
+    fn plan(s: &Scenario) -> Vec<Vec<Route>> {
+        let (zone, port) = (s.hub_by_id("zone").unwrap(), s.hub_by_id("port").unwrap());
+        let line = s.service_by_id("river-line").unwrap();
+        vec![
+            vec![
+                route(
+                    vec![
+                        Leg::Customs { hub: zone },
+                        drive(s, "zone-port"),
+                        Leg::Transfer { hub: port },
+                        Leg::Ride {
+                            service: line,
+                            board: 0,
+                            alight: 2,
+                        },
+                    ],
+                    0.7,
+                ),
+                route(
+                    vec![Leg::Customs { hub: zone }, drive(s, "zone-market")],
+                    0.3,
+                ),
+            ],
+            vec![route(
+                vec![Leg::Ride {
+                    service: line,
+                    board: 0,
+                    alight: 1,
+                }],
+                1.0,
+            )],
+        ]
+    }
+
+    #[test]
+    fn compiles_costs_corridors_and_picks_by_share() {
+        let s = river();
+        let t = RouteTable::new(&s, &plan(&s)).unwrap();
+        assert_eq!(t.len(), 3);
+        let r = t.route(RouteIx(0));
+        // Customs 30 + road 80 + transfer 50 + river legs 150 + 200.
+        assert!((r.cost_usd_per_teu - 510.0).abs() < 1e-9);
+        assert_eq!(r.main_corridor, s.corridor_by_id("river"));
+        assert_eq!(t.route(RouteIx(1)).main_corridor, s.corridor_by_id("road"));
+        let d = DemandId::new(0);
+        assert_eq!(t.pick(d, 0.0), Some(RouteIx(0)));
+        assert_eq!(t.pick(d, 0.69), Some(RouteIx(0)));
+        assert_eq!(t.pick(d, 0.7), Some(RouteIx(1)));
+        assert_eq!(t.pick(d, 0.999_999), Some(RouteIx(1)));
+        assert_eq!(t.pick(DemandId::new(1), 0.5), Some(RouteIx(2)));
+    }
+
+    #[test]
+    fn rejects_routes_that_do_not_fit() {
+        let s = river();
+        let mut p = plan(&s);
+        p.pop();
+        assert_eq!(
+            RouteTable::new(&s, &p).unwrap_err(),
+            RouteError::DemandCount { got: 1, want: 2 }
+        );
+
+        let mut p = plan(&s);
+        p[0][1].legs.pop();
+        let err = RouteTable::new(&s, &p).unwrap_err();
+        assert!(
+            err.to_string().contains("ends away from the destination"),
+            "{err}"
+        );
+
+        let mut p = plan(&s);
+        p[1][0].legs.insert(0, drive(&s, "zone-port"));
+        let err = RouteTable::new(&s, &p).unwrap_err();
+        assert!(matches!(err, RouteError::BadLeg { leg: 0, .. }), "{err}");
+
+        let mut p = plan(&s);
+        p[1][0].legs[0] = drive(&s, "port-mid");
+        let err = RouteTable::new(&s, &p).unwrap_err();
+        assert!(err.to_string().contains("drive over river link"), "{err}");
+
+        let mut p = plan(&s);
+        p[0][0].share = -1.0;
+        assert!(matches!(
+            RouteTable::new(&s, &p),
+            Err(RouteError::Shares { .. })
+        ));
+    }
+
+    #[test]
+    fn a_flow_without_routes_is_allowed() {
+        let s = river();
+        let mut p = plan(&s);
+        p[1].clear();
+        let t = RouteTable::new(&s, &p).unwrap();
+        assert_eq!(t.pick(DemandId::new(1), 0.5), None);
+    }
+}

@@ -1,0 +1,78 @@
+//! Shipments: the freight entities, `shipment_teu` TEU each.
+//!
+//! A shipment is created by its demand flow, follows one route leg by leg and is freed on
+//! delivery; its slot is reused, so memory is bounded by the shipments under way at once,
+//! not by how many a replication creates.
+
+use crate::ids::DemandId;
+use crate::time::SimTime;
+
+use super::ids::{RouteIx, ShipmentId};
+
+/// One shipment under way.
+#[derive(Clone, Copy, Debug)]
+pub struct Shipment {
+    /// Its demand flow.
+    pub demand: DemandId,
+    /// Its route.
+    pub route: RouteIx,
+    /// Index of the leg it is on (or about to start); `legs.len()` once it has arrived.
+    pub leg: u16,
+    /// When it was created at the origin.
+    pub created: SimTime,
+    /// Slot in use.
+    pub alive: bool,
+}
+
+/// Every shipment of a replication, with a free list of slots.
+#[derive(Clone, Debug, Default)]
+pub struct Shipments {
+    slots: Vec<Shipment>,
+    free: Vec<ShipmentId>,
+}
+
+impl Shipments {
+    /// A new shipment on `route`, created at `now`.
+    pub fn create(&mut self, demand: DemandId, route: RouteIx, now: SimTime) -> ShipmentId {
+        let s = Shipment {
+            demand,
+            route,
+            leg: 0,
+            created: now,
+            alive: true,
+        };
+        if let Some(id) = self.free.pop() {
+            self.slots[id.index()] = s;
+            id
+        } else {
+            self.slots.push(s);
+            ShipmentId::new(self.slots.len() - 1)
+        }
+    }
+
+    /// Frees a delivered shipment's slot.
+    pub fn remove(&mut self, id: ShipmentId) {
+        let s = &mut self.slots[id.index()];
+        debug_assert!(s.alive, "shipment removed twice");
+        s.alive = false;
+        self.free.push(id);
+    }
+
+    /// The shipment.
+    #[inline]
+    #[must_use]
+    pub fn get(&self, id: ShipmentId) -> &Shipment {
+        &self.slots[id.index()]
+    }
+
+    /// The shipment, mutably.
+    #[inline]
+    pub fn get_mut(&mut self, id: ShipmentId) -> &mut Shipment {
+        &mut self.slots[id.index()]
+    }
+
+    /// Shipments still under way, in slot order.
+    pub fn alive(&self) -> impl Iterator<Item = &Shipment> {
+        self.slots.iter().filter(|s| s.alive)
+    }
+}

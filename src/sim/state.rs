@@ -1,0 +1,75 @@
+//! The mutable state of one replication.
+//!
+//! Everything a replication changes lives here, in dense `Vec`s indexed by typed ids, and
+//! nothing here is shared: the [`super::Model`] it runs on is borrowed immutably, so any
+//! number of replications run side by side without locks. Queues are `VecDeque`s that keep
+//! their capacity, and delivered shipments and finished vehicles free slots that are reused,
+//! so the steady state allocates nothing per event.
+
+use std::collections::VecDeque;
+
+use crate::time::SimTime;
+
+use super::disruption::Effects;
+use super::event_queue::EventQueue;
+use super::events::Event;
+use super::facility::{Facility, Unit};
+use super::ids::{ShipmentId, VehicleId};
+use super::model::Model;
+use super::shipment::Shipments;
+use super::streams::Streams;
+use super::vehicle::Fleet;
+
+/// The state of one replication.
+#[derive(Debug)]
+pub struct State {
+    /// Future events.
+    pub queue: EventQueue<Event>,
+    /// Random streams.
+    pub streams: Streams,
+    /// What is closed or slowed.
+    pub effects: Effects,
+    /// Facilities, by [`super::ids::FacilityId`].
+    pub facilities: Vec<Facility>,
+    /// Shipments under way.
+    pub shipments: Shipments,
+    /// Vehicles under way.
+    pub fleet: Fleet,
+    /// Shipments waiting for a service at a stop, with the time they started waiting; by
+    /// [`Model::stop_slot`], first come first served.
+    pub stop_queues: Vec<VecDeque<(ShipmentId, SimTime)>>,
+    /// Vehicles and trucks waiting at the entry of a closed link without a bottleneck (a
+    /// link with one holds them in its bottleneck queue instead); by link.
+    pub held_on_link: Vec<VecDeque<Unit>>,
+    /// Vehicles held at an intermediate stop while their service is closed; by service.
+    pub held_vehicles: Vec<Vec<VehicleId>>,
+    /// Reused buffer for shipments alighting at a stop.
+    pub scratch: Vec<ShipmentId>,
+    /// Events processed.
+    pub events: u64,
+}
+
+impl State {
+    /// The initial state of `replication`: empty queues, open facilities, fresh streams.
+    #[must_use]
+    pub fn new(model: &Model<'_>, replication: u32) -> State {
+        let s = model.scenario;
+        State {
+            queue: EventQueue::with_capacity(256),
+            streams: Streams::new(model, replication),
+            effects: Effects::new(model),
+            facilities: model
+                .facilities
+                .iter()
+                .map(|f| Facility::new(f.servers, model.warmup))
+                .collect(),
+            shipments: Shipments::default(),
+            fleet: Fleet::default(),
+            stop_queues: vec![VecDeque::new(); model.stop_slots],
+            held_on_link: vec![VecDeque::new(); s.links.len()],
+            held_vehicles: vec![Vec::new(); s.services.len()],
+            scratch: Vec::new(),
+            events: 0,
+        }
+    }
+}

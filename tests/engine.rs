@@ -1,0 +1,617 @@
+//! Integration tests of the simulation engine: queueing oracles, conservation, capacity,
+//! determinism, common random numbers, disruptions, and the `corridor run` command.
+//!
+//! Statistical tests use fixed seeds and state their tolerance; the sample sizes are chosen
+//! so that the tolerance is at least about 2.5 standard errors of the estimate (the
+//! standard error is also asserted, so a smaller sample cannot pass by luck).
+
+use std::path::{Path, PathBuf};
+
+use corridor_sim::ids::{HubId, LinkId, ServiceId};
+use corridor_sim::routing::{Leg, Route};
+use corridor_sim::scenario::{self, Scenario};
+use corridor_sim::sim::model::FacilityKind;
+use corridor_sim::sim::{self, Aggregate, Model, ReplicationResult, RouteTable};
+use corridor_sim::stats::Summary;
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+fn load(name: &str) -> Scenario {
+    match scenario::load(&data(name)) {
+        Ok(l) => l.scenario,
+        Err(d) => panic!("{name} does not validate:\n{d}"),
+    }
+}
+
+/// A hand-made route with the given legs and share (figures routing would fill are 0).
+fn route(legs: Vec<Leg>, share: f64) -> Route {
+    Route {
+        legs,
+        hubs: Vec::new(),
+        time_h: 0.0,
+        sd_time_h: 0.0,
+        cost_usd_per_teu: 0.0,
+        generalized_cost_usd_per_teu: 0.0,
+        share,
+    }
+}
+
+fn hub(s: &Scenario, id: &str) -> HubId {
+    s.hub_by_id(id).unwrap_or_else(|| panic!("no hub {id}"))
+}
+
+fn link(s: &Scenario, id: &str) -> LinkId {
+    LinkId::new(
+        s.links
+            .iter()
+            .position(|l| l.id == id)
+            .unwrap_or_else(|| panic!("no link {id}")),
+    )
+}
+
+fn service(s: &Scenario, id: &str) -> ServiceId {
+    s.service_by_id(id)
+        .unwrap_or_else(|| panic!("no service {id}"))
+}
+
+fn drive(s: &Scenario, link_id: &str) -> Leg {
+    let l = link(s, link_id);
+    let sl = s.link(l);
+    Leg::Drive {
+        link: l,
+        from: sl.from,
+        to: sl.to,
+    }
+}
+
+fn ride(s: &Scenario, service_id: &str, board: u16, alight: u16) -> Leg {
+    Leg::Ride {
+        service: service(s, service_id),
+        board,
+        alight,
+    }
+}
+
+/// Runs every replication of `s` with `plan` on the current rayon pool.
+fn run(s: &Scenario, plan: &[Vec<Route>]) -> (Vec<ReplicationResult>, Aggregate, RouteTable) {
+    let model = Model::new(s).expect("model compiles");
+    let routes = RouteTable::new(s, plan).expect("plan fits the scenario");
+    let results = sim::run_replications(&model, &routes, s.meta.replications, &|| {});
+    let agg = Aggregate::of(&results, &routes, s.corridors.len());
+    (results, agg, routes)
+}
+
+/// The index of the facility of `kind` in the model of `s`.
+fn facility(s: &Scenario, kind: FacilityKind) -> usize {
+    let model = Model::new(s).expect("model compiles");
+    let found = model.facilities.iter().position(|f| f.kind == kind);
+    found.unwrap_or_else(|| panic!("no facility {kind:?}"))
+}
+
+/// The single-route plan of the queue scenarios: customs at the origin, then drive.
+fn customs_then_drive(s: &Scenario) -> Vec<Vec<Route>> {
+    let origin = hub(s, "origin");
+    vec![vec![route(
+        vec![Leg::Customs { hub: origin }, drive(s, "origin-market")],
+        1.0,
+    )]]
+}
+
+/// Pooled mean wait in queue over all replications (each replication's mean weighted by
+/// its arrivals) and the across-replication standard error of the mean.
+fn pooled_wait(results: &[ReplicationResult], facility: usize) -> (f64, f64) {
+    let (mut sum, mut n) = (0.0, 0.0);
+    let mut per_rep = Vec::new();
+    for r in results {
+        let f = &r.facilities[facility];
+        let w = f.wait_h_mean.expect("waits observed");
+        sum += w * f.arrivals as f64;
+        n += f.arrivals as f64;
+        per_rep.push(w);
+    }
+    let s = Summary::of_replications(&per_rep);
+    (sum / n, s.sd / (per_rep.len() as f64).sqrt())
+}
+
+fn assert_rel(what: &str, got: f64, want: f64, tol: f64) {
+    let rel = (got - want).abs() / want;
+    assert!(
+        rel <= tol,
+        "{what}: got {got:.4}, want {want:.4} ± {:.1}% (off by {:.2}%)",
+        tol * 100.0,
+        rel * 100.0
+    );
+    eprintln!(
+        "{what}: got {got:.4}, theory {want:.4} ({:+.2}%)",
+        (got - want) / want * 100.0
+    );
+}
+
+#[test]
+fn mm1_customs_wait_matches_theory() {
+    let s = load("mm1.toml");
+    let (results, _, _) = run(&s, &customs_then_drive(&s));
+    let (wait, se) = pooled_wait(&results, 0);
+    eprintln!("M/M/1: standard error {se:.4} h");
+    assert!(
+        0.03 * 4.0 >= 2.5 * se,
+        "sample too small for a 3% test: se {se}"
+    );
+    assert_rel("M/M/1 mean wait in queue, h", wait, 4.0, 0.03);
+}
+
+#[test]
+fn mm2_customs_wait_matches_erlang_c() {
+    let s = load("mm2.toml");
+    let (results, _, _) = run(&s, &customs_then_drive(&s));
+    // Erlang C with a = λ/μ = 1.6 and c = 2: C = 0.7111, Wq = C / (cμ − λ) = 1.7778 h.
+    let a: f64 = 1.6;
+    let top = a * a / 2.0 * (2.0 / (2.0 - a));
+    let erlang_c = top / (1.0 + a + top);
+    let want = erlang_c / (2.0 - a);
+    assert!((want - 1.7778).abs() < 1e-3);
+    let (wait, se) = pooled_wait(&results, 0);
+    eprintln!("M/M/2: standard error {se:.4} h");
+    assert!(
+        0.03 * want >= 2.5 * se,
+        "sample too small for a 3% test: se {se}"
+    );
+    assert_rel("M/M/2 mean wait in queue, h", wait, want, 0.03);
+}
+
+/// The plan of sched.toml: ride the daily service.
+fn ride_daily(s: &Scenario) -> Vec<Vec<Route>> {
+    vec![vec![route(vec![ride(s, "daily", 0, 1)], 1.0)]]
+}
+
+#[test]
+fn scheduled_departures_wait_half_the_headway() {
+    let s = load("sched.toml");
+    let (results, agg, _) = run(&s, &ride_daily(&s));
+    let waits: Vec<f64> = results
+        .iter()
+        .map(|r| r.services[0].wait_h_mean.expect("boardings"))
+        .collect();
+    let sum = Summary::of_replications(&waits);
+    assert!(0.03 * 12.0 >= 2.5 * sum.sd / (waits.len() as f64).sqrt());
+    assert_rel("mean wait for a daily departure, h", sum.mean, 12.0, 0.03);
+    // Door to door: the wait plus 6 h sailing.
+    let transit = agg.od[0].transit.expect("deliveries").mean.mean;
+    assert_rel("transit, days", transit, 0.75, 0.03);
+    assert_eq!(
+        results[0].services[0].rolled_teu, 0,
+        "ample capacity never rolls"
+    );
+}
+
+#[test]
+fn littles_law_holds_at_a_hub() {
+    let mut s = load("mm2.toml");
+    s.meta.replications = 4;
+    s.meta.horizon_days = 550.0;
+    let (results, _, _) = run(&s, &customs_then_drive(&s));
+    for r in &results {
+        let f = &r.facilities[0];
+        let l = f.mean_in_system;
+        let lambda_w = f.arrival_rate_per_h * f.sojourn_h_mean.expect("departures");
+        let rel = (l - lambda_w).abs() / l;
+        eprintln!(
+            "replication {}: L = {l:.4}, λW = {lambda_w:.4} ({:+.3}%)",
+            r.replication,
+            (lambda_w - l) / l * 100.0
+        );
+        assert!(rel < 0.02, "Little's law off by {:.2}%", rel * 100.0);
+    }
+}
+
+/// The plan of the river scenarios (hand-made, so the test does not depend on routing).
+fn river_plan(s: &Scenario) -> Vec<Vec<Route>> {
+    let (zone, port) = (hub(s, "zone"), hub(s, "port"));
+    vec![
+        vec![
+            route(
+                vec![
+                    Leg::Customs { hub: zone },
+                    drive(s, "zone-port"),
+                    Leg::Transfer { hub: port },
+                    ride(s, "river-line", 0, 2),
+                ],
+                0.7,
+            ),
+            route(
+                vec![Leg::Customs { hub: zone }, drive(s, "zone-market")],
+                0.3,
+            ),
+        ],
+        vec![route(vec![ride(s, "river-line", 0, 1)], 1.0)],
+    ]
+}
+
+#[test]
+fn teu_is_conserved_exactly() {
+    for file in [
+        "river.toml",
+        "river-disrupted.toml",
+        "river-lock-closure.toml",
+    ] {
+        let s = load(file);
+        let (results, _, _) = run(&s, &river_plan(&s));
+        for r in &results {
+            let b = r.teu_balance();
+            assert!(b.created > 0);
+            assert_eq!(
+                b.created,
+                b.delivered + b.in_transit,
+                "{file}, replication {}",
+                r.replication
+            );
+            for od in &r.od {
+                let c = od.counted_teu;
+                assert_eq!(c.created, c.delivered + c.in_transit);
+                assert_eq!(od.created, od.delivered + od.in_transit);
+            }
+        }
+    }
+}
+
+#[test]
+fn closures_and_slowdowns_hold_and_release_freight() {
+    let s = load("river-disrupted.toml");
+    let base = load("river.toml");
+    let (_, disrupted, _) = run(&s, &river_plan(&s));
+    let (_, calm, _) = run(&base, &river_plan(&base));
+    let transit = |a: &Aggregate, d: usize| a.od[d].transit.expect("deliveries").mean.mean;
+    eprintln!(
+        "zone-market transit: {:.3} -> {:.3} days",
+        transit(&calm, 0),
+        transit(&disrupted, 0)
+    );
+    assert!(transit(&disrupted, 0) > transit(&calm, 0));
+    assert!(transit(&disrupted, 1) > transit(&calm, 1));
+    assert!(
+        disrupted.services[0].cancelled > 0.0,
+        "suspended line cancels departures"
+    );
+    assert!(disrupted.services[0].departures < calm.services[0].departures);
+}
+
+/// A capacity-limited service rolls shipments, and no departure ever exceeds capacity.
+#[test]
+fn capacity_limited_service_rolls_shipments() {
+    let mut s = load("sched.toml");
+    s.services[0].capacity_teu = 8;
+    s.meta.horizon_days = 60.0;
+    s.meta.replications = 2;
+    let (results, agg, _) = run(&s, &ride_daily(&s));
+    for r in &results {
+        let svc = &r.services[0];
+        assert!(svc.rolled_teu > 0, "10 TEU/day onto 8 TEU/day must roll");
+        assert!(svc.peak_load_teu <= 8);
+        assert_eq!(svc.peak_load_teu, 8, "an overloaded service leaves full");
+    }
+    assert!((agg.services[0].load_factor.expect("departures").mean - 1.0).abs() < 1e-12);
+}
+
+mod capacity_property {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 24,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// Whatever the capacity, demand and headway: peak load ≤ capacity (the engine
+        /// also asserts it at every departure in debug builds), TEU conserved, and
+        /// rolling only when departures leave full.
+        #[test]
+        fn no_departure_exceeds_capacity(
+            capacity in 1u32..40,
+            teu_per_day in 1.0f64..60.0,
+            headway_h in 2.0f64..72.0,
+            shipment_teu in 1u32..3,
+        ) {
+            let mut s = load("sched.toml");
+            s.meta.horizon_days = 30.0;
+            s.meta.warmup_days = 2.0;
+            s.meta.replications = 1;
+            s.meta.shipment_teu = shipment_teu;
+            let capacity = capacity.max(shipment_teu);
+            s.services[0].capacity_teu = capacity;
+            s.services[0].headway_h = headway_h;
+            s.demand[0].teu_per_day = teu_per_day;
+            let (results, _, _) = run(&s, &ride_daily(&s));
+            let r = &results[0];
+            let svc = &r.services[0];
+            prop_assert!(svc.peak_load_teu <= capacity);
+            if svc.rolled_teu > 0 {
+                prop_assert!(svc.peak_load_teu + shipment_teu > capacity);
+            }
+            let b = r.teu_balance();
+            prop_assert_eq!(b.created, b.delivered + b.in_transit);
+        }
+    }
+}
+
+/// The tables of a run of `s` with `plan` on a local pool of `threads` workers.
+fn tables_with_threads(s: &Scenario, plan: &[Vec<Route>], threads: usize) -> Vec<(String, String)> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let model = Model::new(s).unwrap();
+    let routes = RouteTable::new(s, plan).unwrap();
+    let results =
+        pool.install(|| sim::run_replications(&model, &routes, s.meta.replications, &|| {}));
+    let agg = Aggregate::of(&results, &routes, s.corridors.len());
+    let dir = tempfile::tempdir().unwrap();
+    let tables = corridor_sim::output::tables::RunTables {
+        model: &model,
+        plan,
+        routes: &routes,
+        agg: &agg,
+    };
+    let files = tables.write(dir.path()).unwrap();
+    files
+        .iter()
+        .map(|f| {
+            (
+                f.to_string(),
+                std::fs::read_to_string(dir.path().join(f)).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn csvs_are_byte_identical_for_any_thread_count() {
+    let s = load("river-disrupted.toml");
+    let plan = river_plan(&s);
+    let one = tables_with_threads(&s, &plan, 1);
+    let two = tables_with_threads(&s, &plan, 2);
+    let three = tables_with_threads(&s, &plan, 3);
+    assert_eq!(one.len(), 5);
+    for ((a, b), c) in one.iter().zip(&two).zip(&three) {
+        assert_eq!(a, b, "1 vs 2 threads");
+        assert_eq!(a, c, "1 vs 3 threads");
+    }
+}
+
+#[test]
+fn different_seeds_give_different_results() {
+    let mut s = load("river.toml");
+    s.meta.replications = 2;
+    let plan = river_plan(&s);
+    let a = tables_with_threads(&s, &plan, 2);
+    s.meta.seed += 1;
+    let b = tables_with_threads(&s, &plan, 2);
+    assert_ne!(a[0].1, b[0].1, "od_summary.csv should change with the seed");
+    assert_ne!(
+        a[3].1, b[3].1,
+        "hub_summary.csv should change with the seed"
+    );
+}
+
+#[test]
+fn replications_differ_from_each_other() {
+    let mut s = load("river.toml");
+    s.meta.replications = 2;
+    let (results, _, _) = run(&s, &river_plan(&s));
+    assert_ne!(results[0].od, results[1].od);
+}
+
+/// Common random numbers: a flow added on a disjoint part of the network changes nobody
+/// else's draws, so every other flow's figures stay exactly the same.
+#[test]
+fn adding_a_disjoint_flow_leaves_other_ods_unchanged() {
+    let mut with = load("river.toml");
+    with.meta.replications = 3;
+    // A disjoint component: two new hubs joined by a road link, with its own flow.
+    let mut far = with.hubs[0].clone();
+    far.id = "far-zone".into();
+    let mut far_market = with.hubs[3].clone();
+    far_market.id = "far-market".into();
+    with.hubs.push(far);
+    with.hubs.push(far_market);
+    let (a, b) = (
+        HubId::new(with.hubs.len() - 2),
+        HubId::new(with.hubs.len() - 1),
+    );
+    let mut l = with.links[3].clone();
+    l.id = "far-road".into();
+    l.from = a;
+    l.to = b;
+    with.links.push(l);
+    let mut d = with.demand[0].clone();
+    d.id = "far-flow".into();
+    d.from = a;
+    d.to = b;
+    with.demand.push(d);
+
+    let mut without = with.clone();
+    without.demand.pop();
+    let plan_without = river_plan(&without);
+    let mut plan_with = plan_without.clone();
+    plan_with.push(vec![route(
+        vec![Leg::Customs { hub: a }, drive(&with, "far-road")],
+        1.0,
+    )]);
+
+    let (r_without, agg_without, _) = run(&without, &plan_without);
+    let (r_with, agg_with, _) = run(&with, &plan_with);
+    assert!(agg_with.od[2].shipments > 0.0, "the new flow runs");
+    for d in 0..2 {
+        assert_eq!(agg_without.od[d], agg_with.od[d], "flow {d} changed");
+        for (x, y) in r_without.iter().zip(&r_with) {
+            assert_eq!(x.od[d], y.od[d]);
+        }
+    }
+    // Facilities and services the new flow does not touch are unchanged too (the new
+    // hub's customs is a new facility).
+    assert_eq!(agg_without.services, agg_with.services);
+    let new_customs = facility(&with, FacilityKind::Customs(a));
+    for (i, (x, y)) in agg_without
+        .facilities
+        .iter()
+        .zip(&agg_with.facilities)
+        .enumerate()
+    {
+        if i != new_customs {
+            assert_eq!(x, y, "facility {i} changed");
+        }
+    }
+}
+
+#[test]
+fn a_one_day_lock_closure_builds_and_drains_a_queue() {
+    let base = load("river.toml");
+    let closed = load("river-lock-closure.toml");
+    let (_, calm, _) = run(&base, &river_plan(&base));
+    let (r_closed, shut, _) = run(&closed, &river_plan(&closed));
+    let ix = facility(&base, FacilityKind::Bottleneck(link(&base, "port-mid")));
+    assert_eq!(
+        ix,
+        facility(&closed, FacilityKind::Bottleneck(link(&closed, "port-mid")))
+    );
+    let lock = |a: &Aggregate| a.facilities[ix].clone();
+    let (c, x) = (lock(&calm), lock(&shut));
+    let wait = |f: &sim::aggregate::FacilityAgg| f.wait_h.expect("waits").mean;
+    eprintln!(
+        "lock: max queue {} -> {} (mean of per-replication max {:.2} -> {:.2}); \
+         wait {:.3} -> {:.3} h; p95 {:.3} -> {:.3} h",
+        c.max_queue,
+        x.max_queue,
+        c.max_queue_mean,
+        x.max_queue_mean,
+        wait(&c),
+        wait(&x),
+        c.wait_h_p95.unwrap(),
+        x.wait_h_p95.unwrap()
+    );
+    // A day's arrivals (~12 bulk ships and a liner) pile up behind the closed lock.
+    assert!(x.max_queue_mean >= c.max_queue_mean + 4.0);
+    assert!(wait(&x) > 1.2 * wait(&c));
+    assert!(x.wait_h_p95.unwrap() > c.wait_h_p95.unwrap());
+    // ... and drain: by the horizon the lock is back to normal, nothing is stuck.
+    for r in &r_closed {
+        let b = r.teu_balance();
+        assert!(
+            b.in_transit < b.created / 10,
+            "queue drained before the horizon"
+        );
+    }
+    // The river flow is slower, the road flow is not touched.
+    assert!(shut.od[1].transit.unwrap().mean.mean > calm.od[1].transit.unwrap().mean.mean);
+}
+
+fn corridor(args: &[&str], cwd: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_corridor"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("corridor runs")
+}
+
+const TABLES: [&str; 5] = [
+    "od_summary.csv",
+    "route_shares.csv",
+    "corridor_summary.csv",
+    "hub_summary.csv",
+    "service_summary.csv",
+];
+
+#[test]
+fn cli_run_writes_identical_tables_for_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = data("river-disrupted.toml");
+    let file = file.to_str().unwrap();
+    for threads in ["1", "2"] {
+        let out = format!("t{threads}");
+        let o = corridor(
+            &[
+                "run",
+                file,
+                "--out",
+                &out,
+                "--threads",
+                threads,
+                "--replications",
+                "3",
+                "--quiet",
+            ],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(o.stdout.is_empty(), "stdout carries data only");
+    }
+    for t in TABLES {
+        let a = std::fs::read(dir.path().join("t1").join(t)).unwrap();
+        let b = std::fs::read(dir.path().join("t2").join(t)).unwrap();
+        assert!(a.starts_with(b"scenario,"), "{t} has its header");
+        assert_eq!(a, b, "{t} differs between 1 and 2 threads");
+    }
+    let od = std::fs::read_to_string(dir.path().join("t1/od_summary.csv")).unwrap();
+    let header = od.lines().next().unwrap();
+    let want = "scenario,origin,destination,shipments,teu,transit_days_mean,transit_days_ci95_low,\
+                transit_days_ci95_high,transit_days_p50,transit_days_p90,transit_days_p95,\
+                cost_usd_per_teu_mean,on_time_share,main_corridor,in_transit_at_horizon";
+    assert!(header.starts_with(want), "{header}");
+    assert_eq!(od.lines().count(), 3, "one row per demand flow");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("t2/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["replications"], 3);
+    assert_eq!(manifest["threads"], 2);
+    assert_eq!(manifest["seed"], 11);
+    assert_eq!(manifest["scenario"], "river-disrupted");
+    assert_eq!(
+        manifest["scenario_files"][0]["fnv1a64"]
+            .as_str()
+            .unwrap()
+            .len(),
+        16
+    );
+}
+
+#[test]
+fn cli_run_defaults_to_out_scenario_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = data("two_corridors.toml");
+    let o = corridor(
+        &["run", file.to_str().unwrap(), "--quiet", "--seed", "3"],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for t in TABLES.iter().chain(&["manifest.json"]) {
+        assert!(
+            dir.path().join("out/two-corridors").join(t).is_file(),
+            "{t}"
+        );
+    }
+}
+
+#[test]
+fn cli_run_rejects_a_bad_scenario_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[scenario]\nname = \"bad\"\nhorizon_days = -1\n").unwrap();
+    let o = corridor(&["run", bad.to_str().unwrap(), "--quiet"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("bad.toml:"),
+        "diagnostics name the file: {err}"
+    );
+    assert!(!dir.path().join("out").exists(), "nothing written");
+    let o = corridor(
+        &["run", bad.to_str().unwrap(), "--threads", "0"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+}

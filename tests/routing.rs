@@ -1,0 +1,822 @@
+//! Routing acceptance tests: oracles (plain Dijkstra, brute-force enumeration of simple
+//! paths), a hand-computed two-corridor network, and the `corridor routes` command.
+
+use corridor_sim::dist::{Dist, Z_0_9};
+use corridor_sim::ids::{HubId, LinkId};
+use corridor_sim::routing::{
+    Leg, RoutingGraph, k_best_routes, plan, route_corridors, route_label, route_modes,
+};
+use corridor_sim::scenario::{
+    self, Choice, Compare, Hub, HubKind, Link, Meta, Mode, ModeSet, Scenario,
+};
+use proptest::prelude::*;
+use std::collections::BinaryHeap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * (1.0 + b.abs())
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. Property test against independent oracles on random road-only networks.
+// ---------------------------------------------------------------------------------------
+
+/// A random road network: `n` hubs, links `(from, to, time_h, two_way)`.
+#[derive(Clone, Debug)]
+struct RoadNet {
+    n: usize,
+    links: Vec<(usize, usize, f64, bool)>,
+    from: usize,
+    to: usize,
+    k: usize,
+}
+
+fn road_net() -> impl Strategy<Value = RoadNet> {
+    (3usize..=7).prop_flat_map(|n| {
+        let link = (0..n, 0..n, 1u32..=40, any::<bool>(), any::<bool>()).prop_map(
+            |(a, b, t, two_way, half)| {
+                // Integer and half-integer times make exact ties likely, which is where
+                // enumeration bugs hide.
+                (a, b, f64::from(t) + if half { 0.5 } else { 0.0 }, two_way)
+            },
+        );
+        (
+            Just(n),
+            prop::collection::vec(link, 1..=14),
+            0..n,
+            0..n,
+            1usize..=6,
+        )
+            .prop_map(|(n, links, from, to, k)| RoadNet {
+                n,
+                // A link must join two different hubs.
+                links: links.into_iter().filter(|l| l.0 != l.1).collect(),
+                from,
+                to: if to == from { (to + 1) % n } else { to },
+                k,
+            })
+    })
+}
+
+/// The scenario for a road net: zero money cost, no transfer or customs facilities, fixed
+/// times, so GC = VOT × time.
+fn road_scenario(net: &RoadNet) -> Scenario {
+    let hubs = (0..net.n)
+        .map(|i| Hub {
+            id: format!("h{i}"),
+            name: format!("h{i}"),
+            kind: HubKind::Zone,
+            lat: 0.0,
+            lon: 0.0,
+            transfer: None,
+            customs: None,
+            from_candidate: None,
+        })
+        .collect();
+    let links = net
+        .links
+        .iter()
+        .enumerate()
+        .map(|(i, &(a, b, t, two_way))| Link {
+            id: format!("l{i}"),
+            from: HubId::new(a),
+            to: HubId::new(b),
+            mode: Mode::Road,
+            distance_km: 1.0,
+            time_h: Dist::Fixed(t),
+            cost_usd_per_teu: 0.0,
+            corridor: None,
+            two_way,
+            bottleneck: None,
+        })
+        .collect();
+    Scenario {
+        meta: Meta {
+            name: "prop".into(),
+            description: None,
+            horizon_days: 2.0,
+            warmup_days: 0.0,
+            replications: 1,
+            seed: 0,
+            shipment_teu: 1,
+        },
+        choice: Choice::default(),
+        corridors: Vec::new(),
+        hubs,
+        links,
+        services: Vec::new(),
+        demand: Vec::new(),
+        candidates: Vec::new(),
+        compare: Compare::default(),
+        disruptions: Vec::new(),
+    }
+}
+
+/// Directed adjacency of the road net: (neighbour, link, time).
+fn adjacency(net: &RoadNet) -> Vec<Vec<(usize, usize, f64)>> {
+    let mut adj = vec![Vec::new(); net.n];
+    for (i, &(a, b, t, two_way)) in net.links.iter().enumerate() {
+        adj[a].push((b, i, t));
+        if two_way {
+            adj[b].push((a, i, t));
+        }
+    }
+    adj
+}
+
+/// Textbook Dijkstra over hubs (the oracle for the best time).
+fn plain_dijkstra(net: &RoadNet) -> Option<f64> {
+    #[derive(PartialEq)]
+    struct Item(f64, usize);
+    impl Eq for Item {}
+    impl PartialOrd for Item {
+        fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(o))
+        }
+    }
+    impl Ord for Item {
+        fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+            o.0.total_cmp(&self.0).then(o.1.cmp(&self.1))
+        }
+    }
+    let adj = adjacency(net);
+    let mut dist = vec![f64::INFINITY; net.n];
+    let mut heap = BinaryHeap::new();
+    dist[net.from] = 0.0;
+    heap.push(Item(0.0, net.from));
+    while let Some(Item(d, v)) = heap.pop() {
+        if d > dist[v] {
+            continue;
+        }
+        for &(u, _, t) in &adj[v] {
+            if d + t < dist[u] {
+                dist[u] = d + t;
+                heap.push(Item(d + t, u));
+            }
+        }
+    }
+    dist[net.to].is_finite().then_some(dist[net.to])
+}
+
+/// Every simple path (no hub twice) from `from` to `to`, as (time, link sequence), sorted by
+/// time: the oracle for the k best loopless routes.
+fn all_simple_paths(net: &RoadNet) -> Vec<(f64, Vec<usize>)> {
+    fn dfs(
+        adj: &[Vec<(usize, usize, f64)>],
+        v: usize,
+        to: usize,
+        seen: &mut Vec<bool>,
+        links: &mut Vec<usize>,
+        time: f64,
+        out: &mut Vec<(f64, Vec<usize>)>,
+    ) {
+        if v == to {
+            out.push((time, links.clone()));
+            return;
+        }
+        for &(u, l, t) in &adj[v] {
+            if !seen[u] {
+                seen[u] = true;
+                links.push(l);
+                dfs(adj, u, to, seen, links, time + t, out);
+                links.pop();
+                seen[u] = false;
+            }
+        }
+    }
+    let adj = adjacency(net);
+    let mut seen = vec![false; net.n];
+    seen[net.from] = true;
+    let mut out = Vec::new();
+    dfs(
+        &adj,
+        net.from,
+        net.to,
+        &mut seen,
+        &mut Vec::new(),
+        0.0,
+        &mut out,
+    );
+    out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8000, ..ProptestConfig::default() })]
+
+    /// The best route's time is plain Dijkstra's, and the k routes are the k cheapest
+    /// simple paths of a brute-force enumeration (costs within 1e-9), each a valid chain of
+    /// drives over distinct hubs, with logit shares summing to 1.
+    #[test]
+    fn k_best_routes_match_oracles(net in road_net()) {
+        let s = road_scenario(&net);
+        let g = RoutingGraph::build(&s);
+        // VOT 24 USD/TEU-day = 1 USD per hour: GC equals the time in hours.
+        let routes = k_best_routes(
+            &g, HubId::new(net.from), HubId::new(net.to), ModeSet::ALL, 24.0, net.k, 0.0,
+        );
+        let best = k_best_routes(
+            &g, HubId::new(net.from), HubId::new(net.to), ModeSet::ALL, 24.0, 1, 0.0,
+        );
+        let paths = all_simple_paths(&net);
+        match plain_dijkstra(&net) {
+            None => {
+                prop_assert!(routes.is_empty());
+                prop_assert!(best.is_empty());
+                prop_assert!(paths.is_empty());
+            }
+            Some(t) => {
+                prop_assert!(close(best[0].time_h, t), "k=1 {} vs {}", best[0].time_h, t);
+                prop_assert!(
+                    close(routes[0].time_h, t),
+                    "k={} {} vs {}", net.k, routes[0].time_h, t
+                );
+                prop_assert_eq!(routes.len(), net.k.min(paths.len()));
+                for (r, (t, _)) in routes.iter().zip(&paths) {
+                    prop_assert!(close(r.generalized_cost_usd_per_teu, *t),
+                        "routes {:?} vs paths {:?}",
+                        routes.iter().map(|r| r.time_h).collect::<Vec<_>>(),
+                        paths.iter().map(|p| p.0).collect::<Vec<_>>());
+                    prop_assert!(close(r.time_h, *t));
+                    prop_assert_eq!(r.cost_usd_per_teu, 0.0);
+                }
+                // Distinct routes, each a chain of drives from origin to destination over
+                // distinct hubs, and one of the enumerated simple paths.
+                let mut seen_links: Vec<Vec<usize>> = Vec::new();
+                for r in &routes {
+                    let mut at = HubId::new(net.from);
+                    let mut links = Vec::new();
+                    for leg in &r.legs {
+                        let Leg::Drive { link, from, to } = *leg else {
+                            return Err(TestCaseError::fail(format!("not a drive: {leg:?}")));
+                        };
+                        prop_assert_eq!(from, at);
+                        at = to;
+                        links.push(link.index());
+                    }
+                    prop_assert_eq!(at, HubId::new(net.to));
+                    let mut hubs = r.hubs.clone();
+                    hubs.sort();
+                    hubs.dedup();
+                    prop_assert_eq!(hubs.len(), r.hubs.len());
+                    prop_assert!(paths.iter().any(|p| p.1 == links));
+                    prop_assert!(!seen_links.contains(&links));
+                    seen_links.push(links);
+                }
+                let total: f64 = routes.iter().map(|r| r.share).sum();
+                prop_assert!(close(total, 1.0));
+            }
+        }
+    }
+}
+
+/// (mean time h, cost USD/TEU) of a facility.
+type TimeCost = (f64, f64);
+/// Per hop of a service: (time h, cost USD/TEU, km).
+type Hop = (f64, f64, f64);
+/// A service: (stops, hops, headway h, fare, dwell h).
+type ServiceSpec = (Vec<usize>, Vec<Hop>, f64, Option<f64>, f64);
+
+/// A random multimodal network: hubs with random transfer and customs facilities, road
+/// links, and services over rail links of their own.
+#[derive(Clone, Debug)]
+struct MultiNet {
+    /// Per hub: (transfer (time, cost), customs (time, cost)).
+    hubs: Vec<(Option<TimeCost>, Option<TimeCost>)>,
+    roads: Vec<(usize, usize, f64, f64, bool)>,
+    /// Per service: (stops, per-hop (time, cost, km), headway, fare, dwell).
+    services: Vec<ServiceSpec>,
+    from: usize,
+    to: usize,
+    road_allowed: bool,
+    rail_allowed: bool,
+    k: usize,
+    rho: f64,
+}
+
+fn multi_net() -> impl Strategy<Value = MultiNet> {
+    (3usize..=6).prop_flat_map(|n| {
+        let facility = prop::option::weighted(0.5, (0u32..=6, 0u32..=80))
+            .prop_map(|f| f.map(|(t, c)| (f64::from(t), f64::from(c))));
+        let customs = prop::option::weighted(0.25, (1u32..=6, 0u32..=40))
+            .prop_map(|f| f.map(|(t, c)| (f64::from(t), f64::from(c))));
+        let road = (0..n, 0..n, 1u32..=30, 0u32..=100, any::<bool>())
+            .prop_map(|(a, b, t, c, two)| (a, b, f64::from(t), f64::from(c), two));
+        let service = (
+            Just(()).prop_perturb(move |_, mut rng| {
+                // 2..=min(4, n) distinct stops in random order.
+                let mut hubs: Vec<usize> = (0..n).collect();
+                for i in (1..hubs.len()).rev() {
+                    hubs.swap(i, rng.random_range(0..=i));
+                }
+                let len = rng.random_range(2..=n.min(4));
+                hubs.truncate(len);
+                hubs
+            }),
+            prop::collection::vec((1u32..=30, 0u32..=60, 10u32..=500), 3),
+            1u32..=48,
+            prop::option::of(100u32..=900),
+            0u32..=3,
+        )
+            .prop_map(|(stops, hops, headway, fare, dwell)| {
+                let hops = hops[..stops.len() - 1]
+                    .iter()
+                    .map(|&(t, c, km)| (f64::from(t), f64::from(c), f64::from(km)))
+                    .collect();
+                (
+                    stops,
+                    hops,
+                    f64::from(headway),
+                    fare.map(f64::from),
+                    f64::from(dwell),
+                )
+            });
+        (
+            prop::collection::vec((facility, customs), n),
+            prop::collection::vec(road, 0..=8),
+            prop::collection::vec(service, 0..=3),
+            0..n,
+            1..n,
+            prop::bool::weighted(0.85),
+            prop::bool::weighted(0.85),
+            1usize..=5,
+            prop::sample::select(vec![0.0, 0.5, 1.0]),
+        )
+            .prop_map(
+                move |(hubs, roads, services, from, shift, road_allowed, rail_allowed, k, rho)| {
+                    MultiNet {
+                        hubs,
+                        roads: roads.into_iter().filter(|r| r.0 != r.1).collect(),
+                        services,
+                        from,
+                        to: (from + shift) % n,
+                        road_allowed,
+                        rail_allowed,
+                        k,
+                        rho,
+                    }
+                },
+            )
+    })
+}
+
+fn multi_scenario(net: &MultiNet) -> Scenario {
+    let fac = |f: Option<(f64, f64)>| {
+        f.map(|(t, c)| corridor_sim::scenario::Facility {
+            servers: 1,
+            time_h: Dist::Fixed(t),
+            cost_usd_per_teu: c,
+        })
+    };
+    let mut s = road_scenario(&RoadNet {
+        n: net.hubs.len(),
+        links: Vec::new(),
+        from: net.from,
+        to: net.to,
+        k: net.k,
+    });
+    for (h, &(transfer, customs)) in s.hubs.iter_mut().zip(&net.hubs) {
+        h.transfer = fac(transfer);
+        // Exponential customs times give the reliability term something to weigh.
+        h.customs = customs.map(|(t, c)| corridor_sim::scenario::Facility {
+            servers: 1,
+            time_h: Dist::Exponential { mean: t },
+            cost_usd_per_teu: c,
+        });
+    }
+    let link = |id: String, a: usize, b: usize, mode, t: f64, c: f64, km: f64, two_way| Link {
+        id,
+        from: HubId::new(a),
+        to: HubId::new(b),
+        mode,
+        distance_km: km,
+        time_h: Dist::Uniform {
+            min: 0.5 * t,
+            max: 1.5 * t,
+        },
+        cost_usd_per_teu: c,
+        corridor: None,
+        two_way,
+        bottleneck: None,
+    };
+    for (i, &(a, b, t, c, two_way)) in net.roads.iter().enumerate() {
+        s.links.push(link(
+            format!("road{i}"),
+            a,
+            b,
+            Mode::Road,
+            t,
+            c,
+            10.0,
+            two_way,
+        ));
+    }
+    for (si, (stops, hops, headway, fare, dwell)) in net.services.iter().enumerate() {
+        let mut legs = Vec::new();
+        for (j, &(t, c, km)) in hops.iter().enumerate() {
+            legs.push(LinkId::new(s.links.len()));
+            s.links.push(link(
+                format!("rail{si}-{j}"),
+                stops[j],
+                stops[j + 1],
+                Mode::Rail,
+                t,
+                c,
+                km,
+                false,
+            ));
+        }
+        s.services.push(corridor_sim::scenario::Service {
+            id: format!("svc{si}"),
+            name: format!("svc{si}"),
+            corridor: None,
+            mode: Mode::Rail,
+            stops: stops.iter().map(|&h| HubId::new(h)).collect(),
+            legs,
+            headway_h: *headway,
+            first_departure_h: 0.0,
+            capacity_teu: 10,
+            fare_usd_per_teu: *fare,
+            dwell_h: Dist::Fixed(*dwell),
+        });
+    }
+    s
+}
+
+/// The GCs of every path of the routing graph from the origin's node to the destination's
+/// sink that never comes back to a hub it left and never re-boards the service it just
+/// alighted from at the same stop (unless it cleared customs there), sorted. Exhaustive
+/// DFS over the petgraph graph: it checks Yen's enumeration (spur blocking, Lawler's rule,
+/// A*, the reliability stopping rule) on state-expanded graphs with transfers and customs.
+fn all_loopless_gcs(s: &Scenario, g: &RoutingGraph, net: &MultiNet, vot: f64) -> Vec<f64> {
+    use corridor_sim::routing::{Edge, EdgeKind, Node};
+    use petgraph::graph::{DiGraph, NodeIndex};
+    use petgraph::visit::EdgeRef;
+
+    struct Dfs<'a> {
+        s: &'a Scenario,
+        net: &'a MultiNet,
+        graph: &'a DiGraph<Node, Edge>,
+        sink: Node,
+        visited: Vec<bool>,
+        /// (money, mean time, variance) of each complete path.
+        out: Vec<(f64, f64, f64)>,
+    }
+
+    impl Dfs<'_> {
+        fn hub_of(&self, v: NodeIndex) -> usize {
+            match self.graph[v] {
+                Node::Origin(h) | Node::Sink(h) => h.index(),
+                Node::Truck { hub, .. }
+                | Node::DriveOn { hub, .. }
+                | Node::Alighted { hub, .. }
+                | Node::Ready { hub, .. } => hub.index(),
+                Node::Aboard { service, stop, .. } => {
+                    self.s.service(service).stops[usize::from(stop)].index()
+                }
+            }
+        }
+
+        fn allowed(&self, e: &Edge) -> bool {
+            match e.mode {
+                None => true,
+                Some(Mode::Road) => self.net.road_allowed,
+                Some(_) => self.net.rail_allowed,
+            }
+        }
+
+        /// `alighted`: the service and stop last alighted at, unless customs was cleared
+        /// since; boarding it again there is not a route.
+        fn walk(&mut self, v: NodeIndex, sums: (f64, f64, f64), alighted: Option<(usize, u16)>) {
+            if self.graph[v] == self.sink {
+                self.out.push(sums);
+                return;
+            }
+            let here = self.hub_of(v);
+            let graph = self.graph;
+            for e in graph.edges(v) {
+                let w = e.weight();
+                let u = e.target();
+                let hu = self.hub_of(u);
+                if !self.allowed(w) || (hu != here && self.visited[hu]) {
+                    continue;
+                }
+                let next_alighted = match w.kind {
+                    EdgeKind::Alight { service, stop } => Some((service.index(), stop)),
+                    EdgeKind::Customs(_) => None,
+                    EdgeKind::Board { service, stop } => {
+                        if alighted == Some((service.index(), stop)) {
+                            continue;
+                        }
+                        alighted
+                    }
+                    _ => alighted,
+                };
+                self.visited[hu] = true;
+                let next = (
+                    sums.0 + w.cost_usd_per_teu,
+                    sums.1 + w.time_h,
+                    sums.2 + w.var_time_h2,
+                );
+                self.walk(u, next, next_alighted);
+                if hu != here {
+                    self.visited[hu] = false;
+                }
+            }
+        }
+    }
+
+    let graph = g.graph();
+    let origin = graph
+        .node_indices()
+        .find(|&v| graph[v] == Node::Origin(HubId::new(net.from)))
+        .expect("origin node");
+    let mut dfs = Dfs {
+        s,
+        net,
+        graph,
+        sink: Node::Sink(HubId::new(net.to)),
+        visited: vec![false; s.hubs.len()],
+        out: Vec::new(),
+    };
+    dfs.visited[net.from] = true;
+    dfs.walk(origin, (0.0, 0.0, 0.0), None);
+    let mut gcs: Vec<f64> = dfs
+        .out
+        .iter()
+        .map(|&(money, time, var)| money + vot / 24.0 * (time + net.rho * var.sqrt()))
+        .collect();
+    gcs.sort_by(f64::total_cmp);
+    gcs
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8000, ..ProptestConfig::default() })]
+
+    /// On random multimodal networks (transfers, customs, services with fares and dwell,
+    /// restricted modes, ρ ∈ {0, 0.5, 1}) the k routes have exactly the k smallest GCs of
+    /// an exhaustive enumeration of hub-loopless paths of the routing graph.
+    #[test]
+    fn k_best_routes_match_exhaustive_enumeration(net in multi_net()) {
+        let s = multi_scenario(&net);
+        let g = RoutingGraph::build(&s);
+        let mut modes = Vec::new();
+        if net.road_allowed { modes.push(Mode::Road); }
+        if net.rail_allowed { modes.push(Mode::Rail); }
+        let vot = 36.0;
+        let routes = k_best_routes(
+            &g, HubId::new(net.from), HubId::new(net.to), ModeSet::of(&modes), vot, net.k,
+            net.rho,
+        );
+        let gcs = all_loopless_gcs(&s, &g, &net, vot);
+        prop_assert_eq!(routes.len(), net.k.min(gcs.len()));
+        for (r, gc) in routes.iter().zip(&gcs) {
+            prop_assert!(close(r.generalized_cost_usd_per_teu, *gc),
+                "routes {:?} vs paths {:?}",
+                routes.iter().map(|r| r.generalized_cost_usd_per_teu).collect::<Vec<_>>(),
+                gcs.iter().take(8).collect::<Vec<_>>());
+            let mut hubs = r.hubs.clone();
+            hubs.sort();
+            hubs.dedup();
+            prop_assert_eq!(hubs.len(), r.hubs.len());
+            prop_assert_eq!(r.hubs.first(), Some(&HubId::new(net.from)));
+            prop_assert_eq!(r.hubs.last(), Some(&HubId::new(net.to)));
+        }
+        if !routes.is_empty() {
+            let total: f64 = routes.iter().map(|r| r.share).sum();
+            prop_assert!(close(total, 1.0));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. The hand-computable two-corridor network.
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn two_corridors_by_hand() {
+    let loaded = scenario::load(&data("two_corridors.toml")).expect("test scenario loads");
+    let s = &loaded.scenario;
+    let planned = plan(s);
+    assert_eq!(planned.per_demand.len(), 1);
+    let routes = &planned.per_demand[0];
+    assert_eq!(routes.len(), 2);
+    let (north, south) = (&routes[0], &routes[1]);
+
+    // VOT = value × default rate = 30 000 × 0.001 = 30 USD per TEU-day; ρ = 0; θ = 4.
+    let vot = 30_000.0 * 0.001;
+    assert!(close(s.demand[0].vot_usd_per_teu_day, vot));
+
+    // North: truck zone→port 8 h, transfer at port 2 h (fixed), wait for the weekly ship
+    // half of 168 h = 84 h, sea triangular(60, 72, 90) mean (60 + 72 + 90)/3 = 74 h.
+    // Time = 8 + 2 + 84 + 74 = 168 h = 7 days.
+    // Cost = 400 (road) + 50 (transfer) + 300 (sea link; the ship has no fare) = 750.
+    // GC = 750 + 30 × 7 = 960.
+    let north_time_h = 8.0 + 2.0 + 168.0 / 2.0 + (60.0 + 72.0 + 90.0) / 3.0;
+    assert!(close(north_time_h, 168.0));
+    let north_cost = 400.0 + 50.0 + 300.0;
+    let north_gc = north_cost + vot * north_time_h / 24.0;
+    assert!(close(north_gc, 960.0));
+    // SD: headway wait uniform on [0, 168): 168²/12 = 2352 h²; triangular variance
+    // (60² + 72² + 90² − 60·72 − 60·90 − 72·90)/18 = 684/18 = 38 h²; the rest is fixed.
+    let north_sd = (2352.0f64 + 38.0).sqrt();
+
+    // South: one road link, lognormal median 40 h, p90 55 h:
+    // σ = ln(55/40)/z0.9 with z0.9 = 1.2815515655446004, mean = 40·exp(σ²/2) ≈ 41.254 h.
+    // Cost 1700; GC = 1700 + 30 × mean/24 ≈ 1751.57.
+    let sigma = (55.0f64 / 40.0).ln() / 1.281_551_565_544_600_4;
+    assert_eq!(Z_0_9, 1.281_551_565_544_600_4);
+    let south_time_h = 40.0 * (sigma * sigma / 2.0).exp();
+    let south_cost = 1700.0;
+    let south_gc = south_cost + vot * south_time_h / 24.0;
+    // Lognormal variance: (exp(σ²) − 1)·exp(2μ + σ²) with μ = ln 40.
+    let south_sd = ((sigma * sigma).exp_m1() * 1600.0 * (sigma * sigma).exp()).sqrt();
+
+    // Relative-cost logit: P_r ∝ exp(−θ·GC_r/GC*), GC* = 960.
+    let theta = 4.0;
+    let w_north = (-theta * north_gc / north_gc).exp();
+    let w_south = (-theta * south_gc / north_gc).exp();
+    let north_share = w_north / (w_north + w_south);
+    let south_share = w_south / (w_north + w_south);
+    assert!(north_share > 0.96 && north_share < 0.97); // ≈ 0.9643
+
+    assert!(close(north.time_h, north_time_h), "{}", north.time_h);
+    assert!(close(north.sd_time_h, north_sd), "{}", north.sd_time_h);
+    assert!(close(north.cost_usd_per_teu, north_cost));
+    assert!(close(north.generalized_cost_usd_per_teu, north_gc));
+    assert!(close(north.share, north_share), "{}", north.share);
+    assert!(close(south.time_h, south_time_h), "{}", south.time_h);
+    assert!(close(south.sd_time_h, south_sd), "{}", south.sd_time_h);
+    assert!(close(south.cost_usd_per_teu, south_cost));
+    assert!(close(south.generalized_cost_usd_per_teu, south_gc));
+    assert!(close(south.share, south_share), "{}", south.share);
+    assert!(close(north.share + south.share, 1.0));
+
+    // The legs and how they read.
+    let hub = |id: &str| s.hub_by_id(id).expect("hub");
+    let ship = s.service_by_id("weekly-ship").expect("service");
+    let link = |id: &str| LinkId::new(s.links.iter().position(|l| l.id == id).expect("link"));
+    assert_eq!(
+        north.legs,
+        vec![
+            Leg::Drive {
+                link: link("zone-port"),
+                from: hub("zone"),
+                to: hub("port")
+            },
+            Leg::Transfer { hub: hub("port") },
+            Leg::Ride {
+                service: ship,
+                board: 0,
+                alight: 1
+            },
+        ]
+    );
+    assert_eq!(north.hubs, vec![hub("zone"), hub("port"), hub("market")]);
+    assert_eq!(
+        route_label(s, north),
+        "zone >truck> port >weekly-ship> market"
+    );
+    assert_eq!(route_modes(s, north), "road+sea");
+    assert_eq!(route_corridors(s, north), "north");
+    assert_eq!(route_label(s, south), "zone >truck> market");
+    assert_eq!(route_modes(s, south), "road");
+    assert_eq!(route_corridors(s, south), "south");
+
+    // All-or-nothing: θ = ∞ or k = 1 puts everything on the cheapest route.
+    let mut aon = s.clone();
+    aon.choice.logit_scale = f64::INFINITY;
+    let r = plan(&aon);
+    assert_eq!(
+        r.per_demand[0].iter().map(|r| r.share).collect::<Vec<_>>(),
+        vec![1.0, 0.0]
+    );
+    let mut one = s.clone();
+    one.choice.k_routes = 1;
+    let r = plan(&one);
+    assert_eq!(r.per_demand[0].len(), 1);
+    assert_eq!(r.per_demand[0][0].share, 1.0);
+    assert_eq!(r.per_demand[0][0].legs, north.legs);
+}
+
+#[test]
+fn plan_is_deterministic() {
+    let loaded = scenario::load(&data("two_corridors.toml")).expect("test scenario loads");
+    let a = plan(&loaded.scenario);
+    for _ in 0..3 {
+        assert_eq!(plan(&loaded.scenario), a);
+    }
+}
+
+#[test]
+fn demand_modes_restrict_the_plan() {
+    let loaded = scenario::load(&data("two_corridors.toml")).expect("test scenario loads");
+    let mut s = loaded.scenario;
+    s.demand[0].modes = ModeSet::of(&[Mode::Road]);
+    let p = plan(&s);
+    assert_eq!(p.per_demand[0].len(), 1);
+    assert_eq!(route_label(&s, &p.per_demand[0][0]), "zone >truck> market");
+    assert_eq!(p.per_demand[0][0].share, 1.0);
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. `corridor routes`.
+// ---------------------------------------------------------------------------------------
+
+fn corridor(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_corridor"))
+        .args(args)
+        .output()
+        .expect("run corridor")
+}
+
+#[test]
+fn cli_routes_csv() {
+    let file = data("two_corridors.toml");
+    let out = corridor(&[
+        "routes",
+        file.to_str().expect("utf-8 path"),
+        "--from",
+        "zone",
+        "--to",
+        "market",
+        "--csv",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "rank,route,modes,corridors,time_h,cost_usd_per_teu,generalized_cost_usd_per_teu,share"
+    );
+    assert_eq!(lines.len(), 3);
+    assert!(lines[1].starts_with(
+        "1,zone >truck> port >weekly-ship> market,road+sea,north,168.000,750.00,960.00,0.96"
+    ));
+    assert!(lines[2].starts_with("2,zone >truck> market,road,south,"));
+}
+
+#[test]
+fn cli_routes_table_and_k() {
+    let file = data("two_corridors.toml");
+    let out = corridor(&[
+        "routes",
+        file.to_str().expect("utf-8 path"),
+        "--from",
+        "zone",
+        "--to",
+        "market",
+        "-k",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("rank  route"));
+    assert!(lines[1].contains("zone >truck> port >weekly-ship> market"));
+}
+
+#[test]
+fn cli_routes_unknown_hub_is_bad_input() {
+    let file = data("two_corridors.toml");
+    let out = corridor(&[
+        "routes",
+        file.to_str().expect("utf-8 path"),
+        "--from",
+        "atlantis",
+        "--to",
+        "market",
+        "--csv",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("\"atlantis\" is not a hub"), "{err}");
+}
+
+#[test]
+fn cli_routes_missing_file_is_bad_input() {
+    let out = corridor(&[
+        "routes",
+        "tests/data/no-such-file.toml",
+        "--from",
+        "zone",
+        "--to",
+        "market",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
