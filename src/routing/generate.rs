@@ -93,7 +93,7 @@ pub fn grid_scenario(spec: &GridSpec) -> Scenario {
             } else if station(x, y) {
                 HubKind::RailTerminal
             } else {
-                HubKind::Zone
+                HubKind::RoadBase
             };
             hubs.push(Hub {
                 id: format!("g{x}-{y}"),

@@ -54,7 +54,7 @@
 //! and no enum.
 
 use crate::ids::{HubId, LinkId, ServiceId};
-use crate::scenario::{Bottleneck, Facility, Mode, Scenario};
+use crate::scenario::{Bottleneck, Facility, HubKind, Mode, Scenario};
 use petgraph::graph::{DiGraph, NodeIndex};
 
 /// Expected wait, hours, charged at a bottleneck whose background traffic alone saturates
@@ -536,11 +536,17 @@ impl<'a> Builder<'a> {
             let drive_on = self.state(hub, c, HubState::DriveOn);
             let alighted = self.state(hub, c, HubState::Alighted);
             let ready = self.state(hub, c, HubState::Ready);
-            self.edge(truck, drive_on, free(EdgeKind::KeepDriving));
-            self.edge(truck, ready, transfer);
+            // A zone is where freight starts or ends, never a waypoint: without this, a
+            // plugged-in zone's two-way connectors become truck shortcuts for everyone
+            // else's flows, and plug-in deltas would measure rerouting, not congestion.
+            let waypoint = h.kind != HubKind::Zone;
+            if waypoint {
+                self.edge(truck, drive_on, free(EdgeKind::KeepDriving));
+                self.edge(truck, ready, transfer);
+                self.edge(alighted, ready, transfer);
+                self.edge(alighted, drive_on, transfer);
+            }
             self.edge(truck, self.sink(hub), free(EdgeKind::Finish));
-            self.edge(alighted, ready, transfer);
-            self.edge(alighted, drive_on, transfer);
             self.edge(alighted, self.sink(hub), free(EdgeKind::Finish));
         }
     }

@@ -165,9 +165,17 @@ pub fn plan(scenario: &Scenario) -> RoutePlan {
 pub fn plan_on(graph: &RoutingGraph, scenario: &Scenario) -> RoutePlan {
     let choice = &scenario.choice;
     let k = usize::try_from(choice.k_routes).unwrap_or(usize::MAX);
+    // A workspace is sized to the graph (tens of MB for a million nodes); keep the number
+    // rayon creates near a few per thread rather than one per split.
+    let min_len = scenario
+        .demand
+        .len()
+        .div_ceil(4 * rayon::current_num_threads())
+        .max(1);
     let per_demand = scenario
         .demand
         .par_iter()
+        .with_min_len(min_len)
         .map_init(
             || QueryWorkspace::new(graph),
             |ws, d| {

@@ -22,10 +22,15 @@
 //! spurred before the fault, whose roots are admissible. The result is exactly the k best
 //! admissible routes.
 //!
-//! Spur searches are A* searches whose potential is the exact distance to the destination
-//! in the unblocked graph (one reverse Dijkstra per query): blocking only lengthens
-//! paths, so the potential stays admissible and consistent, and a spur search explores
-//! little beyond the detour it has to find.
+//! Spur searches are A* searches whose potential is the distance to the destination in
+//! the unblocked graph, from one reverse Dijkstra per query stopped a little beyond the
+//! origin's distance (a short OD in a large network pays for its neighbourhood only):
+//! blocking only lengthens paths, so the potential stays admissible and consistent. Each
+//! spur search is also cut off at the k-th best GC found so far among admissible paths:
+//! Yen finds paths in nondecreasing cost, so nothing dearer, nor anything derived from
+//! it, can make the k best. Together these keep a spur search to the detour it has to
+//! find instead of the whole graph (a k = 3 query on a million-node graph costs less than
+//! two plain Dijkstras).
 //!
 //! ## Generalized cost and reliability
 //!

@@ -53,7 +53,7 @@ impl Net {
         self.0.hubs.push(Hub {
             id: id.into(),
             name: id.into(),
-            kind: HubKind::Zone,
+            kind: HubKind::RoadBase,
             lat: 0.0,
             lon: 0.0,
             transfer,
@@ -499,4 +499,39 @@ fn no_reboarding_the_same_service() {
         rides,
         vec![vec![ride(s, 0, 2)], vec![ride(s, 0, 1), ride(t, 0, 1)]]
     );
+}
+
+#[test]
+fn workspace_moves_between_graphs() {
+    let small = generate::grid_scenario(&generate::GridSpec {
+        width: 4,
+        height: 3,
+        rail_spacing: 2,
+        demand_flows: 3,
+        seed: 5,
+    });
+    let large = generate::grid_scenario(&generate::GridSpec {
+        width: 9,
+        height: 8,
+        rail_spacing: 3,
+        demand_flows: 3,
+        seed: 6,
+    });
+    let (gs, gl) = (RoutingGraph::build(&small), RoutingGraph::build(&large));
+    let query = |s: &Scenario, d: usize| RouteQuery {
+        from: s.demand[d].from,
+        to: s.demand[d].to,
+        modes: ModeSet::ALL,
+        vot_usd_per_teu_day: 30.0,
+        k: 3,
+        reliability_ratio: 1.0,
+        logit_scale: 4.0,
+    };
+    let mut ws = QueryWorkspace::new(&gs);
+    for d in 0..3 {
+        for (s, g) in [(&small, &gs), (&large, &gl), (&small, &gs)] {
+            let fresh = g.k_best_routes(&mut QueryWorkspace::new(g), &query(s, d));
+            assert_eq!(g.k_best_routes(&mut ws, &query(s, d)), fresh);
+        }
+    }
 }

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// What a hub is. Decides nothing by itself in the simulation (behaviour comes from the
-/// hub's facilities and links); it is reported and used to sanity-check scenarios.
+/// What a hub is. Behaviour comes from the hub's facilities and links, with one rule: a
+/// [`HubKind::Zone`] is where freight starts or ends and never a waypoint of a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HubKind {
