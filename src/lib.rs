@@ -25,6 +25,7 @@
 //! per TEU. The library never prints, reads the environment or exits; the `corridor` binary
 //! does that.
 
+pub mod batch;
 pub mod compare;
 pub mod dist;
 pub mod ids;

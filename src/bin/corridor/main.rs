@@ -4,9 +4,11 @@
 //! code: 0 ok, 2 bad input (scenario files, arguments), 1 anything else. Data goes to
 //! stdout; diagnostics and progress go to stderr.
 
+mod batch;
 mod common;
 mod compare_zones;
 mod diff;
+mod merge;
 mod plugin;
 mod routes;
 mod run;
@@ -37,6 +39,10 @@ enum Command {
     Plugin(plugin::Args),
     /// Plug in each candidate alone with the same probe demand; rank them.
     CompareZones(compare_zones::Args),
+    /// Run every variant of a sweep (or one shard of it), crash-safe and resumable.
+    Batch(batch::Args),
+    /// Join the shard directories of one sweep; identical to an unsharded batch.
+    Merge(merge::Args),
 }
 
 /// How a command failed.
@@ -74,6 +80,8 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff::run(&args),
         Command::Plugin(args) => plugin::run(&args),
         Command::CompareZones(args) => compare_zones::run(&args),
+        Command::Batch(args) => batch::run(&args),
+        Command::Merge(args) => merge::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,158 @@
+//! Running variants and committing each as it finishes.
+//!
+//! Variants run in parallel on the current rayon pool, and so do the replications inside
+//! each (rayon balances the two levels), so a sweep of many small variants and one of a few
+//! large ones both keep every core busy. Each variant is simulated exactly as `corridor run`
+//! would simulate its scenario — same routes, same random streams for the same seed — so
+//! variants share common random numbers and their differences are paired. Its tables get
+//! the `variant` column and the parameter columns after `scenario`, and are committed to
+//! the store as soon as it finishes; completion order does not matter because the combined
+//! tables are assembled later in canonical order.
+
+use super::BatchError;
+use super::canon::lookup;
+use super::store::{DoneRecord, NamedFile, Store};
+use super::variant::{Plan, Variant};
+use crate::output::tables::Table;
+use crate::run;
+use crate::scenario::node::NodeKind;
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// Callbacks for a progress display; called from worker threads.
+pub struct Progress<'a> {
+    /// After each replication.
+    pub replication: &'a (dyn Fn() + Sync),
+    /// After each variant is committed.
+    pub variant: &'a (dyn Fn(&Variant) + Sync),
+}
+
+/// The replications variant `v` will run (for sizing a progress bar), read from the
+/// patched tree without validating it: the value the scenario will have after
+/// [`super::check::check`] has passed.
+#[must_use]
+pub fn replications(plan: &Plan, v: &Variant) -> u64 {
+    match lookup(&plan.patched(v), "scenario.replications").map(|n| &n.kind) {
+        Some(NodeKind::Int(n)) => u64::try_from(*n).unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Runs the variants at canonical positions `pending` and commits each to `store`.
+///
+/// # Errors
+///
+/// The first failure: a variant that does not build or compile (not expected after
+/// [`super::check::check`]), or an I/O error while committing. Variants committed before
+/// it stay committed.
+pub fn run_pending(
+    plan: &Plan,
+    store: &Store,
+    pending: &[usize],
+    progress: &Progress<'_>,
+) -> Result<(), BatchError> {
+    pending.par_iter().try_for_each(|&i| {
+        let v = &plan.variants[i];
+        let (files, done) = run_variant(plan, v, progress)?;
+        store.commit(&v.id, &files, &done)?;
+        (progress.variant)(v);
+        Ok(())
+    })
+}
+
+/// Simulates one variant: its table files (name, CSV bytes) and its completion record.
+fn run_variant(
+    plan: &Plan,
+    v: &Variant,
+    progress: &Progress<'_>,
+) -> Result<(Vec<NamedFile>, DoneRecord), BatchError> {
+    let scenario = plan
+        .scenario(v)
+        .map_err(|items| BatchError::Sweep(plan.sweep.diagnostics(items)))?;
+    let started = Instant::now();
+    let simulated =
+        run::simulate(&scenario, progress.replication).map_err(|source| BatchError::Run {
+            id: v.id.clone(),
+            label: v.label.clone(),
+            source,
+        })?;
+    let agg = simulated.aggregate();
+    let wall_time_s = started.elapsed().as_secs_f64();
+    let cells = plan.cells(v);
+    let tables = simulated.tables(&agg).all();
+    let mut files = Vec::with_capacity(tables.len());
+    for t in &tables {
+        let bytes = variant_csv(t, &v.id, &plan.columns, &cells).map_err(|e| BatchError::Io {
+            path: plan.sweep.path.clone(),
+            source: e.into(),
+        })?;
+        files.push((t.file.to_string(), bytes));
+    }
+    let done = DoneRecord {
+        id: v.id.clone(),
+        fingerprint: plan.fingerprint.clone(),
+        basis: plan.basis.clone(),
+        tables: tables.iter().map(|t| t.file.to_string()).collect(),
+        replications: scenario.meta.replications,
+        seed: scenario.meta.seed,
+        events: agg.events,
+        wall_time_s,
+    };
+    Ok((files, done))
+}
+
+/// A run table as CSV with `variant` and the parameter columns inserted after
+/// `scenario` (or first, for a table without one).
+///
+/// # Errors
+/// A CSV error (not expected when writing to memory).
+pub fn variant_csv(
+    table: &Table,
+    id: &str,
+    columns: &[String],
+    cells: &[String],
+) -> Result<Vec<u8>, csv::Error> {
+    let at = table
+        .header
+        .iter()
+        .position(|h| *h == "scenario")
+        .map_or(0, |p| p + 1);
+    let extra = || std::iter::once(id).chain(cells.iter().map(String::as_str));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let names = std::iter::once("variant").chain(columns.iter().map(String::as_str));
+    let header = table.header[..at]
+        .iter()
+        .copied()
+        .chain(names)
+        .chain(table.header[at..].iter().copied());
+    w.write_record(header)?;
+    for row in &table.rows {
+        let (head, tail) = row.split_at(at.min(row.len()));
+        let rec = head
+            .iter()
+            .map(String::as_str)
+            .chain(extra())
+            .chain(tail.iter().map(String::as_str));
+        w.write_record(rec)?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_go_after_scenario() {
+        let t = Table {
+            file: "t.csv",
+            header: &["scenario", "x_h"],
+            rows: vec![vec!["s".into(), "1.0000".into()]],
+        };
+        let bytes = variant_csv(&t, "vabc", &["a.b.c".into()], &["{ x = 1 }".into()]).unwrap();
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            "scenario,variant,a.b.c,x_h\ns,vabc,{ x = 1 },1.0000\n"
+        );
+    }
+}

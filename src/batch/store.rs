@@ -1,0 +1,446 @@
+//! The output directory of a batch run: what was asked, what is committed.
+//!
+//! ```text
+//! OUT/
+//!   sweep.json                 what this directory is for: sweep fingerprint and basis, shard, every variant
+//!   variants/<id>/*.csv        one committed variant's tables (same columns as the combined ones)
+//!   variants/<id>/done.json    its completion marker, written last
+//!   od_summary.csv ...         combined tables, written only once every variant of the shard is committed
+//!   variants.csv               the variants in this directory: id, label, parameters
+//!   manifest.json              written last of all: the directory is complete
+//! ```
+//!
+//! A run can be killed at any instant (a cluster pre-empts it, a planner presses Ctrl-C),
+//! so nothing relies on the process ending well. Every file is written atomically (temp
+//! file and rename), and a variant counts as done only when its `done.json` exists: it is
+//! written after the variant's tables, so a variant directory without one is an
+//! interrupted attempt and is recomputed. A `done.json` also records the basis the variant
+//! was computed on (base scenario files, overrides, version); under another basis it does
+//! not count. The combined tables are produced from the
+//! committed variants at the end, after the previous run's combined files were removed
+//! at the start, so an interrupted run never leaves combined CSVs behind that could be
+//! mistaken for a finished sweep.
+
+use super::BatchError;
+use super::shard::Shard;
+use super::variant::Plan;
+use crate::output::atomic::write_atomic;
+use crate::output::manifest::fnv1a64;
+use serde::{Deserialize, Serialize};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The directory record, `sweep.json`.
+pub const SWEEP_RECORD: &str = "sweep.json";
+/// Where committed variants live.
+pub const VARIANTS_DIR: &str = "variants";
+/// A variant's completion marker.
+pub const DONE: &str = "done.json";
+/// The list of variants in a directory.
+pub const VARIANTS_CSV: &str = "variants.csv";
+/// The manifest, written last.
+pub const MANIFEST: &str = "manifest.json";
+
+/// Combined tables a run writes (those of `corridor run`). Removed when a run starts, even
+/// if no manifest lists them (a run interrupted while combining wrote no manifest).
+const RUN_TABLES: &[&str] = &[
+    "od_summary.csv",
+    "route_shares.csv",
+    "corridor_summary.csv",
+    "hub_summary.csv",
+    "service_summary.csv",
+];
+
+/// A file to commit: its name in the variant directory and its bytes.
+pub type NamedFile = (String, Vec<u8>);
+
+/// A file read by the sweep.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    /// Path as read.
+    pub path: String,
+    /// FNV-1a 64 of its bytes, 16 hex digits.
+    pub fnv1a64: String,
+    /// Size in bytes.
+    pub bytes: usize,
+}
+
+/// One variant as recorded in `sweep.json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantRecord {
+    /// Stable id.
+    pub id: String,
+    /// Readable label.
+    pub label: String,
+    /// Its value of each parameter column.
+    pub cells: Vec<String>,
+}
+
+/// `sweep.json`: the sweep a directory belongs to and the slice it holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepRecord {
+    /// Always `corridor-sim`.
+    pub tool: String,
+    /// Crate version that wrote it (results of different versions are not merged).
+    pub version: String,
+    /// The sweep file, as given.
+    pub sweep: String,
+    /// The sweep's fingerprint (shards merge only if theirs are equal).
+    pub fingerprint: String,
+    /// What every variant depends on besides its parameters (committed variants are kept
+    /// by `--resume` only under the same basis).
+    pub basis: String,
+    /// The sweep file and the base scenario files.
+    pub files: Vec<FileRecord>,
+    /// The slice this directory holds.
+    pub shard: Shard,
+    /// Parameter columns.
+    pub columns: Vec<String>,
+    /// Every variant of the sweep, in canonical order.
+    pub variants: Vec<VariantRecord>,
+}
+
+impl SweepRecord {
+    /// The record of `plan` for one shard.
+    #[must_use]
+    pub fn new(plan: &Plan, shard: Shard) -> SweepRecord {
+        SweepRecord {
+            tool: "corridor-sim".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            sweep: plan.sweep.path.display().to_string(),
+            fingerprint: plan.fingerprint.clone(),
+            basis: plan.basis.clone(),
+            files: plan
+                .sweep
+                .sources
+                .files()
+                .iter()
+                .map(|f| FileRecord {
+                    path: f.path.display().to_string(),
+                    fnv1a64: format!("{:016x}", fnv1a64(f.text.as_bytes())),
+                    bytes: f.text.len(),
+                })
+                .collect(),
+            shard,
+            columns: plan.columns.clone(),
+            variants: plan
+                .variants
+                .iter()
+                .map(|v| VariantRecord {
+                    id: v.id.clone(),
+                    label: v.label.clone(),
+                    cells: plan.cells(v),
+                })
+                .collect(),
+        }
+    }
+
+    /// The variants of this record's shard, with their canonical index.
+    pub fn slice(&self) -> impl Iterator<Item = (usize, &VariantRecord)> {
+        self.variants
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.shard.contains(*i))
+    }
+
+    /// Reads `dir/sweep.json`; `None` if there is none.
+    ///
+    /// # Errors
+    /// An unreadable or malformed record.
+    pub fn read(dir: &Path) -> Result<Option<SweepRecord>, BatchError> {
+        read_json(&dir.join(SWEEP_RECORD))
+    }
+}
+
+/// `done.json`: a committed variant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DoneRecord {
+    /// The variant's id.
+    pub id: String,
+    /// The fingerprint of the sweep it was computed in (for the record).
+    pub fingerprint: String,
+    /// The basis it was computed on: it counts as committed only under the same one.
+    pub basis: String,
+    /// Its table files, in write order.
+    pub tables: Vec<String>,
+    /// Replications run.
+    pub replications: u32,
+    /// Master seed used.
+    pub seed: u64,
+    /// Events processed.
+    pub events: u64,
+    /// Wall time of its simulation, seconds.
+    pub wall_time_s: f64,
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> BatchError + '_ {
+    move |source| BatchError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Reads a JSON file; `None` if it does not exist.
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, BatchError> {
+    match fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| BatchError::Corrupt {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_err(path)(e)),
+    }
+}
+
+/// Writes a value as pretty JSON with a trailing newline, atomically.
+pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), BatchError> {
+    write_atomic(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, value)?;
+        io::Write::write_all(w, b"\n")
+    })
+    .map_err(io_err(path))
+}
+
+/// The committed record of variant `id` in `dir`, if it was committed on `basis`. A
+/// marker that cannot be read or was computed on another basis counts as not committed.
+#[must_use]
+pub fn read_done(dir: &Path, id: &str, basis: &str) -> Option<DoneRecord> {
+    let path = dir.join(VARIANTS_DIR).join(id).join(DONE);
+    let done: DoneRecord = read_json(&path).ok()??;
+    (done.id == id && done.basis == basis).then_some(done)
+}
+
+/// An output directory open for one shard of one sweep.
+#[derive(Debug)]
+pub struct Store {
+    dir: PathBuf,
+    record: SweepRecord,
+}
+
+impl Store {
+    /// Prepares `dir` for `record`'s shard: creates it, removes the combined results of a
+    /// previous run (they are rewritten at the end), and records the sweep. Without
+    /// `resume` the shard's committed variants are removed too, so every variant is
+    /// recomputed. With it, every variant committed on the same basis is kept — also when
+    /// the sweep file changed (values added) or the shard split did, since a variant's
+    /// results depend only on its id and the basis.
+    ///
+    /// # Errors
+    /// [`BatchError::OtherSweep`] when resuming a directory whose results were computed on
+    /// another basis (other base scenario files, overrides or version); I/O errors.
+    pub fn open(dir: &Path, record: SweepRecord, resume: bool) -> Result<Store, BatchError> {
+        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        let old = if resume {
+            SweepRecord::read(dir)?
+        } else {
+            None
+        };
+        if let Some(old) = old {
+            if old.basis != record.basis || old.version != record.version {
+                return Err(BatchError::OtherSweep {
+                    dir: dir.to_path_buf(),
+                    found: format!("basis {} (corridor-sim {})", old.basis, old.version),
+                    expected: format!("basis {} (corridor-sim {})", record.basis, record.version),
+                });
+            }
+        }
+        let store = Store {
+            dir: dir.to_path_buf(),
+            record,
+        };
+        store.remove_combined()?;
+        if !resume {
+            for (_, v) in store.record.slice() {
+                remove_dir_if_present(&store.variant_dir(&v.id))?;
+            }
+        }
+        write_json(&dir.join(SWEEP_RECORD), &store.record)?;
+        Ok(store)
+    }
+
+    /// The directory.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// What it holds.
+    #[must_use]
+    pub fn record(&self) -> &SweepRecord {
+        &self.record
+    }
+
+    /// The directory of variant `id`.
+    #[must_use]
+    pub fn variant_dir(&self, id: &str) -> PathBuf {
+        self.dir.join(VARIANTS_DIR).join(id)
+    }
+
+    /// The committed record of variant `id`, if committed.
+    #[must_use]
+    pub fn done(&self, id: &str) -> Option<DoneRecord> {
+        read_done(&self.dir, id, &self.record.basis)
+    }
+
+    /// Canonical indices of the shard's variants not committed yet, in order.
+    #[must_use]
+    pub fn pending(&self) -> Vec<usize> {
+        self.record
+            .slice()
+            .filter(|(_, v)| self.done(&v.id).is_none())
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Commits variant `id`: clears any earlier attempt, writes `files` (name, bytes)
+    /// atomically, then the marker `done`.
+    ///
+    /// # Errors
+    /// I/O errors; the variant then stays uncommitted.
+    pub fn commit(
+        &self,
+        id: &str,
+        files: &[NamedFile],
+        done: &DoneRecord,
+    ) -> Result<(), BatchError> {
+        let vdir = self.variant_dir(id);
+        remove_dir_if_present(&vdir)?;
+        fs::create_dir_all(&vdir).map_err(io_err(&vdir))?;
+        for (name, bytes) in files {
+            let path = vdir.join(name);
+            write_atomic(&path, |w| io::Write::write_all(w, bytes)).map_err(io_err(&path))?;
+        }
+        write_json(&vdir.join(DONE), done)
+    }
+
+    /// Removes the manifest, the combined tables (those a previous manifest lists and the
+    /// known ones) and temporary files an interrupted writer left in the directory.
+    fn remove_combined(&self) -> Result<(), BatchError> {
+        let manifest = self.dir.join(MANIFEST);
+        let mut names: Vec<String> = RUN_TABLES.iter().map(|s| (*s).to_string()).collect();
+        names.push(VARIANTS_CSV.to_string());
+        if let Ok(Some(m)) = read_json::<serde_json::Value>(&manifest) {
+            if let Some(outputs) = m.get("outputs").and_then(|o| o.as_array()) {
+                names.extend(
+                    outputs
+                        .iter()
+                        .filter_map(|o| o.as_str())
+                        .map(str::to_string),
+                );
+            }
+        }
+        remove_file_if_present(&manifest)?;
+        for name in names {
+            // Only plain file names: a hand-edited manifest must not reach outside `dir`.
+            if Path::new(&name)
+                .file_name()
+                .is_some_and(|f| f == name.as_str())
+            {
+                remove_file_if_present(&self.dir.join(&name))?;
+            }
+        }
+        let entries = fs::read_dir(&self.dir).map_err(io_err(&self.dir))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') && name.contains(".tmp-") {
+                remove_file_if_present(&entry.path())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn remove_file_if_present(path: &Path) -> Result<(), BatchError> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_err(path)(e)),
+        _ => Ok(()),
+    }
+}
+
+fn remove_dir_if_present(path: &Path) -> Result<(), BatchError> {
+    match fs::remove_dir_all(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_err(path)(e)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(basis: &str, shard: Shard) -> SweepRecord {
+        SweepRecord {
+            tool: "corridor-sim".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            sweep: "s.toml".into(),
+            fingerprint: "sweep".into(),
+            basis: basis.into(),
+            files: Vec::new(),
+            shard,
+            columns: vec!["a.b".into()],
+            variants: ["v1", "v2", "v3"]
+                .iter()
+                .map(|id| VariantRecord {
+                    id: (*id).into(),
+                    label: (*id).into(),
+                    cells: vec!["1".into()],
+                })
+                .collect(),
+        }
+    }
+
+    fn done(id: &str, basis: &str) -> DoneRecord {
+        DoneRecord {
+            id: id.into(),
+            fingerprint: "sweep".into(),
+            basis: basis.into(),
+            tables: vec!["t.csv".into()],
+            replications: 1,
+            seed: 1,
+            events: 0,
+            wall_time_s: 0.0,
+        }
+    }
+
+    #[test]
+    fn commits_survive_a_resume_and_not_a_fresh_start() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let store = Store::open(dir, record("f", Shard::WHOLE), false).unwrap();
+        assert_eq!(store.pending(), [0, 1, 2]);
+        let files = vec![("t.csv".to_string(), b"x\n".to_vec())];
+        store.commit("v2", &files, &done("v2", "f")).unwrap();
+        // A marker computed on another basis does not count.
+        store.commit("v3", &files, &done("v3", "other")).unwrap();
+        assert_eq!(store.pending(), [0, 2]);
+        // Stale combined files go when a run starts.
+        fs::write(dir.join("od_summary.csv"), "old").unwrap();
+        fs::write(dir.join(".od_summary.csv.tmp-1-2"), "partial").unwrap();
+        let store = Store::open(dir, record("f", Shard::WHOLE), true).unwrap();
+        assert_eq!(store.pending(), [0, 2]);
+        assert!(!dir.join("od_summary.csv").exists());
+        assert!(!dir.join(".od_summary.csv.tmp-1-2").exists());
+        let store = Store::open(dir, record("f", Shard::WHOLE), false).unwrap();
+        assert_eq!(store.pending(), [0, 1, 2]);
+    }
+
+    #[test]
+    fn resume_checks_the_basis_and_follows_the_shard() {
+        let tmp = tempfile::tempdir().unwrap();
+        let half = Shard::new(1, 2).unwrap();
+        Store::open(tmp.path(), record("f", half), false).unwrap();
+        let other = Store::open(tmp.path(), record("g", half), true).unwrap_err();
+        assert!(matches!(other, BatchError::OtherSweep { .. }), "{other}");
+        let store = Store::open(tmp.path(), record("f", half), true).unwrap();
+        // Shard 1/2 of three variants is the one in the middle.
+        assert_eq!(store.pending(), [1]);
+        let files = vec![("t.csv".to_string(), b"x\n".to_vec())];
+        store.commit("v2", &files, &done("v2", "f")).unwrap();
+        // Resumed whole, the variant committed as part of shard 1/2 is kept.
+        let store = Store::open(tmp.path(), record("f", Shard::WHOLE), true).unwrap();
+        assert_eq!(store.pending(), [0, 2]);
+    }
+}

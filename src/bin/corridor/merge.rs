@@ -1,0 +1,49 @@
+//! `corridor merge DIR... --out DIR`
+//!
+//! Joins the shard directories of one sweep into one directory, byte-identical in its
+//! tables to an unsharded `corridor batch` of the same sweep. Refuses (exit 2), naming the
+//! directories, shards of different sweeps, a variant held twice and a variant held by
+//! none; the checks and the copy are the library's (`corridor_sim::batch::merge`).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::Failure;
+use crate::batch::failure;
+use corridor_sim::batch::{self, BatchManifest};
+
+/// Arguments of `corridor merge`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Shard output directories of one sweep (each written by `corridor batch --shard`).
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Output directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// No summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> Result<(), Failure> {
+    let started = Instant::now();
+    let fail = |e| failure(e, &args.out);
+    let (store, combined) = batch::merge(&args.dirs, &args.out).map_err(fail)?;
+    let mut manifest = BatchManifest::new(&store, &combined, "merge");
+    manifest.arguments = std::env::args().skip(1).collect();
+    manifest.inputs = args.dirs.iter().map(|d| d.display().to_string()).collect();
+    manifest.wall_time_s = started.elapsed().as_secs_f64();
+    manifest.write(&args.out).map_err(fail)?;
+    if !args.quiet {
+        eprintln!(
+            "merged {} directories: {} variants, {} replications; results in {}",
+            args.dirs.len(),
+            combined.variants,
+            combined.replications,
+            args.out.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,488 @@
+//! Batch runs and merges, through the `corridor` binary (and the library where the
+//! question is about ids): sharding and merging give the unsharded bytes, an interrupted
+//! run resumes to the same bytes, ids survive added values, bad sweeps and bad merges are
+//! refused with exit code 2 and a location.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use corridor_sim::batch::{self, Plan};
+
+/// The scheduler variables `corridor batch` reads; cleared so that tests run inside a
+/// Slurm or Kubernetes job still run the whole sweep unless they say otherwise.
+const SCHEDULER_VARS: &[&str] = &[
+    "SLURM_ARRAY_TASK_ID",
+    "SLURM_ARRAY_TASK_COUNT",
+    "SLURM_ARRAY_TASK_MIN",
+    "SLURM_ARRAY_TASK_STEP",
+    "JOB_COMPLETION_INDEX",
+];
+
+fn corridor() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_corridor"));
+    for v in SCHEDULER_VARS {
+        c.env_remove(v);
+    }
+    c
+}
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("the corridor binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn ok(cmd: &mut Command) -> Output {
+    let o = run(cmd);
+    assert!(o.status.success(), "{cmd:?} failed:\n{}", stderr(&o));
+    o
+}
+
+fn batch(sweep: &Path, out: &Path) -> Command {
+    let mut c = corridor();
+    c.arg("batch").arg(sweep).arg("--out").arg(out);
+    c
+}
+
+/// The CSV files at the top of `dir`, by name.
+fn csvs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+fn assert_same_csvs(expected: &Path, actual: &Path) {
+    let (e, a) = (csvs(expected), csvs(actual));
+    assert_eq!(
+        e.keys().collect::<Vec<_>>(),
+        a.keys().collect::<Vec<_>>(),
+        "{} vs {}",
+        expected.display(),
+        actual.display()
+    );
+    assert!(e.len() >= 6, "tables and variants.csv: {:?}", e.keys());
+    for (name, bytes) in &e {
+        assert!(
+            a[name] == *bytes,
+            "{name} differs between {} and {}",
+            expected.display(),
+            actual.display()
+        );
+    }
+}
+
+/// Data rows of `dir/variants.csv` (variant ids, in file order).
+fn variant_ids(dir: &Path) -> Vec<String> {
+    let mut r = csv::Reader::from_path(dir.join("variants.csv")).unwrap();
+    r.records().map(|rec| rec.unwrap()[0].to_string()).collect()
+}
+
+/// Writes `text` as a sweep file whose base is `tests/data/two_corridors.toml`.
+fn sweep_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let base = data("two_corridors.toml");
+    let path = dir.join(name);
+    let text = format!("base = {:?}\n{text}", base.display().to_string());
+    fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn three_shards_merged_equal_the_unsharded_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep = data("sweeps/small.toml");
+    let whole = tmp.path().join("whole");
+    ok(batch(&sweep, &whole).args(["--threads", "2", "--quiet"]));
+
+    // Three ways to name a shard: the argument, a Slurm array task (counting from 1),
+    // a Kubernetes indexed Job. One thread each: the thread count must not matter either.
+    let shards: Vec<PathBuf> = (0..3).map(|k| tmp.path().join(format!("s{k}"))).collect();
+    ok(batch(&sweep, &shards[0]).args(["--shard", "0/3", "--threads", "1", "--quiet"]));
+    ok(batch(&sweep, &shards[1])
+        .args(["--threads", "1", "--quiet"])
+        .env("SLURM_ARRAY_TASK_ID", "2")
+        .env("SLURM_ARRAY_TASK_MIN", "1")
+        .env("SLURM_ARRAY_TASK_COUNT", "3"));
+    ok(batch(&sweep, &shards[2])
+        .args(["--shards", "3", "--threads", "1", "--quiet"])
+        .env("JOB_COMPLETION_INDEX", "2"));
+
+    // Each shard holds its round-robin slice.
+    let all = variant_ids(&whole);
+    assert_eq!(all.len(), 8);
+    for (k, dir) in shards.iter().enumerate() {
+        let expected: Vec<String> = all.iter().skip(k).step_by(3).cloned().collect();
+        assert_eq!(variant_ids(dir), expected, "shard {k}/3");
+    }
+
+    let merged = tmp.path().join("merged");
+    // Any order of the shard directories.
+    ok(corridor()
+        .arg("merge")
+        .args([&shards[2], &shards[0], &shards[1]])
+        .arg("--out")
+        .arg(&merged)
+        .arg("--quiet"));
+    assert_same_csvs(&whole, &merged);
+    assert!(merged.join("manifest.json").exists());
+}
+
+#[test]
+fn tables_carry_the_variant_and_its_parameters_and_match_corridor_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("small");
+    ok(batch(&data("sweeps/small.toml"), &out).arg("--quiet"));
+
+    let mut r = csv::Reader::from_path(out.join("od_summary.csv")).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header[..7],
+        [
+            "scenario",
+            "variant",
+            "services.weekly-ship.departures_per_week",
+            "hubs.port.transfer.time_h",
+            "choice.logit_scale",
+            "services.weekly-ship.capacity_teu",
+            "origin"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    // One demand flow: one row per variant, in canonical order.
+    let ids = variant_ids(&out);
+    assert_eq!(
+        rows.iter().map(|r| r[1].to_string()).collect::<Vec<_>>(),
+        ids
+    );
+    // A hand-picked variant gets the base's value in the columns it does not set.
+    let aon = &rows[7];
+    assert_eq!(
+        aon.iter().take(6).collect::<Vec<_>>(),
+        ["two-corridors", ids[7].as_str(), "1", "2", "inf", "200"]
+    );
+
+    // The `baseline` variant (no parameters) is exactly `corridor run` of the base with
+    // the sweep's replications: same seed, same streams.
+    let single = tmp.path().join("single");
+    ok(corridor()
+        .arg("run")
+        .arg(data("two_corridors.toml"))
+        .args(["--replications", "3", "--quiet", "--out"])
+        .arg(&single));
+    let run_od = fs::read_to_string(single.join("od_summary.csv")).unwrap();
+    let run_row: Vec<&str> = run_od.lines().nth(1).unwrap().split(',').collect();
+    let baseline: Vec<&str> = rows[6].iter().collect();
+    assert_eq!(baseline[0], run_row[0]);
+    assert_eq!(baseline[6..], run_row[1..]);
+}
+
+#[cfg(unix)] // sends SIGINT with kill(1)
+#[test]
+fn an_interrupted_run_resumes_to_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep = data("sweeps/many.toml");
+    let clean = tmp.path().join("clean");
+    ok(batch(&sweep, &clean).arg("--quiet"));
+    let total = variant_ids(&clean).len();
+    assert_eq!(total, 12);
+
+    let done_markers = |dir: &Path| -> BTreeMap<String, Vec<u8>> {
+        let Ok(entries) = fs::read_dir(dir.join("variants")) else {
+            return BTreeMap::new();
+        };
+        entries
+            .filter_map(|e| {
+                let p = e.unwrap().path().join("done.json");
+                let bytes = fs::read(&p).ok()?;
+                Some((p.display().to_string(), bytes))
+            })
+            .collect()
+    };
+
+    // Interrupt once at least one variant is committed and not all are. The run may
+    // outpace the poll on a fast machine: then try again.
+    let mut interrupted = None;
+    for attempt in 0..5 {
+        let out = tmp.path().join(format!("interrupted-{attempt}"));
+        let mut child = batch(&sweep, &out)
+            .args(["--threads", "2", "--quiet"])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        loop {
+            let n = done_markers(&out).len();
+            if n >= 1 && n < total {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "no progress");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        ok(Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .stderr(Stdio::null()));
+        let status = child.wait().unwrap();
+        if status.success() {
+            continue; // it finished before the signal arrived
+        }
+        interrupted = Some(out);
+        break;
+    }
+    let out = interrupted.expect("could not interrupt a run midway in 5 attempts");
+
+    // Nothing combined is left behind: only committed variants.
+    let committed = done_markers(&out);
+    assert!(!committed.is_empty() && committed.len() < total);
+    for name in [
+        "od_summary.csv",
+        "route_shares.csv",
+        "corridor_summary.csv",
+        "hub_summary.csv",
+        "service_summary.csv",
+        "variants.csv",
+        "manifest.json",
+    ] {
+        assert!(
+            !out.join(name).exists(),
+            "{name} exists after the interrupt"
+        );
+    }
+
+    let resumed = ok(batch(&sweep, &out).arg("--resume"));
+    let expected = format!(
+        "({} already committed, {} run)",
+        committed.len(),
+        total - committed.len()
+    );
+    assert!(stderr(&resumed).contains(&expected), "{}", stderr(&resumed));
+    assert_same_csvs(&clean, &out);
+    // The variants committed before the interrupt were kept, not recomputed.
+    let after = done_markers(&out);
+    for (path, bytes) in &committed {
+        assert_eq!(after.get(path), Some(bytes), "{path} was rewritten");
+    }
+    assert_eq!(after.len(), total);
+}
+
+#[test]
+fn resume_after_adding_a_value_runs_only_the_new_variants() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vary = |values: &str| {
+        format!(
+            "replications = 2\n[[vary]]\npath = \"services.weekly-ship.departures_per_week\"\nvalues = {values}\n"
+        )
+    };
+    let out = tmp.path().join("out");
+    let first = sweep_file(tmp.path(), "first.toml", &vary("[1, 2]"));
+    ok(batch(&first, &out).arg("--quiet"));
+    // A value added in front: positions shift, ids do not, so both results are kept.
+    let grown = sweep_file(tmp.path(), "grown.toml", &vary("[3, 1, 2]"));
+    let o = ok(batch(&grown, &out).arg("--resume"));
+    assert!(
+        stderr(&o).contains("(2 already committed, 1 run)"),
+        "{}",
+        stderr(&o)
+    );
+    let clean = tmp.path().join("clean");
+    ok(batch(&grown, &clean).arg("--quiet"));
+    assert_same_csvs(&clean, &out);
+
+    // Another override (or base scenario) changes every result: resuming is refused.
+    let other = sweep_file(
+        tmp.path(),
+        "other.toml",
+        &vary("[1, 2]").replace("replications = 2", "replications = 3"),
+    );
+    let o = run(batch(&other, &out).arg("--resume"));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("another base scenario"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn variant_ids_are_stable_when_a_value_is_added() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ids = |name: &str, text: &str| -> BTreeMap<String, String> {
+        let plan = Plan::load(&sweep_file(tmp.path(), name, text)).unwrap();
+        plan.variants
+            .iter()
+            .map(|v| (v.label.clone(), v.id.clone()))
+            .collect()
+    };
+    let before = ids(
+        "before.toml",
+        "[[vary]]\npath = \"services.weekly-ship.departures_per_week\"\nvalues = [1, 2]\n\
+         [[vary]]\npath = \"hubs.port.transfer.time_h\"\nvalues = [2, { dist = \"fixed\", value = 3 }]\n",
+    );
+    // A value added in front (every position shifts), the file laid out differently.
+    let after = ids(
+        "after.toml",
+        "[[vary]]\npath = \"services.weekly-ship.departures_per_week\"\nvalues = [0.5, 1.0, 2]\n\
+         [[vary]]\npath = \"hubs.port.transfer.time_h\"\n\
+         values = [2.0, {value=3, dist='fixed'}]   # same values, other spelling\n",
+    );
+    assert_eq!(before.len(), 4);
+    assert_eq!(after.len(), 6);
+    for (label, id) in &before {
+        assert_eq!(after.get(label), Some(id), "{label}");
+    }
+    let distinct: std::collections::BTreeSet<&String> = after.values().collect();
+    assert_eq!(distinct.len(), 6);
+}
+
+#[test]
+fn a_bad_path_or_value_is_located_in_the_sweep_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let cases = [
+        (
+            "bad-path.toml",
+            "[[vary]]\npath = \"services.nope.departures_per_week\"\nvalues = [1, 2]\n",
+            ":3:8: ",
+            "no services entry with id `nope`",
+        ),
+        (
+            "bad-value.toml",
+            "[[vary]]\npath = \"services.weekly-ship.departures_per_week\"\nvalues = [1, -2]\n",
+            ":4:14: ",
+            "must be greater than 0",
+        ),
+        (
+            "bad-key.toml",
+            "[[variants]]\nname = \"x\"\nset = { \"links.zone-port.distnce_km\" = 3 }\n",
+            ":4:9: ",
+            "distnce_km",
+        ),
+        (
+            "unknown-field.toml",
+            "[[vary]]\npath = \"scenario.seed\"\nvalue = [1]\n",
+            ":4:1: ",
+            "unknown field `value`",
+        ),
+    ];
+    for (name, text, position, message) in cases {
+        let path = sweep_file(tmp.path(), name, text);
+        let o = run(batch(&path, &out).arg("--quiet"));
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
+        let err = stderr(&o);
+        let first = err.lines().next().unwrap_or_default();
+        let prefix = format!("{}{position}", path.display());
+        assert!(first.starts_with(&prefix), "{name}: {first}");
+        assert!(first.contains(message), "{name}: {first}");
+    }
+    // Nothing ran, nothing was written.
+    assert!(!out.exists());
+}
+
+#[test]
+fn merge_refuses_other_sweeps_missing_and_duplicate_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep = data("sweeps/small.toml");
+    let dir = |n: &str| tmp.path().join(n);
+    ok(batch(&sweep, &dir("a0")).args(["--shard", "0/2", "--quiet"]));
+    ok(batch(&sweep, &dir("a1")).args(["--shard", "1/2", "--quiet"]));
+    ok(batch(&sweep, &dir("a0-again")).args(["--shard", "0/2", "--quiet"]));
+    let other = sweep_file(
+        tmp.path(),
+        "other.toml",
+        "replications = 2\n[[vary]]\npath = \"services.weekly-ship.departures_per_week\"\nvalues = [1, 2, 3]\n",
+    );
+    ok(batch(&other, &dir("b1")).args(["--shard", "1/2", "--quiet"]));
+    fs::create_dir(dir("empty")).unwrap();
+
+    let merge = |inputs: &[&str]| -> Output {
+        let mut c = corridor();
+        c.arg("merge");
+        for i in inputs {
+            c.arg(dir(i));
+        }
+        run(c.arg("--out").arg(dir("merged")))
+    };
+    let refused = |inputs: &[&str], needles: &[String]| {
+        let o = merge(inputs);
+        assert_eq!(o.status.code(), Some(2), "{inputs:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        for n in needles {
+            assert!(err.contains(n.as_str()), "{inputs:?}: `{n}` not in: {err}");
+        }
+        assert!(!dir("merged").join("manifest.json").exists());
+    };
+    let shown = |n: &str| dir(n).display().to_string();
+
+    refused(
+        &["a0", "b1"],
+        &[
+            shown("a0"),
+            shown("b1"),
+            "not shards of the same sweep".into(),
+        ],
+    );
+    refused(
+        &["a0"],
+        &[
+            "in none of the directories".into(),
+            "no directory holds shard 1/2".into(),
+        ],
+    );
+    refused(
+        &["a0", "a1", "a0-again"],
+        &[
+            shown("a0"),
+            shown("a0-again"),
+            "in several directories".into(),
+        ],
+    );
+    refused(
+        &["a0", "empty"],
+        &[shown("empty"), "not a batch output".into()],
+    );
+
+    // And the right set merges.
+    let o = merge(&["a0", "a1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(variant_ids(&dir("merged")).len(), 8);
+    // Merging onto one of the inputs is refused.
+    let o = run(corridor()
+        .arg("merge")
+        .arg(dir("a0"))
+        .arg(dir("a1"))
+        .arg("--out")
+        .arg(dir("a1")));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn the_chongqing_sweeps_are_valid() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/chongqing/sweeps");
+    let mut found = 0;
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        let plan = Plan::load(&path).unwrap_or_else(|d| panic!("{d}"));
+        batch::check(&plan).unwrap_or_else(|d| panic!("{d}"));
+        assert!(plan.variants.len() >= 4, "{}", path.display());
+        found += 1;
+    }
+    assert!(found >= 2, "two Chongqing sweeps at least");
+}
