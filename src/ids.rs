@@ -4,6 +4,8 @@
 //! the scenario's `Vec`, so a hub index can never be used where a link index is meant and
 //! per-replication state can live in plain `Vec`s indexed by these ids.
 
+/// Declares a typed dense id: a `u32` newtype with `index()` and `new(usize)`. Shared with
+/// the simulation's own ids (`sim::ids`).
 macro_rules! dense_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -29,6 +31,7 @@ macro_rules! dense_id {
         }
     };
 }
+pub(crate) use dense_id;
 
 dense_id!(
     /// A hub: an index into `Scenario::hubs`.

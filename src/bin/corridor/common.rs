@@ -5,7 +5,7 @@ use crate::Failure;
 use anyhow::Context;
 use corridor_sim::output::manifest::{Manifest, SourceFile};
 use corridor_sim::output::tables::Table;
-use corridor_sim::scenario::{self, Loaded, SourceMap};
+use corridor_sim::scenario::{self, Loaded, Meta, SourceMap};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -98,6 +98,28 @@ pub fn write_tables(dir: &Path, tables: &[Table]) -> anyhow::Result<Vec<String>>
             .with_context(|| format!("cannot write {}", dir.join(t.file).display()))?;
     }
     Ok(tables.iter().map(|t| t.file.to_string()).collect())
+}
+
+/// The parts of a manifest every command fills the same way: tool, version, arguments,
+/// and the run settings of `meta`. Callers complete it with struct-update syntax.
+pub fn manifest(command: &str, meta: &Meta, threads: usize) -> Manifest {
+    Manifest {
+        tool: "corridor-sim",
+        version: env!("CARGO_PKG_VERSION"),
+        command: command.to_string(),
+        arguments: std::env::args().skip(1).collect(),
+        scenario: meta.name.clone(),
+        scenario_path: String::new(),
+        scenario_files: Vec::new(),
+        seed: meta.seed,
+        replications: meta.replications,
+        threads,
+        horizon_days: meta.horizon_days,
+        warmup_days: meta.warmup_days,
+        events: 0,
+        wall_time_s: 0.0,
+        outputs: Vec::new(),
+    }
 }
 
 /// Writes `manifest.json` into `dir`.

@@ -76,21 +76,13 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     common::write_manifest(
         &out,
         &Manifest {
-            tool: "corridor-sim",
-            version: env!("CARGO_PKG_VERSION"),
-            command: "compare-zones".to_string(),
-            arguments: std::env::args().skip(1).collect(),
             scenario: name.clone(),
             scenario_path: args.file.display().to_string(),
             scenario_files: common::source_files(&loaded.sources),
-            seed: base.meta.seed,
-            replications: reps,
-            threads,
-            horizon_days: base.meta.horizon_days,
-            warmup_days: base.meta.warmup_days,
             events: 0,
             wall_time_s,
             outputs,
+            ..common::manifest("compare-zones", &base.meta, threads)
         },
     )?;
     println!("rank  zone                    score_usd_per_teu  ci95                 prob_best");

@@ -64,21 +64,13 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     common::write_manifest(
         &out,
         &Manifest {
-            tool: "corridor-sim",
-            version: env!("CARGO_PKG_VERSION"),
-            command: "diff".to_string(),
-            arguments: std::env::args().skip(1).collect(),
             scenario: format!("{name_a} vs {name_b}"),
             scenario_path: format!("{} vs {}", args.a.display(), args.b.display()),
             scenario_files: files,
-            seed: a.scenario.meta.seed,
-            replications: reps,
-            threads,
-            horizon_days: a.scenario.meta.horizon_days,
-            warmup_days: a.scenario.meta.warmup_days,
             events: ra.events() + rb.events(),
             wall_time_s,
             outputs,
+            ..common::manifest("diff", &a.scenario.meta, threads)
         },
     )?;
     if !args.sim.quiet {

@@ -77,21 +77,13 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     common::write_manifest(
         &out,
         &Manifest {
-            tool: "corridor-sim",
-            version: env!("CARGO_PKG_VERSION"),
-            command: "plugin".to_string(),
-            arguments: std::env::args().skip(1).collect(),
             scenario: format!("{} + {}", base.meta.name, args.zone),
             scenario_path: args.file.display().to_string(),
             scenario_files: common::source_files(&loaded.sources),
-            seed: base.meta.seed,
-            replications: reps,
-            threads,
-            horizon_days: base.meta.horizon_days,
-            warmup_days: base.meta.warmup_days,
             events: before.events() + after.events(),
             wall_time_s,
             outputs,
+            ..common::manifest("plugin", &base.meta, threads)
         },
     )?;
     if !args.sim.quiet {

@@ -59,21 +59,13 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         .write(&out)
         .with_context(|| format!("cannot write results to {}", out.display()))?;
     let manifest = Manifest {
-        tool: "corridor-sim",
-        version: env!("CARGO_PKG_VERSION"),
-        command: "run".to_string(),
-        arguments: std::env::args().skip(1).collect(),
         scenario: scenario.meta.name.clone(),
         scenario_path: path.display().to_string(),
         scenario_files: common::source_files(&loaded.sources),
-        seed: scenario.meta.seed,
-        replications,
-        threads,
-        horizon_days: scenario.meta.horizon_days,
-        warmup_days: scenario.meta.warmup_days,
         events: agg.events,
         wall_time_s,
         outputs: written.iter().map(|s| (*s).to_string()).collect(),
+        ..common::manifest("run", &scenario.meta, threads)
     };
     manifest
         .write(&out)
