@@ -615,3 +615,33 @@ fn cli_run_rejects_a_bad_scenario_with_exit_2() {
     );
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn cli_run_stats_reports_throughput_and_peak_queues() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = data("mm1.toml");
+    let o = corridor(
+        &[
+            "run",
+            file.to_str().unwrap(),
+            "--quiet",
+            "--stats",
+            "--replications",
+            "2",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    for line in [
+        "events processed:",
+        "events per second:",
+        "shipments:",
+        "peak queue:",
+    ] {
+        assert!(err.contains(line), "missing {line:?} in {err}");
+    }
+    assert!(err.contains("origin customs"), "{err}");
+}

@@ -15,6 +15,7 @@ use crate::Failure;
 use crate::common::{self, SimArgs};
 use corridor_sim::output::manifest::Manifest;
 use corridor_sim::run;
+use corridor_sim::sim::model::FacilityKind;
 
 /// Arguments of `corridor run`.
 #[derive(Debug, clap::Args)]
@@ -23,6 +24,9 @@ pub struct Args {
     pub file: PathBuf,
     #[command(flatten)]
     pub sim: SimArgs,
+    /// Print events processed, events and shipments per second, and the longest queues.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 /// Runs the command.
@@ -70,6 +74,9 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     manifest
         .write(&out)
         .with_context(|| format!("cannot write {}", out.join("manifest.json").display()))?;
+    if args.stats {
+        print_stats(&simulated, wall_time_s);
+    }
     if !args.sim.quiet {
         eprintln!(
             "{}: {replications} replications on {threads} threads in {wall_time_s:.2} s \
@@ -80,4 +87,47 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// `--stats`: throughput of the run and the facilities whose queues grew longest.
+fn print_stats(sim: &run::Simulated<'_>, wall_time_s: f64) {
+    let events = sim.events();
+    let teu_per_shipment = u64::from(sim.scenario.meta.shipment_teu.max(1));
+    let shipments: u64 = sim
+        .results
+        .iter()
+        .flat_map(|r| &r.od)
+        .map(|o| o.all_teu.created / teu_per_shipment)
+        .sum();
+    let per_s = |n: u64| n as f64 / wall_time_s.max(1e-9);
+    eprintln!("events processed:   {events}");
+    eprintln!("events per second:  {:.0}", per_s(events));
+    eprintln!(
+        "shipments:          {shipments} ({:.0} per second)",
+        per_s(shipments)
+    );
+    let mut peaks: Vec<(u64, String)> = sim
+        .model
+        .facilities
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let peak = sim
+                .results
+                .iter()
+                .map(|r| r.facilities[i].max_queue)
+                .max()
+                .unwrap_or(0);
+            let name = match f.kind {
+                FacilityKind::Transfer(h) => format!("{} transfer", sim.scenario.hub(h).id),
+                FacilityKind::Customs(h) => format!("{} customs", sim.scenario.hub(h).id),
+                FacilityKind::Bottleneck(l) => format!("{} bottleneck", sim.scenario.link(l).id),
+            };
+            (peak, name)
+        })
+        .collect();
+    peaks.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    for (peak, name) in peaks.iter().take(5) {
+        eprintln!("peak queue:         {peak:>6}  {name}");
+    }
 }
