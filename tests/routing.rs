@@ -77,6 +77,9 @@ fn road_scenario(net: &RoadNet) -> Scenario {
             lon: 0.0,
             transfer: None,
             customs: None,
+            customs_policy: Default::default(),
+            transfer_target_h: None,
+            departure_rebate_usd_per_teu: 0.0,
             from_candidate: None,
         })
         .collect();
@@ -445,6 +448,7 @@ fn multi_scenario(net: &MultiNet) -> Scenario {
             capacity_teu: 10,
             fare_usd_per_teu: *fare,
             dwell_h: Dist::Fixed(*dwell),
+            scheduled_run_h: None,
         });
     }
     s

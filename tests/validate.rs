@@ -475,6 +475,60 @@ const CATALOGUE: &[Case] = &[
         &["disruption \"fog\"", "slowdown needs `time_factor`"],
     ),
     at(
+        "capacity_without_servers.toml",
+        "effect = \"capacity\"",
+        Of("\"capacity\""),
+        &[
+            "disruption \"maintenance\"",
+            "capacity reduction needs `servers`",
+        ],
+    ),
+    at(
+        "capacity_without_bottleneck.toml",
+        "link = \"port-market\"",
+        Of("\"port-market\""),
+        &[
+            "disruption \"maintenance\"",
+            "effect = \"capacity\"",
+            "link has no `bottleneck`",
+        ],
+    ),
+    at(
+        "servers_on_closure.toml",
+        "servers = 1",
+        Of("1"),
+        &[
+            "disruption \"strike\"",
+            "`servers` applies only to effect = \"capacity\"",
+        ],
+    ),
+    at(
+        "rate_discount_whole_rate.toml",
+        "rate_discount = 1.0",
+        Of("1.0"),
+        &["corridor \"north\"", "field `rate_discount`", "got 1"],
+    ),
+    at(
+        "advance_on_transfer.toml",
+        "advance_declaration = true",
+        Of("advance_declaration"),
+        &[
+            "hub \"port\"",
+            "unknown field `advance_declaration`",
+            "`target_h`",
+        ],
+    ),
+    at(
+        "zero_transfer_target.toml",
+        "target_h = 0",
+        Of("0 }"),
+        &[
+            "hub \"port\"",
+            "field `transfer.target_h`",
+            "greater than 0",
+        ],
+    ),
+    at(
         "empirical_empty.toml",
         "dwell_h = ",
         Of("{"),

@@ -18,8 +18,8 @@
 use crate::dist::Dist;
 use crate::ids::{CorridorId, HubId, LinkId};
 use crate::scenario::{
-    Choice, Compare, Corridor, Demand, Facility, Hub, HubKind, Link, Meta, Mode, ModeSet, Scenario,
-    Service,
+    Choice, Compare, Corridor, CustomsPolicy, Demand, Facility, Hub, HubKind, Link, Meta, Mode,
+    ModeSet, Scenario, Service,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -114,6 +114,9 @@ pub fn grid_scenario(spec: &GridSpec) -> Scenario {
                     },
                     cost_usd_per_teu: 30.0,
                 }),
+                customs_policy: CustomsPolicy::default(),
+                transfer_target_h: None,
+                departure_rebate_usd_per_teu: 0.0,
                 from_candidate: None,
             });
         }
@@ -203,6 +206,7 @@ pub fn grid_scenario(spec: &GridSpec) -> Scenario {
                 capacity_teu: 90,
                 fare_usd_per_teu: None,
                 dwell_h: Dist::Fixed(1.0),
+                scheduled_run_h: None,
             });
         }
     }
@@ -243,10 +247,12 @@ pub fn grid_scenario(spec: &GridSpec) -> Scenario {
             Corridor {
                 id: "road".into(),
                 name: "Grid roads".into(),
+                rate_discount: 0.0,
             },
             Corridor {
                 id: "rail".into(),
                 name: "Grid rail lines".into(),
+                rate_discount: 0.0,
             },
         ],
         hubs,

@@ -210,6 +210,10 @@ pub struct RoutingGraph {
     pub(crate) edge_tail: Vec<u32>,
     pub(crate) edge_head: Vec<u32>,
     logit_scale: f64,
+    /// Per hub: customs there takes advance declarations (see [`RoutingGraph::adjust`]).
+    pub(crate) hub_advance: Vec<bool>,
+    /// Per hub: departure-port rebate per TEU boarding a service there.
+    pub(crate) hub_rebate: Vec<f64>,
 }
 
 /// Per hub and layer: Truck, DriveOn, Alighted, Ready.
@@ -256,14 +260,25 @@ impl RoutingGraph {
             node_hub,
             ..
         } = b;
-        Self::freeze(
+        let mut g = Self::freeze(
             graph,
             scenario.hubs.len(),
             layers,
             aboard_base,
             node_hub,
             scenario.choice.logit_scale,
-        )
+        );
+        g.hub_advance = scenario
+            .hubs
+            .iter()
+            .map(|h| h.customs.is_some() && h.customs_policy.advance_declaration)
+            .collect();
+        g.hub_rebate = scenario
+            .hubs
+            .iter()
+            .map(|h| h.departure_rebate_usd_per_teu)
+            .collect();
+        g
     }
 
     /// Derives the flat search arrays from the petgraph graph, keeping insertion order so
@@ -318,6 +333,8 @@ impl RoutingGraph {
             edge_tail,
             edge_head,
             logit_scale,
+            hub_advance: vec![false; hub_count],
+            hub_rebate: vec![0.0; hub_count],
         }
     }
 
@@ -507,8 +524,24 @@ impl<'a> Builder<'a> {
     /// Start, finish, keep-driving, transfer and customs edges of one hub.
     fn hub_edges(&mut self, hub: HubId) {
         let h = self.scenario.hub(hub);
-        let transfer = facility_edge(EdgeKind::Transfer(hub), h.transfer.as_ref());
-        let customs = facility_edge(EdgeKind::Customs(hub), h.customs.as_ref());
+        // A same-day target caps the handling time; a two-step declaration holds the
+        // shipment for the release step only.
+        let transfer = facility_edge(
+            EdgeKind::Transfer(hub),
+            h.transfer.as_ref(),
+            h.transfer
+                .as_ref()
+                .zip(h.transfer_target_h)
+                .map(|(f, cap)| f.time_h.capped_moments(cap)),
+        );
+        let customs = facility_edge(
+            EdgeKind::Customs(hub),
+            h.customs.as_ref(),
+            h.customs_policy
+                .two_step_release_h
+                .as_ref()
+                .map(|d| (d.mean(), d.variance())),
+        );
         let start = free(EdgeKind::Start);
         self.edge(
             self.origin(hub),
@@ -603,11 +636,14 @@ impl<'a> Builder<'a> {
             .iter()
             .map(|&l| self.scenario.link(l).distance_km)
             .sum();
+        // A fixed schedule's legs and dwells take their stated times, without spread.
+        let scheduled = s.scheduled_times_h(&self.scenario.links);
         // (money, mean time, variance) of riding each leg.
         let hops: Vec<(f64, f64, f64)> = s
             .legs
             .iter()
-            .map(|&l| {
+            .enumerate()
+            .map(|(i, &l)| {
                 let link = self.scenario.link(l);
                 let (b_time, b_var) = link
                     .bottleneck
@@ -619,17 +655,20 @@ impl<'a> Builder<'a> {
                     Some(fare) => fare / s.legs.len() as f64,
                     None => link.cost_usd_per_teu,
                 };
-                (
-                    cost,
-                    link.time_h.mean() + b_time,
-                    link.time_h.variance() + b_var,
-                )
+                let (time, var) = match &scheduled {
+                    Some((legs_h, _)) => (legs_h[i], 0.0),
+                    None => (link.time_h.mean(), link.time_h.variance()),
+                };
+                (cost, time + b_time, var + b_var)
             })
             .collect();
         // Waiting for a departure at a random moment: uniform on [0, H).
         let wait_h = 0.5 * s.headway_h;
         let wait_var = s.headway_h * s.headway_h / 12.0;
-        let (dwell_h, dwell_var) = (s.dwell_h.mean(), s.dwell_h.variance());
+        let (dwell_h, dwell_var) = match &scheduled {
+            Some((_, dwell_h)) => (*dwell_h, 0.0),
+            None => (s.dwell_h.mean(), s.dwell_h.variance()),
+        };
         for c in 0..self.layers {
             for (i, &(cost, time, var)) in hops.iter().enumerate() {
                 let stop_hub = s.stops[i];
@@ -687,15 +726,19 @@ fn free(kind: EdgeKind) -> Edge {
     }
 }
 
-/// The edge of a hub facility (transfer or customs): its mean time and charge; a hub
-/// without the facility does it instantly and free of charge.
-fn facility_edge(kind: EdgeKind, f: Option<&Facility>) -> Edge {
-    f.map_or(free(kind), |f| Edge {
-        kind,
-        mode: None,
-        cost_usd_per_teu: f.cost_usd_per_teu,
-        time_h: f.time_h.mean(),
-        var_time_h2: f.time_h.variance(),
+/// The edge of a hub facility (transfer or customs): its mean time (or `time`, the
+/// (mean, variance) a policy makes of it) and charge; a hub without the facility does it
+/// instantly and free of charge.
+fn facility_edge(kind: EdgeKind, f: Option<&Facility>, time: Option<(f64, f64)>) -> Edge {
+    f.map_or(free(kind), |f| {
+        let (time_h, var_time_h2) = time.unwrap_or((f.time_h.mean(), f.time_h.variance()));
+        Edge {
+            kind,
+            mode: None,
+            cost_usd_per_teu: f.cost_usd_per_teu,
+            time_h,
+            var_time_h2,
+        }
     })
 }
 

@@ -461,7 +461,7 @@ impl RoutingGraph {
             };
             // An inadmissible best path is rare; Yen below handles it exactly.
             if ws.first_inadmissible(self, source, &path).is_none() {
-                let mut routes = vec![self.assemble(query, &path)];
+                let mut routes = vec![self.assemble(query, &path).0];
                 set_shares(&mut routes, query.logit_scale);
                 return routes;
             }
@@ -495,7 +495,8 @@ impl RoutingGraph {
         note_found(ws, &mut best_k, &first);
         candidates.insert((key(self.path_gc0(w, &first)), seq), (first.clone(), 0));
         known.insert(first);
-        let mut routes: Vec<Route> = Vec::new();
+        // Routes found, with the generalized cost the search ranked them by.
+        let mut routes: Vec<(Route, f64)> = Vec::new();
         let mut nodes: Vec<u32> = Vec::new();
         let mut root_gc0: Vec<f64> = Vec::new();
 
@@ -567,11 +568,15 @@ impl RoutingGraph {
                 }
             }
         }
+        // The k best by the searched cost (stable: ties keep discovery order), then
+        // listed and split by their cost after the policies of `assemble`.
+        routes.sort_by(|a, b| a.1.total_cmp(&b.1));
+        routes.truncate(query.k);
+        let mut routes: Vec<Route> = routes.into_iter().map(|(r, _)| r).collect();
         routes.sort_by(|a, b| {
             a.generalized_cost_usd_per_teu
                 .total_cmp(&b.generalized_cost_usd_per_teu)
         });
-        routes.truncate(query.k);
         set_shares(&mut routes, query.logit_scale);
         routes
     }
@@ -599,14 +604,42 @@ impl RoutingGraph {
         generalized_cost(q, money, time_h, var_h2.max(0.0).sqrt())
     }
 
-    /// The route a path stands for, with its expected figures (share left at 0).
-    fn assemble(&self, q: &RouteQuery, path: &[u32]) -> Route {
+    /// The route a path stands for, with its expected figures (share left at 0), and the
+    /// generalized cost the search ranked it by.
+    ///
+    /// The search ranks paths by the sum of their edges. Two policies are not sums of
+    /// edges, so they are applied here, to the routes the search found:
+    ///
+    /// - **advance declaration**: customs at the hub is processed from the origin on, so
+    ///   the customs edge counts only the expected time not yet elapsed on arrival,
+    ///   `max(0, E(customs) − E(time to reach the hub))` (with no spread when that is 0);
+    /// - **departure-port rebates**: the route's money is its charges minus the rebates
+    ///   of the hubs where it boards services ([`super::rebate_usd_per_teu`]), never
+    ///   below zero.
+    ///
+    /// Which k routes a shipper considers is therefore decided before these credits;
+    /// their costs, times and shares come after.
+    fn assemble(&self, q: &RouteQuery, path: &[u32]) -> (Route, f64) {
         let mut legs = Vec::new();
         let mut hubs = vec![q.from];
         let (mut money, mut time_h, mut var_h2) = (0.0, 0.0, 0.0);
+        let (mut saved_h, mut saved_var_h2, mut rebate) = (0.0, 0.0, 0.0);
         let mut board = 0u16;
         for &e in path {
             let edge = self.edge(e);
+            if let EdgeKind::Customs(hub) = edge.kind
+                && self.hub_advance[hub.index()]
+            {
+                let left_h = (edge.time_h - time_h).max(0.0);
+                saved_h = edge.time_h - left_h;
+                if left_h == 0.0 {
+                    saved_var_h2 = edge.var_time_h2;
+                }
+            }
+            if let EdgeKind::Board { .. } = edge.kind {
+                rebate +=
+                    self.hub_rebate[self.node_hub[self.edge_tail[e as usize] as usize] as usize];
+            }
             money += edge.cost_usd_per_teu;
             time_h += edge.time_h;
             var_h2 += edge.var_time_h2;
@@ -630,9 +663,12 @@ impl RoutingGraph {
                 | EdgeKind::StayAboard { .. } => {}
             }
         }
-        let sd_time_h = var_h2.max(0.0).sqrt();
+        let searched = generalized_cost(q, money, time_h, var_h2.max(0.0).sqrt());
+        let money = (money - rebate).max(0.0);
+        let time_h = time_h - saved_h;
+        let sd_time_h = (var_h2 - saved_var_h2).max(0.0).sqrt();
         let generalized = generalized_cost(q, money, time_h, sd_time_h);
-        Route {
+        let route = Route {
             legs,
             hubs,
             time_h,
@@ -640,7 +676,8 @@ impl RoutingGraph {
             cost_usd_per_teu: money,
             generalized_cost_usd_per_teu: generalized,
             share: 0.0,
-        }
+        };
+        (route, searched)
     }
 }
 
@@ -649,12 +686,9 @@ fn generalized_cost(q: &RouteQuery, money: f64, time_h: f64, sd_time_h: f64) -> 
     money + q.vot_usd_per_teu_day / HOURS_PER_DAY * (time_h + q.reliability_ratio * sd_time_h)
 }
 
-/// The k-th smallest GC among `routes` (k ≤ len).
-fn kth_smallest_gc(routes: &[Route], k: usize) -> f64 {
-    let mut gcs: Vec<f64> = routes
-        .iter()
-        .map(|r| r.generalized_cost_usd_per_teu)
-        .collect();
+/// The k-th smallest search GC among `routes` (k ≤ len).
+fn kth_smallest_gc(routes: &[(Route, f64)], k: usize) -> f64 {
+    let mut gcs: Vec<f64> = routes.iter().map(|r| r.1).collect();
     gcs.sort_by(f64::total_cmp);
     gcs[k - 1]
 }

@@ -38,6 +38,7 @@ impl Net {
             corridors: vec![Corridor {
                 id: "c".into(),
                 name: "C".into(),
+                rate_discount: 0.0,
             }],
             hubs: Vec::new(),
             links: Vec::new(),
@@ -58,6 +59,9 @@ impl Net {
             lon: 0.0,
             transfer,
             customs,
+            customs_policy: Default::default(),
+            transfer_target_h: None,
+            departure_rebate_usd_per_teu: 0.0,
             from_candidate: None,
         });
         HubId::new(self.0.hubs.len() - 1)
@@ -100,6 +104,7 @@ impl Net {
             capacity_teu: 10,
             fare_usd_per_teu: fare,
             dwell_h: Dist::Fixed(dwell_h),
+            scheduled_run_h: None,
         });
         ServiceId::new(self.0.services.len() - 1)
     }

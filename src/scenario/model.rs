@@ -152,6 +152,30 @@ pub struct Corridor {
     pub id: String,
     /// Display name.
     pub name: String,
+    /// Share taken off the rates of the corridor's links, services and connectors, in
+    /// [0, 1) (a corridor rate discount). Already applied to their `cost_usd_per_teu` and
+    /// `fare_usd_per_teu` in a validated scenario; kept here for reporting.
+    pub rate_discount: f64,
+}
+
+/// How customs declarations are made at a hub (the FTZ declaration reforms).
+///
+/// - **On arrival** (neither field set): the shipment queues for the customs servers when
+///   it reaches the hub and is held for the whole `customs.time_h`.
+/// - **Advance declaration**: the declaration is lodged when the shipment leaves its
+///   origin and is processed by the same servers while the shipment travels; on arrival it
+///   is held only for whatever processing (queue included) is not finished yet.
+/// - **Two-step declaration**: the shipment is released after the first step,
+///   `two_step_release_h`, which is all it is held for and all it occupies a server for; the
+///   full declaration is completed after release without holding the freight.
+///
+/// The two combine: an advance two-step declaration processes the release step in advance.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CustomsPolicy {
+    /// Declaration lodged at the origin, processed in parallel with the line-haul.
+    pub advance_declaration: bool,
+    /// Time of the release step of a two-step declaration, hours; `None` for one step.
+    pub two_step_release_h: Option<Dist>,
 }
 
 /// A queue of identical servers with a service-time distribution and a charge: a hub's
@@ -183,6 +207,14 @@ pub struct Hub {
     pub transfer: Option<Facility>,
     /// Customs clearance, applied once per shipment at the first customs hub of its route.
     pub customs: Option<Facility>,
+    /// How declarations are made at `customs` (default when the hub has none).
+    pub customs_policy: CustomsPolicy,
+    /// Same-day transfer: the terminal commits to finishing a transfer's handling within
+    /// this many hours (service times are capped at it; the queue for a server remains).
+    pub transfer_target_h: Option<f64>,
+    /// Departure-port rebate: a credit per TEU for every shipment that boards a service
+    /// here (≥ 0; 0 for none). It lowers the money cost of routes, never below zero.
+    pub departure_rebate_usd_per_teu: f64,
     /// The candidate this hub came from, when a candidate was plugged in.
     pub from_candidate: Option<CandidateId>,
 }
@@ -266,6 +298,35 @@ pub struct Service {
     pub fare_usd_per_teu: Option<f64>,
     /// Stop time at each intermediate stop, hours.
     pub dwell_h: Dist,
+    /// Fixed schedule: vehicles run from the first to the last stop in exactly this many
+    /// hours, spread over the legs and dwells in proportion to their mean times (see
+    /// [`Service::scheduled_times_h`]); `None` samples every leg and dwell.
+    pub scheduled_run_h: Option<f64>,
+}
+
+impl Service {
+    /// For a fixed-schedule service, the running time of each leg and the dwell at each
+    /// intermediate stop, hours: the stated `scheduled_run_h` divided in proportion to the
+    /// legs' and dwells' mean times (equally when every mean is 0). `None` otherwise.
+    #[must_use]
+    pub fn scheduled_times_h(&self, links: &[Link]) -> Option<(Vec<f64>, f64)> {
+        let run_h = self.scheduled_run_h?;
+        let legs: Vec<f64> = self
+            .legs
+            .iter()
+            .map(|l| links[l.index()].time_h.mean())
+            .collect();
+        let dwells = self.stops.len().saturating_sub(2) as f64;
+        let dwell = self.dwell_h.mean();
+        let nominal = legs.iter().sum::<f64>() + dwells * dwell;
+        if nominal > 0.0 {
+            let f = run_h / nominal;
+            Some((legs.iter().map(|t| t * f).collect(), dwell * f))
+        } else {
+            let parts = legs.len() as f64 + dwells;
+            Some((vec![run_h / parts; legs.len()], run_h / parts))
+        }
+    }
 }
 
 /// A flow of freight from an origin hub to a destination hub.
@@ -344,6 +405,10 @@ pub struct Candidate {
     pub transfer: Option<Facility>,
     /// Customs facility of the hub it becomes.
     pub customs: Option<Facility>,
+    /// Declaration policy of its customs.
+    pub customs_policy: CustomsPolicy,
+    /// Same-day transfer target, hours.
+    pub transfer_target_h: Option<f64>,
     /// Links to existing hubs (≥ 1).
     pub connectors: Vec<Connector>,
     /// Its own demand.
@@ -393,6 +458,9 @@ pub enum EffectKind {
     Closure,
     /// Times are multiplied by the time factor.
     Slowdown,
+    /// A bottleneck or hub facility runs with fewer servers (e.g. one lock line under
+    /// maintenance): units in service finish, but no more than `servers` serve at once.
+    Capacity,
 }
 
 /// The entity a disruption hits.
@@ -423,6 +491,8 @@ pub struct Disruption {
     pub effect: EffectKind,
     /// Time multiplier for slowdowns (≥ 1; 1 for closures).
     pub time_factor: f64,
+    /// Servers left while a capacity reduction lasts (≥ 1); 0 for other effects.
+    pub servers: u32,
 }
 
 /// A validated scenario.
@@ -526,6 +596,9 @@ impl Scenario {
             lon: c.lon,
             transfer: c.transfer.clone(),
             customs: c.customs.clone(),
+            customs_policy: c.customs_policy.clone(),
+            transfer_target_h: c.transfer_target_h,
+            departure_rebate_usd_per_teu: 0.0,
             from_candidate: Some(id),
         });
         for conn in &c.connectors {

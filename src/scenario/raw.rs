@@ -41,15 +41,28 @@ pub struct RawCorridor {
     pub id: Located<String>,
     pub name: String,
     pub description: Option<String>,
+    pub rate_discount: Option<Located<f64>>,
 }
 
-/// A hub's `transfer` or `customs`.
+/// A hub's `transfer`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawFacility {
+pub struct RawTransfer {
     pub servers: Located<u32>,
     pub time_h: Located<RawDuration>,
     pub cost_usd_per_teu: Located<f64>,
+    pub target_h: Option<Located<f64>>,
+}
+
+/// A hub's `customs`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCustoms {
+    pub servers: Located<u32>,
+    pub time_h: Located<RawDuration>,
+    pub cost_usd_per_teu: Located<f64>,
+    pub advance_declaration: Option<bool>,
+    pub two_step_release_h: Option<Located<RawDuration>>,
 }
 
 /// `[[hubs]]`.
@@ -61,8 +74,9 @@ pub struct RawHub {
     pub kind: Located<HubKind>,
     pub lat: Located<f64>,
     pub lon: Located<f64>,
-    pub transfer: Option<RawFacility>,
-    pub customs: Option<RawFacility>,
+    pub transfer: Option<RawTransfer>,
+    pub customs: Option<RawCustoms>,
+    pub departure_rebate_usd_per_teu: Option<Located<f64>>,
 }
 
 /// A link's `bottleneck`.
@@ -106,6 +120,7 @@ pub struct RawService {
     pub capacity_teu: Located<u32>,
     pub fare_usd_per_teu: Option<Located<f64>>,
     pub dwell_h: Option<Located<RawDuration>>,
+    pub scheduled_run_h: Option<Located<f64>>,
 }
 
 /// `[[demand]]`.
@@ -156,8 +171,8 @@ pub struct RawCandidate {
     pub kind: Option<Located<HubKind>>,
     pub lat: Located<f64>,
     pub lon: Located<f64>,
-    pub transfer: Option<RawFacility>,
-    pub customs: Option<RawFacility>,
+    pub transfer: Option<RawTransfer>,
+    pub customs: Option<RawCustoms>,
     pub connectors: Located<Vec<Located<RawConnector>>>,
     #[serde(default)]
     pub demand: Vec<Located<RawFlow>>,
@@ -195,6 +210,7 @@ pub struct RawDisruption {
     pub duration_days: Located<RawDuration>,
     pub effect: Located<EffectKind>,
     pub time_factor: Option<Located<f64>>,
+    pub servers: Option<Located<u32>>,
 }
 
 /// A duration: a number (fixed) or `{ dist = "...", ... }`, checked and compiled into a

@@ -219,16 +219,57 @@ impl Validator<'_> {
         d.value.0.clone()
     }
 
-    fn facility(&mut self, what: &str, field: &str, f: &RawFacility) -> Facility {
+    fn facility(
+        &mut self,
+        what: &str,
+        field: &str,
+        servers: &Located<u32>,
+        time_h: &Located<RawDuration>,
+        cost: &Located<f64>,
+    ) -> Facility {
         Facility {
-            servers: self.at_least_one(what, &format!("{field}.servers"), &f.servers),
-            time_h: self.duration(what, &format!("{field}.time_h"), &f.time_h),
-            cost_usd_per_teu: self.non_negative(
-                what,
-                &format!("{field}.cost_usd_per_teu"),
-                &f.cost_usd_per_teu,
-            ),
+            servers: self.at_least_one(what, &format!("{field}.servers"), servers),
+            time_h: self.duration(what, &format!("{field}.time_h"), time_h),
+            cost_usd_per_teu: self.non_negative(what, &format!("{field}.cost_usd_per_teu"), cost),
         }
+    }
+
+    /// A hub's (or candidate's) `transfer` and `customs` tables: each facility with its
+    /// policy (same-day target; declaration policy).
+    fn hub_facilities(
+        &mut self,
+        what: &str,
+        transfer: &Option<RawTransfer>,
+        customs: &Option<RawCustoms>,
+    ) -> (
+        Option<Facility>,
+        Option<f64>,
+        Option<Facility>,
+        CustomsPolicy,
+    ) {
+        let (transfer, target) = match transfer {
+            Some(t) => (
+                Some(self.facility(what, "transfer", &t.servers, &t.time_h, &t.cost_usd_per_teu)),
+                t.target_h
+                    .as_ref()
+                    .map(|x| self.positive(what, "transfer.target_h", x)),
+            ),
+            None => (None, None),
+        };
+        let (customs, policy) = match customs {
+            Some(c) => (
+                Some(self.facility(what, "customs", &c.servers, &c.time_h, &c.cost_usd_per_teu)),
+                CustomsPolicy {
+                    advance_declaration: c.advance_declaration.unwrap_or(false),
+                    two_step_release_h: c
+                        .two_step_release_h
+                        .as_ref()
+                        .map(|d| self.duration(what, "customs.two_step_release_h", d)),
+                },
+            ),
+            None => (None, CustomsPolicy::default()),
+        };
+        (transfer, target, customs, policy)
     }
 
     fn modes(&mut self, what: &str, modes: &Option<Located<Vec<Mode>>>) -> ModeSet {
@@ -347,9 +388,22 @@ impl Validator<'_> {
         for (what, c) in &raw_corridors {
             self.id_of(what, &c.id);
             self.define(&mut corridor_ids, &c.id, CorridorId::new(corridors.len()));
+            let rate_discount = c.rate_discount.as_ref().map_or(0.0, |x| {
+                if self.finite(what, "rate_discount", x) && !(0.0..1.0).contains(&x.value) {
+                    self.err(
+                        x.loc,
+                        format!(
+                            "{what}: field `rate_discount` is a share of the rate, from 0 up to (not including) 1, got {}",
+                            x.value
+                        ),
+                    );
+                }
+                x.value
+            });
             corridors.push(Corridor {
                 id: c.id.value.clone(),
                 name: c.name.clone(),
+                rate_discount,
             });
         }
 
@@ -360,20 +414,23 @@ impl Validator<'_> {
         for (what, h) in &raw_hubs {
             self.id_of(what, &h.id);
             self.define(&mut hub_ids, &h.id, HubId::new(hubs.len()));
+            let (transfer, transfer_target_h, customs, customs_policy) =
+                self.hub_facilities(what, &h.transfer, &h.customs);
+            let departure_rebate_usd_per_teu =
+                h.departure_rebate_usd_per_teu.as_ref().map_or(0.0, |x| {
+                    self.non_negative(what, "departure_rebate_usd_per_teu", x)
+                });
             hubs.push(Hub {
                 id: h.id.value.clone(),
                 name: h.name.clone(),
                 kind: h.kind.value,
                 lat: self.coordinate(what, "lat", &h.lat, 90.0),
                 lon: self.coordinate(what, "lon", &h.lon, 180.0),
-                transfer: h
-                    .transfer
-                    .as_ref()
-                    .map(|f| self.facility(what, "transfer", f)),
-                customs: h
-                    .customs
-                    .as_ref()
-                    .map(|f| self.facility(what, "customs", f)),
+                transfer,
+                customs,
+                customs_policy,
+                transfer_target_h,
+                departure_rebate_usd_per_teu,
                 from_candidate: None,
             });
         }
@@ -574,9 +631,12 @@ impl Validator<'_> {
             self.id_of(what, &d.id);
             self.define(&mut disruption_ids, &d.id, disruptions.len());
             if let Some(dis) = self.disruption(what, d, &hub_ids, &link_ids, &service_ids) {
+                self.capacity_target(what, d, &dis, &hubs, &links);
                 disruptions.push(dis);
             }
         }
+
+        apply_rate_discounts(&corridors, &mut links, &mut services, &mut candidates);
 
         Some(Scenario {
             meta: meta??,
@@ -736,6 +796,10 @@ impl Validator<'_> {
             .dwell_h
             .as_ref()
             .map_or(Dist::Fixed(0.0), |d| self.duration(what, "dwell_h", d));
+        let scheduled_run_h = s
+            .scheduled_run_h
+            .as_ref()
+            .map(|x| self.positive(what, "scheduled_run_h", x));
         if s.stops.len() < 2 {
             self.err(
                 s.stops.loc,
@@ -800,6 +864,7 @@ impl Validator<'_> {
             capacity_teu,
             fare_usd_per_teu: fare,
             dwell_h,
+            scheduled_run_h,
         })
     }
 
@@ -913,20 +978,18 @@ impl Validator<'_> {
                 demand.push(flow);
             }
         }
+        let (transfer, transfer_target_h, customs, customs_policy) =
+            self.hub_facilities(what, &c.transfer, &c.customs);
         Some(Candidate {
             id: c.id.value.clone(),
             name: c.name.clone(),
             kind: c.kind.as_ref().map_or(HubKind::Zone, |k| k.value),
             lat: self.coordinate(what, "lat", &c.lat, 90.0),
             lon: self.coordinate(what, "lon", &c.lon, 180.0),
-            transfer: c
-                .transfer
-                .as_ref()
-                .map(|f| self.facility(what, "transfer", f)),
-            customs: c
-                .customs
-                .as_ref()
-                .map(|f| self.facility(what, "customs", f)),
+            transfer,
+            customs,
+            customs_policy,
+            transfer_target_h,
             connectors,
             demand,
         })
@@ -966,9 +1029,29 @@ impl Validator<'_> {
             }
             p.value
         });
+        let servers = match (d.effect.value, &d.servers) {
+            (EffectKind::Capacity, Some(n)) => self.at_least_one(what, "servers", n),
+            (EffectKind::Capacity, None) => {
+                self.err(
+                    d.effect.loc,
+                    format!(
+                        "{what}: a capacity reduction needs `servers` (the servers left, >= 1)"
+                    ),
+                );
+                0
+            }
+            (_, Some(n)) => {
+                self.err(
+                    n.loc,
+                    format!("{what}: `servers` applies only to effect = \"capacity\""),
+                );
+                0
+            }
+            (_, None) => 0,
+        };
         let time_factor = match (d.effect.value, &d.time_factor) {
-            (EffectKind::Closure, None) => 1.0,
-            (EffectKind::Closure, Some(f)) => {
+            (EffectKind::Closure | EffectKind::Capacity, None) => 1.0,
+            (EffectKind::Closure | EffectKind::Capacity, Some(f)) => {
                 self.err(
                     f.loc,
                     format!("{what}: `time_factor` applies only to effect = \"slowdown\""),
@@ -1003,7 +1086,71 @@ impl Validator<'_> {
             duration_days: self.duration(what, "duration_days", &d.duration_days),
             effect: d.effect.value,
             time_factor,
+            servers,
         })
+    }
+
+    /// A capacity reduction needs servers to reduce: a link with a bottleneck or a hub
+    /// with a facility.
+    fn capacity_target(
+        &mut self,
+        what: &str,
+        raw: &RawDisruption,
+        d: &Disruption,
+        hubs: &[Hub],
+        links: &[Link],
+    ) {
+        if d.effect != EffectKind::Capacity {
+            return;
+        }
+        let (ok, loc, field) = match d.target {
+            Target::Link(l) => (
+                links[l.index()].bottleneck.is_some(),
+                raw.link.as_ref().map(|x| x.loc),
+                "link has no `bottleneck`",
+            ),
+            Target::Hub(h) => (
+                hubs[h.index()].transfer.is_some() || hubs[h.index()].customs.is_some(),
+                raw.hub.as_ref().map(|x| x.loc),
+                "hub has neither `transfer` nor `customs`",
+            ),
+            Target::Service(_) => (
+                false,
+                raw.service.as_ref().map(|x| x.loc),
+                "a service has no servers (close it or slow it down instead)",
+            ),
+        };
+        if !ok {
+            self.err(
+                loc.unwrap_or(raw.id.loc),
+                format!("{what}: effect = \"capacity\" needs servers to reduce, but the {field}"),
+            );
+        }
+    }
+}
+
+/// Takes each corridor's `rate_discount` off the rates of its links, services (fares)
+/// and candidates' connectors, so every later stage sees the discounted rates.
+fn apply_rate_discounts(
+    corridors: &[Corridor],
+    links: &mut [Link],
+    services: &mut [Service],
+    candidates: &mut [Candidate],
+) {
+    let keep = |c: Option<CorridorId>| c.map_or(1.0, |c| 1.0 - corridors[c.index()].rate_discount);
+    for l in links {
+        l.cost_usd_per_teu *= keep(l.corridor);
+    }
+    for s in services {
+        let k = keep(s.corridor);
+        if let Some(f) = &mut s.fare_usd_per_teu {
+            *f *= k;
+        }
+    }
+    for c in candidates {
+        for k in &mut c.connectors {
+            k.cost_usd_per_teu *= keep(k.corridor);
+        }
     }
 }
 

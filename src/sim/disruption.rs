@@ -84,6 +84,7 @@ impl Effects {
         }
         self.active[d.index()] = on;
         match spec.effect {
+            EffectKind::Capacity => (spec.target, true),
             EffectKind::Closure => {
                 let count = match spec.target {
                     Target::Link(l) => &mut self.link_closed[l.index()],
@@ -119,6 +120,19 @@ impl Effects {
     }
 
     /// Whether the link (and its bottleneck) is closed.
+    /// The fewest servers any active capacity reduction on `target` leaves, if one is
+    /// active (overlapping reductions compose to the strictest).
+    #[must_use]
+    pub fn server_cap(&self, model: &Model<'_>, target: Target) -> Option<u32> {
+        model
+            .disruptions_on(target)
+            .filter(|x| self.active[x.index()])
+            .map(|x| &model.disruptions[x.index()])
+            .filter(|x| x.effect == EffectKind::Capacity)
+            .map(|x| x.servers)
+            .min()
+    }
+
     #[inline]
     #[must_use]
     pub fn link_closed(&self, l: LinkId) -> bool {
@@ -181,6 +195,7 @@ mod tests {
                 duration_days: Dist::Fixed(1.0),
                 effect,
                 time_factor,
+                servers: 0,
             })
             .collect();
         s

@@ -16,9 +16,9 @@
 use rand::Rng;
 use rand_distr::Exp1;
 
-use crate::ids::DemandId;
+use crate::ids::{DemandId, DisruptionId};
 use crate::routing::Leg;
-use crate::scenario::Target;
+use crate::scenario::{EffectKind, Target};
 use crate::time::{SimTime, hours_to_secs};
 
 use super::disruption;
@@ -29,6 +29,7 @@ use super::model::{FacilityKind, Model};
 use super::records::{Accumulators, Record};
 use super::result::ReplicationResult;
 use super::routes::RouteTable;
+use super::shipment::Declaration;
 use super::state::State;
 
 /// One replication in progress.
@@ -118,16 +119,10 @@ impl Engine<'_> {
                 Event::VehicleReady { vehicle } => self.on_vehicle_ready(vehicle, now),
                 Event::TruckArrival { shipment } => self.next_leg(shipment, now),
                 Event::DisruptionStart { disruption } => {
-                    let (target, changed) = self.st.effects.toggle(self.model, disruption, true);
-                    if changed {
-                        self.set_closed(target, true, now);
-                    }
+                    self.on_disruption(disruption, true, now);
                 }
                 Event::DisruptionEnd { disruption } => {
-                    let (target, changed) = self.st.effects.toggle(self.model, disruption, false);
-                    if changed {
-                        self.set_closed(target, false, now);
-                    }
+                    self.on_disruption(disruption, false, now);
                 }
             }
         }
@@ -146,7 +141,37 @@ impl Engine<'_> {
         };
         let s = self.st.shipments.create(demand, route, now);
         self.acc.record(Record::Created { route, at: now });
+        self.declare_in_advance(s, now);
         self.walk(s, now);
+    }
+
+    /// Lodges the shipment's customs declaration as it leaves its origin, if its route
+    /// clears customs at a hub with advance declaration: the declaration queues for that
+    /// hub's customs servers now, in parallel with the line-haul.
+    fn declare_in_advance(&mut self, s: ShipmentId, now: SimTime) {
+        let route = self.routes.route(self.st.shipments.get(s).route);
+        let Some(f) = route
+            .customs_hub
+            .and_then(|h| self.model.hub_customs[h.index()])
+        else {
+            return;
+        };
+        if self.model.facilities[f.index()].advance {
+            self.st.shipments.get_mut(s).declaration = Declaration::Pending;
+            let teu = self.model.shipment_teu;
+            self.join_facility(f, Unit::Declaration(s), teu, now);
+        }
+    }
+
+    /// The advance declaration of `s` is processed: a shipment held at the customs hub
+    /// goes on at once; one still travelling will pass customs without stopping.
+    fn on_declared(&mut self, s: ShipmentId, now: SimTime) {
+        let sh = self.st.shipments.get_mut(s);
+        let waiting = sh.declaration == Declaration::Waiting;
+        sh.declaration = Declaration::Cleared;
+        if waiting {
+            self.next_leg(s, now);
+        }
     }
 
     /// The shipment has finished its current leg: on to the next.
@@ -170,6 +195,15 @@ impl Engine<'_> {
                 return;
             };
             let facility = match leg {
+                Leg::Customs { .. } if sh.declaration != Declaration::None => {
+                    if sh.declaration == Declaration::Cleared {
+                        self.st.shipments.get_mut(s).leg += 1;
+                        continue;
+                    }
+                    // Still being processed: held here until it is.
+                    self.st.shipments.get_mut(s).declaration = Declaration::Waiting;
+                    return;
+                }
                 Leg::Customs { hub } => self.model.hub_customs[hub.index()],
                 Leg::Transfer { hub } => self.model.hub_transfer[hub.index()],
                 Leg::Drive { link, .. } => {
@@ -217,9 +251,9 @@ impl Engine<'_> {
             };
             let hours = match visit.unit {
                 Unit::Background(secs) => secs as f64 / 3600.0,
-                Unit::Shipment(_) | Unit::Vehicle(_) => spec
-                    .service_h
-                    .sample_h(&mut self.st.streams.facility[f.index()]),
+                Unit::Shipment(_) | Unit::Vehicle(_) | Unit::Declaration(_) => {
+                    spec.sample_service_h(&mut self.st.streams.facility[f.index()])
+                }
             };
             let done = now + hours_to_secs(hours * factor);
             self.st
@@ -233,6 +267,7 @@ impl Engine<'_> {
         self.start_services(f, now);
         match (self.model.facilities[f.index()].kind, visit.unit) {
             (_, Unit::Background(_)) => {}
+            (_, Unit::Declaration(s)) => self.on_declared(s, now),
             (FacilityKind::Bottleneck(link), unit) => self.start_travel(unit, link, now),
             (FacilityKind::Transfer(_) | FacilityKind::Customs(_), Unit::Shipment(s)) => {
                 self.next_leg(s, now);
@@ -248,9 +283,42 @@ impl Engine<'_> {
         let rng = &mut self.st.streams.background[f.index()];
         let dt = exp_secs(rng, spec.background_per_h);
         let service_s =
-            u32::try_from(hours_to_secs(spec.service_h.sample_h(rng))).unwrap_or(u32::MAX);
+            u32::try_from(hours_to_secs(spec.sample_service_h(rng))).unwrap_or(u32::MAX);
         self.schedule(now + dt, Event::BackgroundArrival { facility: f });
         self.join_facility(f, Unit::Background(service_s), 0, now);
+    }
+
+    /// Disruption `d` starts (`on`) or ends.
+    fn on_disruption(&mut self, d: DisruptionId, on: bool, now: SimTime) {
+        let (target, changed) = self.st.effects.toggle(self.model, d, on);
+        if !changed {
+            return;
+        }
+        match self.model.disruptions[d.index()].effect {
+            EffectKind::Closure => self.set_closed(target, on, now),
+            EffectKind::Capacity => self.set_capacity(target, now),
+            EffectKind::Slowdown => {}
+        }
+    }
+
+    /// The servers of `target`'s facilities follow the strictest active capacity
+    /// reduction, or return to their full number.
+    fn set_capacity(&mut self, target: Target, now: SimTime) {
+        let facilities = match target {
+            Target::Link(l) => [self.model.link_bottleneck[l.index()], None],
+            Target::Hub(h) => [
+                self.model.hub_transfer[h.index()],
+                self.model.hub_customs[h.index()],
+            ],
+            Target::Service(_) => [None, None],
+        };
+        let cap = self.st.effects.server_cap(self.model, target);
+        for f in facilities.into_iter().flatten() {
+            let full = self.model.facilities[f.index()].servers;
+            let servers = cap.map_or(full, |c| c.min(full));
+            self.st.facilities[f.index()].set_servers(servers, now);
+            self.start_services(f, now);
+        }
     }
 
     /// A closure of `target` starts (`closed`) or ends.

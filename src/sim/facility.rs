@@ -28,6 +28,8 @@ pub enum Unit {
     Shipment(ShipmentId),
     /// A service vehicle at a bottleneck, with everything aboard.
     Vehicle(VehicleId),
+    /// A shipment's advance customs declaration, processed while the shipment travels.
+    Declaration(ShipmentId),
     /// Other traffic at a bottleneck, not modelled beyond the server time it takes: its
     /// unscaled service time in seconds, drawn on arrival from the background stream so
     /// that background draws never interleave with the vehicles' draws.
@@ -151,6 +153,14 @@ impl Facility {
                 .sojourn_h
                 .push(now.saturating_sub(arrived) as f64 / 3600.0);
         }
+    }
+
+    /// Sets the number of servers at `now` (at least 1), e.g. for a capacity reduction and
+    /// its end. Units in service finish; no more than `servers` start until enough have.
+    /// Call [`Facility::try_start`] next.
+    pub fn set_servers(&mut self, servers: u32, now: SimTime) {
+        self.advance(now);
+        self.servers = servers.max(1);
     }
 
     /// Opens or closes the facility at `now`. After reopening call [`Facility::try_start`].

@@ -72,10 +72,25 @@ pub struct FacilitySpec {
     pub kind: FacilityKind,
     /// Parallel servers (≥ 1).
     pub servers: u32,
-    /// Service time per unit, hours.
+    /// Service time per unit, hours (for two-step customs, the release step).
     pub service_h: Sampler,
+    /// Same-day transfer target: sampled service times are capped at this, hours.
+    pub cap_h: Option<f64>,
+    /// Advance declaration (customs only): shipments are declared when they leave their
+    /// origin, and the facility processes the declaration while they travel.
+    pub advance: bool,
     /// Background units (bottlenecks only) per hour, Poisson; 0 for none.
     pub background_per_h: f64,
+}
+
+impl FacilitySpec {
+    /// One unit's service time, hours, before any slowdown: a draw, capped at the
+    /// same-day target if there is one.
+    #[inline]
+    pub fn sample_service_h<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        let h = self.service_h.sample_h(rng);
+        self.cap_h.map_or(h, |cap| h.min(cap))
+    }
 }
 
 /// A service as compiled.
@@ -93,6 +108,9 @@ pub struct ServiceSpec {
     pub first_departure_h: f64,
     /// Time between departures, hours.
     pub headway_h: f64,
+    /// Fixed schedule: each leg's running time and the dwell at intermediate stops,
+    /// hours, replacing the sampled ones (see `Service::scheduled_times_h`).
+    pub scheduled: Option<(Vec<f64>, f64)>,
 }
 
 impl ServiceSpec {
@@ -115,10 +133,12 @@ pub struct DisruptionSpec {
     pub start_days: Sampler,
     /// Duration, days.
     pub duration_days: Sampler,
-    /// Closure or slowdown.
+    /// Closure, slowdown or capacity reduction.
     pub effect: EffectKind,
     /// Multiplier of sampled times while active (1 for closures).
     pub time_factor: f64,
+    /// Servers left by a capacity reduction (0 for other effects).
+    pub servers: u32,
 }
 
 /// The immutable model every replication borrows.
@@ -186,22 +206,48 @@ impl<'s> Model<'s> {
             let who = || format!("hub \"{}\"", hub.id);
             let mut add = |f: &crate::scenario::Facility,
                            kind: FacilityKind,
-                           field: &'static str|
+                           field: &'static str,
+                           time_h: &crate::dist::Dist,
+                           cap_h: Option<f64>,
+                           advance: bool|
              -> Result<FacilityId, ModelError> {
                 facilities.push(FacilitySpec {
                     kind,
                     servers: f.servers.max(1),
-                    service_h: compile(&f.time_h, who, field)?,
+                    service_h: compile(time_h, who, field)?,
+                    cap_h,
+                    advance,
                     background_per_h: 0.0,
                 });
                 Ok(FacilityId::new(facilities.len() - 1))
             };
             hub_transfer.push(match &hub.transfer {
-                Some(f) => Some(add(f, FacilityKind::Transfer(id), "transfer.time_h")?),
+                Some(f) => Some(add(
+                    f,
+                    FacilityKind::Transfer(id),
+                    "transfer.time_h",
+                    &f.time_h,
+                    hub.transfer_target_h,
+                    false,
+                )?),
                 None => None,
             });
+            let policy = &hub.customs_policy;
             hub_customs.push(match &hub.customs {
-                Some(f) => Some(add(f, FacilityKind::Customs(id), "customs.time_h")?),
+                Some(f) => {
+                    let (time_h, field) = match &policy.two_step_release_h {
+                        Some(r) => (r, "customs.two_step_release_h"),
+                        None => (&f.time_h, "customs.time_h"),
+                    };
+                    Some(add(
+                        f,
+                        FacilityKind::Customs(id),
+                        field,
+                        time_h,
+                        None,
+                        policy.advance_declaration,
+                    )?)
+                }
                 None => None,
             });
         }
@@ -216,6 +262,8 @@ impl<'s> Model<'s> {
                         kind: FacilityKind::Bottleneck(LinkId::new(i)),
                         servers: b.servers.max(1),
                         service_h: compile(&b.time_h, who, "bottleneck.time_h")?,
+                        cap_h: None,
+                        advance: false,
                         background_per_h: b.background_per_day.max(0.0) / 24.0,
                     });
                     Some(FacilityId::new(facilities.len() - 1))
@@ -244,6 +292,7 @@ impl<'s> Model<'s> {
                 stop_base: stop_slots,
                 first_departure_h: s.first_departure_h,
                 headway_h: s.headway_h,
+                scheduled: s.scheduled_times_h(&scenario.links),
             });
             stop_slots += s.stops.len();
         }
@@ -265,6 +314,7 @@ impl<'s> Model<'s> {
                     duration_days: compile(&d.duration_days, who, "duration_days")?,
                     effect: d.effect,
                     time_factor: d.time_factor,
+                    servers: d.servers,
                 })
             })
             .collect::<Result<_, ModelError>>()?;

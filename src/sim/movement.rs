@@ -94,7 +94,7 @@ impl Engine<'_> {
         if let Some(f) = self.model.link_bottleneck[link.index()] {
             let teu = match unit {
                 Unit::Vehicle(v) => self.st.fleet.get(v).load_teu,
-                Unit::Shipment(_) => self.model.shipment_teu,
+                Unit::Shipment(_) | Unit::Declaration(_) => self.model.shipment_teu,
                 Unit::Background(_) => 0,
             };
             self.join_facility(f, unit, teu, now);
@@ -112,7 +112,14 @@ impl Engine<'_> {
         let factor = self.st.effects.link_factor(link);
         match unit {
             Unit::Vehicle(vehicle) => {
-                let service = self.st.fleet.get(vehicle).service;
+                let v = self.st.fleet.get(vehicle);
+                let service = v.service;
+                // A fixed schedule replaces the draw (still taken, so the link's stream
+                // stays aligned with the scenario without the schedule).
+                let hours = match &self.model.services[service.index()].scheduled {
+                    Some((legs_h, _)) => legs_h[usize::from(v.stop)],
+                    None => hours,
+                };
                 let f = factor * self.st.effects.service_factor(service);
                 let at = now + hours_to_secs(hours * f);
                 self.st.queue.push(at, Event::VehicleArrival { vehicle });
@@ -121,7 +128,9 @@ impl Engine<'_> {
                 let at = now + hours_to_secs(hours * factor);
                 self.st.queue.push(at, Event::TruckArrival { shipment });
             }
-            Unit::Background(_) => debug_assert!(false, "background traffic does not travel"),
+            Unit::Background(_) | Unit::Declaration(_) => {
+                debug_assert!(false, "only vehicles and trucks travel");
+            }
         }
     }
 
@@ -142,9 +151,13 @@ impl Engine<'_> {
             self.st.fleet.retire(v);
         } else {
             let spec = &self.model.services[service.index()];
-            let hours = spec
+            let drawn = spec
                 .dwell_h
                 .sample_h(&mut self.st.streams.dwell[service.index()]);
+            let hours = spec
+                .scheduled
+                .as_ref()
+                .map_or(drawn, |(_, dwell_h)| *dwell_h);
             let f = self.st.effects.service_factor(service);
             self.st.queue.push(
                 now + hours_to_secs(hours * f),

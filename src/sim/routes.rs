@@ -66,6 +66,8 @@ pub struct CompiledRoute {
     pub main_corridor: Option<CorridorId>,
     /// The distinct corridors used, in route order.
     pub corridors: Vec<CorridorId>,
+    /// Where the route clears customs, if it does.
+    pub customs_hub: Option<crate::ids::HubId>,
 }
 
 /// Every route of a plan, with per-demand cumulative shares for sampling.
@@ -128,6 +130,10 @@ impl RouteTable {
                     cost_usd_per_teu: cost_of(scenario, &r.legs),
                     main_corridor,
                     corridors,
+                    customs_hub: r.legs.iter().find_map(|l| match *l {
+                        Leg::Customs { hub } => Some(hub),
+                        _ => None,
+                    }),
                 });
                 table.cumulative.push(acc);
             }
@@ -251,7 +257,8 @@ fn check_legs(s: &Scenario, from: HubId, to: HubId, legs: &[Leg]) -> Result<(), 
 
 /// Money cost per TEU of the legs (see [`CompiledRoute::cost_usd_per_teu`]).
 fn cost_of(s: &Scenario, legs: &[Leg]) -> f64 {
-    legs.iter()
+    let charges: f64 = legs
+        .iter()
         .map(|leg| match *leg {
             Leg::Customs { hub } => s
                 .hub(hub)
@@ -287,7 +294,8 @@ fn cost_of(s: &Scenario, legs: &[Leg]) -> f64 {
                 }
             }
         })
-        .sum()
+        .sum();
+    (charges - crate::routing::rebate_usd_per_teu(s, legs)).max(0.0)
 }
 
 /// The main corridor (most km, ties to the lower id) and the distinct corridors in order.

@@ -22,6 +22,22 @@ pub struct Shipment {
     pub created: SimTime,
     /// Slot in use.
     pub alive: bool,
+    /// Where its advance customs declaration stands.
+    pub declaration: Declaration,
+}
+
+/// Progress of an advance customs declaration (see `CustomsPolicy`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Declaration {
+    /// No advance declaration: customs, if any, is done on arrival.
+    #[default]
+    None,
+    /// Lodged and being processed; the shipment is not at the customs hub yet.
+    Pending,
+    /// The shipment is at the customs hub, held until processing finishes.
+    Waiting,
+    /// Processed: the shipment passes customs without stopping.
+    Cleared,
 }
 
 /// Every shipment of a replication, with a free list of slots.
@@ -40,6 +56,7 @@ impl Shipments {
             leg: 0,
             created: now,
             alive: true,
+            declaration: Declaration::None,
         };
         if let Some(id) = self.free.pop() {
             self.slots[id.index()] = s;
