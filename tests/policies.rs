@@ -255,3 +255,26 @@ fn rate_discount_and_departure_rebate_lower_route_costs() {
     // North: (400 + 300) x 0.8 + 50 - 100 rebate; the southern road is untouched.
     assert_eq!(cost(&policy), vec![510.0, 1700.0]);
 }
+
+#[test]
+fn every_chongqing_policy_overlay_loads_and_runs() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/chongqing/policies");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("the policies folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 9, "one overlay per measure: {files:?}");
+    for f in files {
+        let mut s = match scenario::load(&f) {
+            Ok(l) => l.scenario,
+            Err(e) => panic!("{} does not load:\n{e}", f.display()),
+        };
+        s.meta.replications = 1;
+        let sim = simulate(&s);
+        let agg = sim.aggregate();
+        let delivered: f64 = agg.od.iter().map(|o| o.shipments).sum();
+        assert!(delivered > 0.0, "{}: nothing delivered", f.display());
+    }
+}
