@@ -9,19 +9,27 @@
 //!   hand-made route plan, so it measures the engine alone.
 //! - `replication/chongqing-base` — one replication of `scenarios/chongqing/base.toml` with
 //!   the routing plan (skipped if the file does not load).
+//! - `replication_legs/…` — the same runs, with throughput in shipment legs per second.
 //! - `event_queue/hold` — the classic "hold" model: a queue of N pending events, each step
-//!   pops the earliest and pushes one a random delay later.
+//!   pops the earliest and pushes one a random delay later (xorshift delays, `u64`
+//!   payload: the queue alone).
+//! - `event_queue/hold_chacha8/100` — the hold model as an event loop: ChaCha8 exponential
+//!   delays and the engine's `Event` payload.
 
 use std::hint::black_box;
 use std::path::Path;
 
-use corridor_sim::ids::LinkId;
+use corridor_sim::ids::{DemandId, LinkId};
 use corridor_sim::routing::{self, Leg, Route};
 use corridor_sim::scenario::{self, Scenario};
 use corridor_sim::sim::event_queue::EventQueue;
+use corridor_sim::sim::events::Event;
 use corridor_sim::sim::{Model, RouteTable, simulate};
-use corridor_sim::time::SimTime;
+use corridor_sim::time::{SimTime, hours_to_secs};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::Exp1;
 
 fn load(rel: &str) -> Option<Scenario> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
@@ -86,17 +94,23 @@ fn river_plan(s: &Scenario) -> Vec<Vec<Route>> {
 fn bench_replication(c: &mut Criterion, name: &str, s: &Scenario, plan: &[Vec<Route>]) {
     let model = Model::new(s).expect("model");
     let routes = RouteTable::new(s, plan).expect("plan");
-    let events = simulate(&model, &routes, 0).events;
+    let work = simulate(&model, &routes, 0).work;
     eprintln!(
-        "{name}: {events} events per replication ({} days)",
-        s.meta.horizon_days
+        "{name}: {} events, {} shipment legs per replication ({} days)",
+        work.events, work.shipment_legs, s.meta.horizon_days
     );
-    let mut group = c.benchmark_group("replication");
-    group.throughput(Throughput::Elements(events));
-    group.bench_function(name, |b| {
-        b.iter(|| simulate(black_box(&model), black_box(&routes), black_box(0)))
-    });
-    group.finish();
+    // The same measurement twice, so that criterion reports both rates.
+    for (group_name, per_rep) in [
+        ("replication", work.events),
+        ("replication_legs", work.shipment_legs),
+    ] {
+        let mut group = c.benchmark_group(group_name);
+        group.throughput(Throughput::Elements(per_rep));
+        group.bench_function(name, |b| {
+            b.iter(|| simulate(black_box(&model), black_box(&routes), black_box(0)))
+        });
+        group.finish();
+    }
 }
 
 fn replication(c: &mut Criterion) {
@@ -135,6 +149,27 @@ fn event_queue(c: &mut Criterion) {
             });
         });
     }
+    // The hold model as an event loop: each step pops, draws an exponential delay (mean
+    // one hour) from ChaCha8 as the engine does, converts it to seconds and pushes, with
+    // the engine's own `Event` payload.
+    group.bench_function("hold_chacha8/100", |b| {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut q: EventQueue<Event> = EventQueue::with_capacity(101);
+        let mut delay = move || hours_to_secs(rng.sample::<f64, _>(Exp1));
+        for i in 0..100 {
+            let demand = DemandId::new(i);
+            q.push(
+                SimTime::from_secs(delay()),
+                Event::ShipmentArrival { demand },
+            );
+        }
+        b.iter(|| {
+            for _ in 0..STEPS {
+                let (t, e) = q.pop().expect("never empty");
+                q.push(t + delay(), black_box(e));
+            }
+        });
+    });
     group.finish();
 }
 

@@ -79,6 +79,6 @@ impl Simulated<'_> {
 
     /// Events processed over all replications.
     pub fn events(&self) -> u64 {
-        self.results.iter().map(|r| r.events).sum()
+        self.results.iter().map(|r| r.work.events).sum()
     }
 }

@@ -232,6 +232,30 @@ fn teu_is_conserved_exactly() {
 }
 
 #[test]
+fn workload_counts_every_leg_begun() {
+    // Customs then drive: a delivered shipment began both legs, one still under way at
+    // the horizon began one or two, so 2·delivered <= legs <= 2·created.
+    let s = load("mm1.toml");
+    let (results, _, _) = run(&s, &customs_then_drive(&s));
+    let teu = u64::from(s.meta.shipment_teu);
+    for r in &results {
+        let b = r.teu_balance();
+        let (created, delivered) = (b.created / teu, b.delivered / teu);
+        let legs = r.work.shipment_legs;
+        assert!(
+            2 * delivered <= legs && legs <= 2 * created,
+            "replication {}: {legs} legs for {created} created, {delivered} delivered",
+            r.replication
+        );
+        // Under way at the horizon: each began at least its customs leg.
+        assert!(legs >= 2 * delivered + (created - delivered));
+        // Pending at least the next arrival; every event is one the engine dispatched.
+        assert!(r.work.peak_pending_events >= 1);
+        assert!(r.work.events >= legs);
+    }
+}
+
+#[test]
 fn closures_and_slowdowns_hold_and_release_freight() {
     let s = load("river-disrupted.toml");
     let base = load("river.toml");
@@ -612,6 +636,8 @@ fn cli_run_stats_reports_throughput_and_peak_queues() {
         "events processed:",
         "events per second:",
         "shipments:",
+        "shipment legs:",
+        "peak pending events:",
         "peak queue:",
     ] {
         assert!(err.contains(line), "missing {line:?} in {err}");

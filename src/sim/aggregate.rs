@@ -258,7 +258,7 @@ impl Aggregate {
             .collect();
         Aggregate {
             replications: results.len(),
-            events: results.iter().map(|r| r.events).sum(),
+            events: results.iter().map(|r| r.work.events).sum(),
             od,
             routes: routes_agg,
             corridors: corridors_agg,

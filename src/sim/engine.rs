@@ -104,16 +104,20 @@ impl Engine<'_> {
             if t >= self.model.horizon {
                 break;
             }
+            let work = &mut self.st.work;
+            work.peak_pending_events = work.peak_pending_events.max(self.st.queue.len() as u64);
             let Some((now, event)) = self.st.queue.pop() else {
                 break;
             };
-            self.st.events += 1;
+            work.events += 1;
             match event {
                 Event::ShipmentArrival { demand } => self.on_shipment_arrival(demand, now),
                 Event::BackgroundArrival { facility } => self.on_background(facility, now),
-                Event::ServiceDone { facility, visit } => {
-                    self.on_service_done(facility, visit, now)
-                }
+                Event::ServiceDone {
+                    facility,
+                    unit,
+                    arrived,
+                } => self.on_service_done(facility, unit, arrived, now),
                 Event::Departure { service, n } => self.on_departure(service, n, now),
                 Event::VehicleArrival { vehicle } => self.on_vehicle_arrival(vehicle, now),
                 Event::VehicleReady { vehicle } => self.on_vehicle_ready(vehicle, now),
@@ -194,6 +198,7 @@ impl Engine<'_> {
                 self.st.shipments.remove(s);
                 return;
             };
+            self.st.work.shipment_legs += 1;
             let facility = match leg {
                 Leg::Customs { .. } if sh.declaration != Declaration::None => {
                     if sh.declaration == Declaration::Cleared {
@@ -256,16 +261,19 @@ impl Engine<'_> {
                 }
             };
             let done = now + hours_to_secs(hours * factor);
-            self.st
-                .queue
-                .push(done, Event::ServiceDone { facility: f, visit });
+            let event = Event::ServiceDone {
+                facility: f,
+                unit: visit.unit,
+                arrived: visit.arrived,
+            };
+            self.st.queue.push(done, event);
         }
     }
 
-    fn on_service_done(&mut self, f: FacilityId, visit: Visit, now: SimTime) {
-        self.st.facilities[f.index()].complete(visit.arrived, now);
+    fn on_service_done(&mut self, f: FacilityId, unit: Unit, arrived: SimTime, now: SimTime) {
+        self.st.facilities[f.index()].complete(arrived, now);
         self.start_services(f, now);
-        match (self.model.facilities[f.index()].kind, visit.unit) {
+        match (self.model.facilities[f.index()].kind, unit) {
             (_, Unit::Background(_)) => {}
             (_, Unit::Declaration(s)) => self.on_declared(s, now),
             (FacilityKind::Bottleneck(link), unit) => self.start_travel(unit, link, now),
@@ -377,7 +385,7 @@ impl Engine<'_> {
             .into_iter()
             .map(|f| f.finish(horizon))
             .collect();
-        self.acc.finish(replication, self.st.events, facilities)
+        self.acc.finish(replication, self.st.work, facilities)
     }
 }
 

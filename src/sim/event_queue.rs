@@ -6,61 +6,64 @@
 //! ordering), and FIFO is the natural reading of "these happened at the same second".
 //! Times are integers ([`crate::time`]), so the order never depends on float rounding.
 //!
-//! It is a plain binary heap: O(log n) push and pop, no allocation once warmed up, and
-//! [`EventQueue::clear`] keeps the capacity so one queue serves every replication a worker
-//! runs.
-
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+//! It is an implicit 4-ary min-heap of `Copy` entries, because the event loop spends more
+//! time here than anywhere else:
+//!
+//! - four children per node halve the depth of a binary heap, and the four sit in one or
+//!   two cache lines, so a pop touches about half as many lines;
+//! - sifting moves a *hole* rather than swapping, one write per level;
+//! - a pop walks the hole to a leaf and sifts the last entry up from there (Floyd), since
+//!   the last entry is usually a late one.
+//!
+//! On one replication of the Chongqing scenario this is about 7 % faster than
+//! `std::collections::BinaryHeap` with the same ordering (`cargo bench --bench engine`);
+//! on the synthetic hold model with `u64` payloads the two are within 10 %, either way
+//! depending on the queue length.
+//!
+//! It never allocates once warmed up, and [`EventQueue::clear`] keeps the capacity so one
+//! queue serves every replication a worker runs. Pushes and pops are O(log n).
 
 use crate::time::SimTime;
 
-/// One scheduled event. Ordered by `(time, seq)` only, reversed so that `BinaryHeap` (a
-/// max-heap) yields the earliest first.
-#[derive(Debug)]
+/// Children per heap node.
+const ARITY: usize = 4;
+
+/// One scheduled event.
+#[derive(Clone, Copy, Debug)]
 struct Entry<E> {
-    time: SimTime,
+    time: u64,
     seq: u64,
     event: E,
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.time, self.seq) == (other.time, other.seq)
+impl<E> Entry<E> {
+    const fn time(&self) -> SimTime {
+        SimTime::from_secs(self.time)
     }
-}
 
-impl<E> Eq for Entry<E> {}
-
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<E> Ord for Entry<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: the smallest (time, seq) is the heap's maximum.
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+    /// True when `self` pops before `other`.
+    #[inline(always)]
+    fn before(&self, other: &Self) -> bool {
+        self.time < other.time || (self.time == other.time && self.seq < other.seq)
     }
 }
 
 /// A min-priority queue of events by time, FIFO among equal times.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: Vec<Entry<E>>,
     next_seq: u64,
     /// Time of the last popped event: the simulation clock.
     now: SimTime,
 }
 
-impl<E> Default for EventQueue<E> {
+impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     /// An empty queue at time zero.
     #[must_use]
     pub fn new() -> Self {
@@ -71,7 +74,7 @@ impl<E> EventQueue<E> {
     #[must_use]
     pub fn with_capacity(capacity: usize) -> Self {
         EventQueue {
-            heap: BinaryHeap::with_capacity(capacity),
+            heap: Vec::with_capacity(capacity),
             next_seq: 0,
             now: SimTime::ZERO,
         }
@@ -82,29 +85,78 @@ impl<E> EventQueue<E> {
     /// # Panics
     /// In debug builds, if `time` is earlier than the last popped event's time: scheduling
     /// into the past is a bug in the model.
+    #[inline]
     pub fn push(&mut self, time: SimTime, event: E) {
         debug_assert!(
             time >= self.now,
             "event scheduled at {time} before the current time {}",
             self.now
         );
-        let seq = self.next_seq;
+        let entry = Entry {
+            time: time.secs(),
+            seq: self.next_seq,
+            event,
+        };
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        self.heap.push(entry);
+        self.sift_up(self.heap.len() - 1, entry);
+    }
+
+    /// Places `entry` at `hole` or above it, moving parents that pop later down.
+    #[inline(always)]
+    fn sift_up(&mut self, mut hole: usize, entry: Entry<E>) {
+        while hole > 0 {
+            let parent = (hole - 1) / ARITY;
+            if !entry.before(&self.heap[parent]) {
+                break;
+            }
+            self.heap[hole] = self.heap[parent];
+            hole = parent;
+        }
+        self.heap[hole] = entry;
     }
 
     /// Removes and returns the earliest event (the earliest-pushed among equal times), and
     /// advances the clock to its time.
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let Entry { time, event, .. } = self.heap.pop()?;
-        self.now = time;
-        Some((time, event))
+        let last = self.heap.pop()?;
+        let Some(&top) = self.heap.first() else {
+            self.now = last.time();
+            return Some((self.now, last.event));
+        };
+        // The root is now a hole. Walk it down to a leaf along the earliest children, then
+        // put `last` there and sift it up: `last` was pushed recently and is usually late,
+        // so it rarely climbs, and the walk down skips comparing with it at every level
+        // (Floyd's bottom-up variant, as `std`'s `BinaryHeap::pop` does).
+        let len = self.heap.len();
+        let mut hole = 0;
+        loop {
+            let first = ARITY * hole + 1;
+            if first >= len {
+                break;
+            }
+            let end = (first + ARITY).min(len);
+            let children = &self.heap[first..end];
+            let mut min = 0;
+            for (c, child) in children.iter().enumerate().skip(1) {
+                if child.before(&children[min]) {
+                    min = c;
+                }
+            }
+            self.heap[hole] = children[min];
+            hole = first + min;
+        }
+        self.sift_up(hole, last);
+        self.now = top.time();
+        Some((self.now, top.event))
     }
 
     /// Time of the next event, if any.
     #[must_use]
+    #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.time)
+        self.heap.first().map(Entry::time)
     }
 
     /// Time of the last popped event ([`SimTime::ZERO`] before the first pop).
@@ -181,6 +233,7 @@ mod tests {
 
     #[test]
     fn payload_needs_no_ordering() {
+        #[derive(Clone, Copy)]
         struct Opaque(#[allow(dead_code)] u8);
         let mut q = EventQueue::new();
         q.push(t(2), Opaque(2));

@@ -6,8 +6,9 @@
 //! takes part in ordering.
 
 use crate::ids::{DemandId, DisruptionId, ServiceId};
+use crate::time::SimTime;
 
-use super::facility::Visit;
+use super::facility::Unit;
 use super::ids::{FacilityId, ShipmentId, VehicleId};
 
 /// Something scheduled to happen.
@@ -27,8 +28,12 @@ pub enum Event {
     ServiceDone {
         /// The facility.
         facility: FacilityId,
-        /// Who, and since when it was there.
-        visit: Visit,
+        /// Who.
+        unit: Unit,
+        /// When it joined the facility (its TEU were counted when service started, so the
+        /// event need not carry them: 24 bytes rather than 32 keep the heap's entries
+        /// smaller).
+        arrived: SimTime,
     },
     /// The `n`-th timetabled departure of a service leaves its first stop.
     Departure {
@@ -63,3 +68,6 @@ pub enum Event {
         disruption: DisruptionId,
     },
 }
+
+// Events are copied on every heap move: keep them at three words.
+const _: () = assert!(std::mem::size_of::<Event>() <= 24);

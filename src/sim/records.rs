@@ -16,7 +16,7 @@ use super::ids::RouteIx;
 use super::model::Model;
 use super::result::{
     CorridorRep, FacilityRep, OdRep, ReplicationResult, RouteRep, ServiceRep, TeuBalance,
-    TransitStats,
+    TransitStats, Workload,
 };
 use super::routes::RouteTable;
 
@@ -242,7 +242,7 @@ impl<'m> Accumulators<'m> {
     pub fn finish(
         mut self,
         replication: u32,
-        events: u64,
+        work: Workload,
         facilities: Vec<FacilityStats>,
     ) -> ReplicationResult {
         let teu = u64::from(self.model.shipment_teu.max(1));
@@ -303,7 +303,7 @@ impl<'m> Accumulators<'m> {
             .collect();
         ReplicationResult {
             replication,
-            events,
+            work,
             od,
             routes,
             corridors,

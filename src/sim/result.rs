@@ -124,13 +124,26 @@ pub struct ServiceRep {
     pub peak_load_teu: u32,
 }
 
+/// How much work one replication did: for `corridor run --stats` and the benches, never
+/// part of the CSVs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Workload {
+    /// Events processed.
+    pub events: u64,
+    /// Route legs begun by shipments (customs, transfer, drive, ride; a hub without the
+    /// facility still counts its leg). The unit of the engine's throughput target.
+    pub shipment_legs: u64,
+    /// Most events pending at once in the future-event list.
+    pub peak_pending_events: u64,
+}
+
 /// Everything one replication reports, by dense entity index.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReplicationResult {
     /// Replication index.
     pub replication: u32,
-    /// Events processed.
-    pub events: u64,
+    /// Events processed, legs walked, peak event-list length.
+    pub work: Workload,
     /// By demand flow.
     pub od: Vec<OdRep>,
     /// By route of the [`super::RouteTable`].

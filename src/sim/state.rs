@@ -16,6 +16,7 @@ use super::events::Event;
 use super::facility::{Facility, Unit};
 use super::ids::{ShipmentId, VehicleId};
 use super::model::Model;
+use super::result::Workload;
 use super::shipment::Shipments;
 use super::streams::Streams;
 use super::vehicle::Fleet;
@@ -45,8 +46,8 @@ pub struct State {
     pub held_vehicles: Vec<Vec<VehicleId>>,
     /// Reused buffer for shipments alighting at a stop.
     pub scratch: Vec<ShipmentId>,
-    /// Events processed.
-    pub events: u64,
+    /// Events processed, legs begun, peak pending events.
+    pub work: Workload,
 }
 
 impl State {
@@ -69,7 +70,7 @@ impl State {
             held_on_link: vec![VecDeque::new(); s.links.len()],
             held_vehicles: vec![Vec::new(); s.services.len()],
             scratch: Vec::new(),
-            events: 0,
+            work: Workload::default(),
         }
     }
 }

@@ -24,7 +24,8 @@ pub struct Args {
     pub file: PathBuf,
     #[command(flatten)]
     pub sim: SimArgs,
-    /// Print events processed, events and shipments per second, and the longest queues.
+    /// Print events processed, events, shipments and shipment legs per second, the longest
+    /// future-event list and the longest facility queues.
     #[arg(long)]
     pub stats: bool,
 }
@@ -92,6 +93,13 @@ pub fn run(args: &Args) -> Result<(), Failure> {
 /// `--stats`: throughput of the run and the facilities whose queues grew longest.
 fn print_stats(sim: &run::Simulated<'_>, wall_time_s: f64) {
     let events = sim.events();
+    let legs: u64 = sim.results.iter().map(|r| r.work.shipment_legs).sum();
+    let peak_pending = sim
+        .results
+        .iter()
+        .map(|r| r.work.peak_pending_events)
+        .max()
+        .unwrap_or(0);
     let teu_per_shipment = u64::from(sim.scenario.meta.shipment_teu.max(1));
     let shipments: u64 = sim
         .results
@@ -106,6 +114,8 @@ fn print_stats(sim: &run::Simulated<'_>, wall_time_s: f64) {
         "shipments:          {shipments} ({:.0} per second)",
         per_s(shipments)
     );
+    eprintln!("shipment legs:      {legs} ({:.0} per second)", per_s(legs));
+    eprintln!("peak pending events: {peak_pending} (longest future-event list, any replication)");
     let mut peaks: Vec<(u64, String)> = sim
         .model
         .facilities
