@@ -139,7 +139,14 @@ impl Engine<'_> {
             self.model.demand_shipments_per_h[d],
         );
         self.schedule(now + dt, Event::ShipmentArrival { demand });
-        let u: f64 = self.st.streams.route_choice[d].random();
+        // The route-choice stream is the flow's own, so a flow with one route can skip the
+        // draw without shifting any other stream (and its pairing with a scenario where it
+        // has several routes is unchanged: that one draws from the same stream start).
+        let u: f64 = if self.routes.range_of(demand).len() > 1 {
+            self.st.streams.route_choice[d].random()
+        } else {
+            0.0
+        };
         let Some(route) = self.routes.pick(demand, u) else {
             return;
         };
