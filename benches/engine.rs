@@ -9,6 +9,9 @@
 //!   hand-made route plan, so it measures the engine alone.
 //! - `replication/chongqing-base` — one replication of `scenarios/chongqing/base.toml` with
 //!   the routing plan (skipped if the file does not load).
+//! - `replication/grid-1k`, `grid-10k`, `grid-100k` — one replication of the generated
+//!   network family (`corridor_sim::routing::generate`: 64 flows, 30 days) at 1 024,
+//!   10 000 and 102 400 hubs.
 //! - `replication_legs/…` — the same runs, with throughput in shipment legs per second.
 //! - `event_queue/hold` — the classic "hold" model: a queue of N pending events, each step
 //!   pops the earliest and pushes one a random delay later (xorshift delays, `u64`
@@ -20,6 +23,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use corridor_sim::ids::{DemandId, LinkId};
+use corridor_sim::routing::generate::{GridSpec, grid_scenario};
 use corridor_sim::routing::{self, Leg, Route};
 use corridor_sim::scenario::{self, Scenario};
 use corridor_sim::sim::event_queue::EventQueue;
@@ -120,6 +124,19 @@ fn replication(c: &mut Criterion) {
     if let Some(s) = load("scenarios/chongqing/base.toml") {
         let plan = routing::plan(&s);
         bench_replication(c, "chongqing-base", &s, &plan.per_demand);
+    }
+    // The generated network family: 64 flows over 30 days on square grids of 1 k, 10 k
+    // and 100 k hubs, to show how one replication's cost grows with network size.
+    for (name, side) in [("grid-1k", 32), ("grid-10k", 100), ("grid-100k", 320)] {
+        let s = grid_scenario(&GridSpec {
+            width: side,
+            height: side,
+            rail_spacing: 16,
+            demand_flows: 64,
+            seed: GridSpec::LARGE.seed,
+        });
+        let plan = routing::plan(&s);
+        bench_replication(c, name, &s, &plan.per_demand);
     }
 }
 

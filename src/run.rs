@@ -38,8 +38,34 @@ pub struct Simulated<'s> {
     pub results: Vec<ReplicationResult>,
 }
 
+/// A scenario's routes and model, and its replications merged as they finished: what a
+/// run that needs no per-replication results (`run`, `batch`) keeps, in memory that does
+/// not grow with the number of replications.
+#[derive(Debug)]
+pub struct Merged<'s> {
+    /// The scenario simulated.
+    pub scenario: &'s Scenario,
+    /// Its compiled model.
+    pub model: Model<'s>,
+    /// Its route plan (k best routes and shares per demand flow).
+    pub plan: RoutePlan,
+    /// The plan compiled against the model.
+    pub routes: RouteTable,
+    /// The replications merged: means, quantiles and confidence intervals.
+    pub agg: Aggregate,
+}
+
+/// Routes the scenario and compiles its model and route table.
+fn compile(scenario: &Scenario) -> Result<(Model<'_>, RoutePlan, RouteTable), RunError> {
+    let model = Model::new(scenario)?;
+    let plan = routing::plan(scenario);
+    let routes = RouteTable::new(scenario, &plan.per_demand)?;
+    Ok((model, plan, routes))
+}
+
 /// Routes and simulates `scenario.meta.replications` replications on the current rayon
-/// pool. `on_done` is called once per finished replication (for a progress bar).
+/// pool, keeping every replication's result (for paired comparisons). `on_done` is called
+/// once per finished replication (for a progress bar).
 ///
 /// # Errors
 ///
@@ -48,9 +74,7 @@ pub fn simulate<'s>(
     scenario: &'s Scenario,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<Simulated<'s>, RunError> {
-    let model = Model::new(scenario)?;
-    let plan = routing::plan(scenario);
-    let routes = RouteTable::new(scenario, &plan.per_demand)?;
+    let (model, plan, routes) = compile(scenario)?;
     let results = sim::run_replications(&model, &routes, scenario.meta.replications, on_done);
     Ok(Simulated {
         scenario,
@@ -59,6 +83,40 @@ pub fn simulate<'s>(
         routes,
         results,
     })
+}
+
+/// Like [`simulate`], but merges each replication as it finishes and drops it: memory
+/// stays flat however many replications run. The aggregate is bit-identical to
+/// [`Simulated::aggregate`].
+///
+/// # Errors
+///
+/// [`RunError`] when the scenario cannot be compiled.
+pub fn simulate_merged<'s>(
+    scenario: &'s Scenario,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<Merged<'s>, RunError> {
+    let (model, plan, routes) = compile(scenario)?;
+    let agg = sim::run_replications_merged(&model, &routes, scenario.meta.replications, on_done);
+    Ok(Merged {
+        scenario,
+        model,
+        plan,
+        routes,
+        agg,
+    })
+}
+
+impl Merged<'_> {
+    /// The run's output tables.
+    pub fn tables(&self) -> RunTables<'_> {
+        RunTables {
+            model: &self.model,
+            plan: &self.plan.per_demand,
+            routes: &self.routes,
+            agg: &self.agg,
+        }
+    }
 }
 
 impl Simulated<'_> {

@@ -201,7 +201,14 @@ impl Summary {
     #[must_use]
     pub fn of_replications(values: &[f64]) -> Summary {
         let w: Welford = values.iter().copied().collect();
-        match values.len() {
+        Summary::of_welford(&w)
+    }
+
+    /// Summarises the per-replication values accumulated in `w` (pushed in replication
+    /// order): the same as [`Summary::of_replications`] of those values, bit for bit.
+    #[must_use]
+    pub fn of_welford(w: &Welford) -> Summary {
+        match w.count() as usize {
             0 => Summary::EMPTY,
             1 => Summary {
                 n: 1,

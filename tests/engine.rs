@@ -367,6 +367,32 @@ fn tables_with_threads(s: &Scenario, plan: &[Vec<Route>], threads: usize) -> Vec
 }
 
 #[test]
+fn merging_in_batches_equals_merging_all_results() {
+    // Streaming the results through the merger a batch at a time (bounded memory) must
+    // give exactly the aggregate of holding them all, for any batch size and thread count.
+    let s = load("river-disrupted.toml");
+    let plan = river_plan(&s);
+    let model = Model::new(&s).expect("model compiles");
+    let routes = RouteTable::new(&s, &plan).expect("plan fits");
+    let n = s.meta.replications;
+    let all = sim::run_replications(&model, &routes, n, &|| {});
+    let whole = Aggregate::of(&all, &routes, s.corridors.len());
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        for batch in [1, 3, 64] {
+            let merged = pool
+                .install(|| sim::run_replications_in_batches(&model, &routes, n, batch, &|| {}));
+            assert_eq!(merged, whole, "{threads} threads, batches of {batch}");
+        }
+        let default = pool.install(|| sim::run_replications_merged(&model, &routes, n, &|| {}));
+        assert_eq!(default, whole, "{threads} threads");
+    }
+}
+
+#[test]
 fn csvs_are_byte_identical_for_any_thread_count() {
     let s = load("river-disrupted.toml");
     let plan = river_plan(&s);

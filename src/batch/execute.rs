@@ -70,16 +70,17 @@ fn run_variant(
         .scenario(v)
         .map_err(|items| BatchError::Sweep(plan.sweep.diagnostics(items)))?;
     let started = Instant::now();
-    let simulated =
-        run::simulate(&scenario, progress.replication).map_err(|source| BatchError::Run {
+    let merged = run::simulate_merged(&scenario, progress.replication).map_err(|source| {
+        BatchError::Run {
             id: v.id.clone(),
             label: v.label.clone(),
             source,
-        })?;
-    let agg = simulated.aggregate();
+        }
+    })?;
+    let agg = &merged.agg;
     let wall_time_s = started.elapsed().as_secs_f64();
     let cells = plan.cells(v);
-    let tables = simulated.tables(&agg).all();
+    let tables = merged.tables().all();
     let mut files = Vec::with_capacity(tables.len());
     for t in &tables {
         let bytes = variant_csv(t, &v.id, &plan.columns, &cells).map_err(|e| BatchError::Io {
@@ -95,7 +96,7 @@ fn run_variant(
         tables: tables.iter().map(|t| t.file.to_string()).collect(),
         replications: scenario.meta.replications,
         seed: scenario.meta.seed,
-        events: agg.events,
+        events: agg.work.events,
         wall_time_s,
     };
     Ok((files, done))

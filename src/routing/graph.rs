@@ -374,13 +374,15 @@ impl RoutingGraph {
         &self.graph.raw_edges()[e as usize].weight
     }
 
-    /// Node where a shipment created at `hub` starts.
-    pub(crate) fn origin_node(&self, hub: HubId) -> u32 {
+    /// Node where a shipment created at `hub` starts (an index into [`Self::graph`]).
+    #[must_use]
+    pub fn origin_node(&self, hub: HubId) -> u32 {
         index_u32(hub.index())
     }
 
-    /// Node where a shipment arriving at `hub` ends.
-    pub(crate) fn sink_node(&self, hub: HubId) -> u32 {
+    /// Node where a shipment arriving at `hub` ends (an index into [`Self::graph`]).
+    #[must_use]
+    pub fn sink_node(&self, hub: HubId) -> u32 {
         index_u32(self.hub_count + hub.index())
     }
 

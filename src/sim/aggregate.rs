@@ -22,7 +22,7 @@
 //! the number of threads.
 
 use crate::ids::CorridorId;
-use crate::stats::Summary;
+use crate::stats::{Summary, Welford};
 
 use super::result::{ReplicationResult, TransitStats};
 use super::routes::RouteTable;
@@ -124,13 +124,26 @@ pub struct ServiceAgg {
     pub peak_load_teu: u32,
 }
 
+/// How much work a run did, all replications (for `corridor run --stats`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkTotals {
+    /// Events processed.
+    pub events: u64,
+    /// Route legs begun by shipments.
+    pub shipment_legs: u64,
+    /// Longest future-event list of any replication.
+    pub peak_pending_events: u64,
+    /// TEU created, warm-up included.
+    pub teu_created: u64,
+}
+
 /// Every reported figure of a run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Aggregate {
     /// Replications merged.
     pub replications: usize,
-    /// Events processed, all replications.
-    pub events: u64,
+    /// Events, legs, peak event list and TEU created, all replications.
+    pub work: WorkTotals,
     /// By demand flow.
     pub od: Vec<OdAgg>,
     /// By route of the [`RouteTable`].
@@ -143,122 +156,302 @@ pub struct Aggregate {
     pub services: Vec<ServiceAgg>,
 }
 
-fn mean_of(values: impl Iterator<Item = f64>) -> f64 {
-    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-    if n == 0 { 0.0 } else { sum / n as f64 }
+/// A running mean, summed in push order (so it equals `sum / n` over the same sequence).
+#[derive(Clone, Copy, Debug, Default)]
+struct Mean {
+    sum: f64,
+    n: u64,
 }
 
-fn mean_some(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
-    let v: Vec<f64> = values.flatten().collect();
-    (!v.is_empty()).then(|| mean_of(v.into_iter()))
+impl Mean {
+    fn push(&mut self, v: f64) {
+        self.sum += v;
+        self.n += 1;
+    }
+
+    fn push_some(&mut self, v: Option<f64>) {
+        if let Some(v) = v {
+            self.push(v);
+        }
+    }
+
+    /// The mean, 0 when nothing was pushed (a count per replication of no replication).
+    fn value(&self) -> f64 {
+        if self.n == 0 {
+            0.0
+        } else {
+            self.sum / self.n as f64
+        }
+    }
+
+    /// The mean, `None` when nothing was pushed.
+    fn some(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.value())
+    }
 }
 
-fn summary_some(values: impl Iterator<Item = Option<f64>>) -> Option<Summary> {
-    let v: Vec<f64> = values.flatten().collect();
-    (!v.is_empty()).then(|| Summary::of_replications(&v))
+/// Per-replication observations of a figure reported with a confidence interval; skips
+/// replications that did not observe it.
+#[derive(Clone, Copy, Debug, Default)]
+struct Spread(Welford);
+
+impl Spread {
+    fn push_some(&mut self, v: Option<f64>) {
+        if let Some(v) = v {
+            self.0.push(v);
+        }
+    }
+
+    fn some(&self) -> Option<Summary> {
+        (self.0.count() > 0).then(|| Summary::of_welford(&self.0))
+    }
 }
 
-fn transit_agg<'a>(
-    stats: impl Iterator<Item = &'a Option<TransitStats>> + Clone,
-) -> Option<TransitAgg> {
-    let mean = summary_some(stats.clone().map(|t| t.map(|t| t.mean_days)))?;
-    Some(TransitAgg {
-        mean,
-        p50: mean_of(stats.clone().flatten().map(|t| t.p50_days)),
-        p90: mean_of(stats.clone().flatten().map(|t| t.p90_days)),
-        p95: mean_of(stats.flatten().map(|t| t.p95_days)),
-    })
+#[derive(Clone, Copy, Debug, Default)]
+struct TransitMerge {
+    mean: Spread,
+    p50: Mean,
+    p90: Mean,
+    p95: Mean,
 }
 
-impl Aggregate {
-    /// Merges `results` (in replication order) of a run with `routes` over `corridors`
-    /// corridors.
+impl TransitMerge {
+    fn push(&mut self, t: Option<TransitStats>) {
+        if let Some(t) = t {
+            self.mean.push_some(Some(t.mean_days));
+            self.p50.push(t.p50_days);
+            self.p90.push(t.p90_days);
+            self.p95.push(t.p95_days);
+        }
+    }
+
+    fn finish(&self) -> Option<TransitAgg> {
+        Some(TransitAgg {
+            mean: self.mean.some()?,
+            p50: self.p50.value(),
+            p90: self.p90.value(),
+            p95: self.p95.value(),
+        })
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct OdMerge {
+    shipments: Mean,
+    teu: Mean,
+    in_transit: Mean,
+    in_transit_teu: Mean,
+    transit: TransitMerge,
+    cost: Mean,
+    on_time: Spread,
+    /// Counted shipments created, all replications (route shares pool counts).
+    created: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+struct RouteMerge {
+    chosen: u64,
+    delivered: u64,
+    transit_days: Mean,
+}
+
+#[derive(Clone, Debug, Default)]
+struct CorridorMerge {
+    shipments: Mean,
+    teu: Mean,
+    transit: TransitMerge,
+    cost: Mean,
+    on_time: Spread,
+}
+
+#[derive(Clone, Debug, Default)]
+struct FacilityMerge {
+    teu_handled: Mean,
+    utilisation: Welford,
+    wait_h: Spread,
+    wait_h_p95: Mean,
+    max_queue: u64,
+    max_queue_mean: Mean,
+    mean_in_system: Mean,
+}
+
+#[derive(Clone, Debug, Default)]
+struct ServiceMerge {
+    departures: Mean,
+    cancelled: Mean,
+    load_factor: Spread,
+    teu_carried: Mean,
+    rolled_teu: Mean,
+    wait_h: Mean,
+    peak_load_teu: u32,
+}
+
+/// Folds replication results, one at a time and in replication order, into an
+/// [`Aggregate`].
+///
+/// This is what keeps a run's memory flat in the number of replications: a caller can
+/// merge each result as it arrives and drop it, instead of holding them all (see
+/// [`super::run_replications_merged`]). Every figure is a running sum, count, maximum or
+/// Welford accumulator fed in replication order, so the result is the same bit for bit
+/// as holding the results and merging them at the end ([`Aggregate::of`]).
+#[derive(Debug)]
+pub struct Merger<'r> {
+    routes: &'r RouteTable,
+    replications: usize,
+    work: WorkTotals,
+    od: Vec<OdMerge>,
+    route: Vec<RouteMerge>,
+    corridors: Vec<CorridorMerge>,
+    facilities: Vec<FacilityMerge>,
+    services: Vec<ServiceMerge>,
+}
+
+impl<'r> Merger<'r> {
+    /// An empty merge of a run with `routes` over `corridors` corridors.
     #[must_use]
-    pub fn of(results: &[ReplicationResult], routes: &RouteTable, corridors: usize) -> Aggregate {
-        let n_od = results.first().map_or(0, |r| r.od.len());
-        let n_fac = results.first().map_or(0, |r| r.facilities.len());
-        let n_svc = results.first().map_or(0, |r| r.services.len());
-        let per_rep = |f: &dyn Fn(&ReplicationResult) -> f64| mean_of(results.iter().map(f));
-        let routes_agg: Vec<RouteAgg> = (0..routes.len())
-            .map(|r| {
-                let d = routes.routes()[r].demand;
-                let chosen: u64 = results.iter().map(|x| x.routes[r].chosen).sum();
-                let created: u64 = results.iter().map(|x| x.od[d.index()].created).sum();
+    pub fn new(routes: &'r RouteTable, corridors: usize) -> Merger<'r> {
+        Merger {
+            routes,
+            replications: 0,
+            work: WorkTotals::default(),
+            od: Vec::new(),
+            route: vec![RouteMerge::default(); routes.len()],
+            corridors: vec![CorridorMerge::default(); corridors],
+            facilities: Vec::new(),
+            services: Vec::new(),
+        }
+    }
+
+    /// Merges the next replication's result (replications must come in order).
+    pub fn push(&mut self, x: &ReplicationResult) {
+        if self.replications == 0 {
+            self.od = vec![OdMerge::default(); x.od.len()];
+            self.facilities = vec![FacilityMerge::default(); x.facilities.len()];
+            self.services = vec![ServiceMerge::default(); x.services.len()];
+        }
+        self.replications += 1;
+        self.work.events += x.work.events;
+        self.work.shipment_legs += x.work.shipment_legs;
+        self.work.peak_pending_events = self
+            .work
+            .peak_pending_events
+            .max(x.work.peak_pending_events);
+        self.work.teu_created += x.teu_balance().created;
+        for (m, o) in self.od.iter_mut().zip(&x.od) {
+            m.shipments.push(o.delivered as f64);
+            m.teu.push(o.counted_teu.delivered as f64);
+            m.in_transit.push(o.in_transit as f64);
+            m.in_transit_teu.push(o.counted_teu.in_transit as f64);
+            m.transit.push(o.transit);
+            m.cost.push_some(o.cost_usd_per_teu_mean);
+            m.on_time.push_some(o.on_time_share);
+            m.created += o.created;
+        }
+        for (m, r) in self.route.iter_mut().zip(&x.routes) {
+            m.chosen += r.chosen;
+            m.delivered += r.delivered;
+            m.transit_days.push_some(r.transit_days_mean);
+        }
+        for (m, c) in self.corridors.iter_mut().zip(&x.corridors) {
+            m.shipments.push(c.delivered as f64);
+            m.teu.push(c.teu as f64);
+            m.transit.push(c.transit);
+            m.cost.push_some(c.cost_usd_per_teu_mean);
+            m.on_time.push_some(c.on_time_share);
+        }
+        for (m, f) in self.facilities.iter_mut().zip(&x.facilities) {
+            m.teu_handled.push(f.teu_handled as f64);
+            m.utilisation.push(f.utilisation);
+            m.wait_h.push_some(f.wait_h_mean);
+            m.wait_h_p95.push_some(f.wait_h_p95);
+            m.max_queue = m.max_queue.max(f.max_queue);
+            m.max_queue_mean.push(f.max_queue as f64);
+            m.mean_in_system.push(f.mean_in_system);
+        }
+        for (m, v) in self.services.iter_mut().zip(&x.services) {
+            m.departures.push(v.departures as f64);
+            m.cancelled.push(v.cancelled as f64);
+            m.load_factor.push_some(v.load_factor_mean);
+            m.teu_carried.push(v.teu_carried as f64);
+            m.rolled_teu.push(v.rolled_teu as f64);
+            m.wait_h.push_some(v.wait_h_mean);
+            m.peak_load_teu = m.peak_load_teu.max(v.peak_load_teu);
+        }
+    }
+
+    /// The figures of every replication merged so far.
+    #[must_use]
+    pub fn finish(self) -> Aggregate {
+        let routes = self.routes;
+        let routes_agg = self
+            .route
+            .iter()
+            .enumerate()
+            .map(|(r, m)| {
+                let d = routes.routes()[r].demand.index();
+                let created = self.od.get(d).map_or(0, |o| o.created);
                 RouteAgg {
-                    simulated_share: (created > 0).then(|| chosen as f64 / created as f64),
-                    transit_days_mean: mean_some(
-                        results.iter().map(|x| x.routes[r].transit_days_mean),
-                    ),
+                    simulated_share: (created > 0).then(|| m.chosen as f64 / created as f64),
+                    transit_days_mean: m.transit_days.some(),
                 }
             })
             .collect();
-        let od = (0..n_od)
-            .map(|d| {
-                let teu = |x: &ReplicationResult| x.od[d].counted_teu;
-                OdAgg {
-                    shipments: per_rep(&|x| x.od[d].delivered as f64),
-                    teu: per_rep(&|x| teu(x).delivered as f64),
-                    in_transit: per_rep(&|x| x.od[d].in_transit as f64),
-                    in_transit_teu: per_rep(&|x| teu(x).in_transit as f64),
-                    transit: transit_agg(results.iter().map(|x| &x.od[d].transit)),
-                    cost_usd_per_teu_mean: mean_some(
-                        results.iter().map(|x| x.od[d].cost_usd_per_teu_mean),
-                    ),
-                    on_time_share: summary_some(results.iter().map(|x| x.od[d].on_time_share)),
-                    main_corridor: main_corridor(results, routes, d, corridors),
-                }
+        let corridors = self.corridors.len();
+        let od = self
+            .od
+            .iter()
+            .enumerate()
+            .map(|(d, m)| OdAgg {
+                shipments: m.shipments.value(),
+                teu: m.teu.value(),
+                in_transit: m.in_transit.value(),
+                in_transit_teu: m.in_transit_teu.value(),
+                transit: m.transit.finish(),
+                cost_usd_per_teu_mean: m.cost.some(),
+                on_time_share: m.on_time.some(),
+                main_corridor: main_corridor(&self.route, routes, d, corridors),
             })
             .collect();
-        let corridors_agg = (0..corridors)
-            .map(|c| CorridorAgg {
-                shipments: per_rep(&|x| x.corridors[c].delivered as f64),
-                teu: per_rep(&|x| x.corridors[c].teu as f64),
-                transit: transit_agg(results.iter().map(|x| &x.corridors[c].transit)),
-                cost_usd_per_teu_mean: mean_some(
-                    results.iter().map(|x| x.corridors[c].cost_usd_per_teu_mean),
-                ),
-                on_time_share: summary_some(results.iter().map(|x| x.corridors[c].on_time_share)),
+        let corridors_agg = self
+            .corridors
+            .iter()
+            .map(|m| CorridorAgg {
+                shipments: m.shipments.value(),
+                teu: m.teu.value(),
+                transit: m.transit.finish(),
+                cost_usd_per_teu_mean: m.cost.some(),
+                on_time_share: m.on_time.some(),
             })
             .collect();
-        let facilities = (0..n_fac)
-            .map(|f| {
-                let util: Vec<f64> = results
-                    .iter()
-                    .map(|x| x.facilities[f].utilisation)
-                    .collect();
-                FacilityAgg {
-                    teu_handled: per_rep(&|x| x.facilities[f].teu_handled as f64),
-                    utilisation: Summary::of_replications(&util),
-                    wait_h: summary_some(results.iter().map(|x| x.facilities[f].wait_h_mean)),
-                    wait_h_p95: mean_some(results.iter().map(|x| x.facilities[f].wait_h_p95)),
-                    max_queue: results
-                        .iter()
-                        .map(|x| x.facilities[f].max_queue)
-                        .max()
-                        .unwrap_or(0),
-                    max_queue_mean: per_rep(&|x| x.facilities[f].max_queue as f64),
-                    mean_in_system: per_rep(&|x| x.facilities[f].mean_in_system),
-                }
+        let facilities = self
+            .facilities
+            .iter()
+            .map(|m| FacilityAgg {
+                teu_handled: m.teu_handled.value(),
+                utilisation: Summary::of_welford(&m.utilisation),
+                wait_h: m.wait_h.some(),
+                wait_h_p95: m.wait_h_p95.some(),
+                max_queue: m.max_queue,
+                max_queue_mean: m.max_queue_mean.value(),
+                mean_in_system: m.mean_in_system.value(),
             })
             .collect();
-        let services = (0..n_svc)
-            .map(|v| ServiceAgg {
-                departures: per_rep(&|x| x.services[v].departures as f64),
-                cancelled: per_rep(&|x| x.services[v].cancelled as f64),
-                load_factor: summary_some(results.iter().map(|x| x.services[v].load_factor_mean)),
-                teu_carried: per_rep(&|x| x.services[v].teu_carried as f64),
-                rolled_teu: per_rep(&|x| x.services[v].rolled_teu as f64),
-                wait_h_mean: mean_some(results.iter().map(|x| x.services[v].wait_h_mean)),
-                peak_load_teu: results
-                    .iter()
-                    .map(|x| x.services[v].peak_load_teu)
-                    .max()
-                    .unwrap_or(0),
+        let services = self
+            .services
+            .iter()
+            .map(|m| ServiceAgg {
+                departures: m.departures.value(),
+                cancelled: m.cancelled.value(),
+                load_factor: m.load_factor.some(),
+                teu_carried: m.teu_carried.value(),
+                rolled_teu: m.rolled_teu.value(),
+                wait_h_mean: m.wait_h.some(),
+                peak_load_teu: m.peak_load_teu,
             })
             .collect();
         Aggregate {
-            replications: results.len(),
-            events: results.iter().map(|r| r.work.events).sum(),
+            replications: self.replications,
+            work: self.work,
             od,
             routes: routes_agg,
             corridors: corridors_agg,
@@ -268,11 +461,24 @@ impl Aggregate {
     }
 }
 
+impl Aggregate {
+    /// Merges `results` (in replication order) of a run with `routes` over `corridors`
+    /// corridors: the same as pushing each into a [`Merger`].
+    #[must_use]
+    pub fn of(results: &[ReplicationResult], routes: &RouteTable, corridors: usize) -> Aggregate {
+        let mut merger = Merger::new(routes, corridors);
+        for r in results {
+            merger.push(r);
+        }
+        merger.finish()
+    }
+}
+
 /// The corridor that carried most of flow `d`'s delivered shipments over all replications
 /// (ties to the lower id); if none was delivered, the main corridor of its planned route
 /// with the largest share.
 fn main_corridor(
-    results: &[ReplicationResult],
+    merged: &[RouteMerge],
     routes: &RouteTable,
     d: usize,
     corridors: usize,
@@ -281,7 +487,7 @@ fn main_corridor(
     let mut delivered = vec![0u64; corridors];
     for r in range.clone() {
         if let Some(c) = routes.routes()[r].main_corridor {
-            delivered[c.index()] += results.iter().map(|x| x.routes[r].delivered).sum::<u64>();
+            delivered[c.index()] += merged[r].delivered;
         }
     }
     let best = (0..corridors)

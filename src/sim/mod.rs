@@ -13,6 +13,8 @@
 //! 3. [`run_replications`] runs replications in parallel on the current rayon pool over the
 //!    shared model and returns the results **in replication order**, so
 //!    [`Aggregate::of`] folds them identically whatever the thread count.
+//!    [`run_replications_merged`] does the same in bounded memory: it merges results into
+//!    an [`aggregate::Merger`] in replication order, a batch at a time, and drops them.
 //!
 //! The engine does no I/O, reads no environment and never panics on a valid scenario and
 //! plan; `output` writes what [`Aggregate`] holds.
@@ -63,7 +65,17 @@ pub fn run_replications(
     replications: u32,
     on_done: &(dyn Fn() + Sync),
 ) -> Vec<ReplicationResult> {
-    (0..replications)
+    run_range(model, routes, 0..replications, on_done)
+}
+
+/// Replications `range` in parallel, results in replication order.
+fn run_range(
+    model: &Model<'_>,
+    routes: &RouteTable,
+    range: std::ops::Range<u32>,
+    on_done: &(dyn Fn() + Sync),
+) -> Vec<ReplicationResult> {
+    range
         .into_par_iter()
         .map(|r| {
             let result = simulate(model, routes, r);
@@ -71,4 +83,48 @@ pub fn run_replications(
             result
         })
         .collect()
+}
+
+/// Replications run per parallel batch by [`run_replications_merged`], per worker thread:
+/// enough that the workers rarely wait for each other at a batch's end, few enough that
+/// the batch's results are a few megabytes at most.
+const BATCH_PER_THREAD: usize = 64;
+
+/// Runs replications `0..replications` like [`run_replications`], but merges each result
+/// into an [`Aggregate`] in replication order and drops it, so memory does not grow with
+/// the number of replications. The aggregate is bit-identical to [`Aggregate::of`] over
+/// [`run_replications`], whatever the thread count.
+#[must_use]
+pub fn run_replications_merged(
+    model: &Model<'_>,
+    routes: &RouteTable,
+    replications: u32,
+    on_done: &(dyn Fn() + Sync),
+) -> Aggregate {
+    let batch = BATCH_PER_THREAD * rayon::current_num_threads();
+    run_replications_in_batches(model, routes, replications, batch, on_done)
+}
+
+/// [`run_replications_merged`] with `batch` replications per parallel batch (tests use
+/// small batches to exercise the merge across batches).
+#[doc(hidden)]
+#[must_use]
+pub fn run_replications_in_batches(
+    model: &Model<'_>,
+    routes: &RouteTable,
+    replications: u32,
+    batch: usize,
+    on_done: &(dyn Fn() + Sync),
+) -> Aggregate {
+    let mut merger = aggregate::Merger::new(routes, model.scenario.corridors.len());
+    let batch = u32::try_from(batch.max(1)).unwrap_or(u32::MAX);
+    let mut start = 0;
+    while start < replications {
+        let end = start.saturating_add(batch).min(replications);
+        for r in &run_range(model, routes, start..end, on_done) {
+            merger.push(r);
+        }
+        start = end;
+    }
+    merger.finish()
 }

@@ -39,7 +39,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
 
     let bar = common::progress_bar(u64::from(scenario.meta.replications), args.sim.quiet);
     let started = Instant::now();
-    let simulated = match pool.install(|| run::simulate(scenario, &|| bar.inc(1))) {
+    let merged = match pool.install(|| run::simulate_merged(scenario, &|| bar.inc(1))) {
         Ok(s) => s,
         Err(e @ run::RunError::Model(_)) => {
             bar.finish_and_clear();
@@ -50,7 +50,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     };
     let wall_time_s = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    let agg = simulated.aggregate();
+    let agg = &merged.agg;
     let replications = scenario.meta.replications;
 
     let out = args
@@ -59,7 +59,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         .clone()
         .unwrap_or_else(|| Path::new("out").join(common::dir_name(&scenario.meta.name)));
     fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    let tables = simulated.tables(&agg);
+    let tables = merged.tables();
     let written = tables
         .write(&out)
         .with_context(|| format!("cannot write results to {}", out.display()))?;
@@ -67,7 +67,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         scenario: scenario.meta.name.clone(),
         scenario_path: path.display().to_string(),
         scenario_files: common::source_files(&loaded.sources),
-        events: agg.events,
+        events: agg.work.events,
         wall_time_s,
         outputs: written.iter().map(|s| (*s).to_string()).collect(),
         ..common::manifest("run", &scenario.meta, threads)
@@ -76,14 +76,14 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         .write(&out)
         .with_context(|| format!("cannot write {}", out.join("manifest.json").display()))?;
     if args.stats {
-        print_stats(&simulated, wall_time_s);
+        print_stats(&merged, wall_time_s);
     }
     if !args.sim.quiet {
         eprintln!(
             "{}: {replications} replications on {threads} threads in {wall_time_s:.2} s \
              ({} events); results in {}",
             scenario.meta.name,
-            agg.events,
+            agg.work.events,
             out.display()
         );
     }
@@ -91,22 +91,10 @@ pub fn run(args: &Args) -> Result<(), Failure> {
 }
 
 /// `--stats`: throughput of the run and the facilities whose queues grew longest.
-fn print_stats(sim: &run::Simulated<'_>, wall_time_s: f64) {
-    let events = sim.events();
-    let legs: u64 = sim.results.iter().map(|r| r.work.shipment_legs).sum();
-    let peak_pending = sim
-        .results
-        .iter()
-        .map(|r| r.work.peak_pending_events)
-        .max()
-        .unwrap_or(0);
-    let teu_per_shipment = u64::from(sim.scenario.meta.shipment_teu.max(1));
-    let shipments: u64 = sim
-        .results
-        .iter()
-        .flat_map(|r| &r.od)
-        .map(|o| o.all_teu.created / teu_per_shipment)
-        .sum();
+fn print_stats(sim: &run::Merged<'_>, wall_time_s: f64) {
+    let work = sim.agg.work;
+    let (events, legs, peak_pending) = (work.events, work.shipment_legs, work.peak_pending_events);
+    let shipments = work.teu_created / u64::from(sim.scenario.meta.shipment_teu.max(1));
     let per_s = |n: u64| n as f64 / wall_time_s.max(1e-9);
     eprintln!("events processed:   {events}");
     eprintln!("events per second:  {:.0}", per_s(events));
@@ -122,12 +110,7 @@ fn print_stats(sim: &run::Simulated<'_>, wall_time_s: f64) {
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let peak = sim
-                .results
-                .iter()
-                .map(|r| r.facilities[i].max_queue)
-                .max()
-                .unwrap_or(0);
+            let peak = sim.agg.facilities[i].max_queue;
             let name = match f.kind {
                 FacilityKind::Transfer(h) => format!("{} transfer", sim.scenario.hub(h).id),
                 FacilityKind::Customs(h) => format!("{} customs", sim.scenario.hub(h).id),

@@ -1,0 +1,98 @@
+//! Simulates a generated network of a given size, for scaling measurements: how run time
+//! and memory grow with hubs, demand flows, horizon and replications.
+//!
+//! ```text
+//! cargo run --release --example scale -- --hubs 10000 --flows 64 --replications 100
+//! ```
+//!
+//! The network is `corridor_sim::routing::generate`'s grid: a square of hubs joined by
+//! two-way roads, rail lines every `--rail-spacing` rows and columns with a service each
+//! way every 12 h, customs on the east edge, and `--flows` random OD flows of 1–5 TEU a
+//! day. It prints one tab-separated line: hubs, links, services, flows, replications,
+//! horizon, threads, seconds to route, seconds to simulate, events, shipment legs, legs
+//! per second. `benches/scaling.sh` runs it over a grid of sizes under `/usr/bin/time` for
+//! the peak memory.
+
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use corridor_sim::routing::{self, generate::GridSpec, generate::grid_scenario};
+use corridor_sim::sim::{self, Model, RouteTable};
+
+struct Args {
+    hubs: usize,
+    flows: usize,
+    replications: u32,
+    horizon_days: f64,
+    threads: usize,
+    rail_spacing: usize,
+}
+
+fn parse() -> anyhow::Result<Args> {
+    let mut a = Args {
+        hubs: 10_000,
+        flows: 64,
+        replications: 10,
+        horizon_days: 30.0,
+        threads: 0,
+        rail_spacing: 16,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
+        let bad = || format!("bad value {value:?} for {flag}");
+        match flag.as_str() {
+            "--hubs" => a.hubs = value.parse().with_context(bad)?,
+            "--flows" => a.flows = value.parse().with_context(bad)?,
+            "--replications" => a.replications = value.parse().with_context(bad)?,
+            "--horizon-days" => a.horizon_days = value.parse().with_context(bad)?,
+            "--threads" => a.threads = value.parse().with_context(bad)?,
+            "--rail-spacing" => a.rail_spacing = value.parse().with_context(bad)?,
+            _ => bail!("unknown flag {flag}"),
+        }
+    }
+    Ok(a)
+}
+
+fn main() -> anyhow::Result<()> {
+    let a = parse()?;
+    let side = (a.hubs as f64).sqrt().round().max(2.0) as usize;
+    let spec = GridSpec {
+        width: side,
+        height: side,
+        rail_spacing: a.rail_spacing,
+        demand_flows: a.flows,
+        seed: GridSpec::LARGE.seed,
+    };
+    let mut scenario = grid_scenario(&spec);
+    scenario.meta.replications = a.replications;
+    scenario.meta.horizon_days = a.horizon_days;
+    scenario.meta.warmup_days = a.horizon_days / 6.0;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.threads)
+        .build()?;
+
+    let started = Instant::now();
+    let plan = routing::plan(&scenario);
+    let route_s = started.elapsed().as_secs_f64();
+    let model = Model::new(&scenario)?;
+    let routes = RouteTable::new(&scenario, &plan.per_demand)?;
+    let started = Instant::now();
+    let agg =
+        pool.install(|| sim::run_replications_merged(&model, &routes, a.replications, &|| {}));
+    let sim_s = started.elapsed().as_secs_f64();
+    println!(
+        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{route_s:.3}\t{sim_s:.3}\t{}\t{}\t{:.0}",
+        scenario.hubs.len(),
+        scenario.links.len(),
+        scenario.services.len(),
+        scenario.demand.len(),
+        a.replications,
+        a.horizon_days,
+        pool.current_num_threads(),
+        agg.work.events,
+        agg.work.shipment_legs,
+        agg.work.shipment_legs as f64 / sim_s.max(1e-9),
+    );
+    Ok(())
+}
