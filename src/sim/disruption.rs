@@ -31,7 +31,7 @@ pub struct Occurrence {
 /// Draws the disruptions of a replication, in disruption order.
 pub fn draw(model: &Model<'_>, streams: &mut Streams, out: &mut Vec<Occurrence>) {
     for (i, d) in model.disruptions.iter().enumerate() {
-        let rng = &mut streams.disruption[i];
+        let rng = streams.disruption(model, DisruptionId::new(i));
         let u: f64 = rng.random();
         let start_days = d.start_days.sample_h(rng);
         let duration_days = d.duration_days.sample_h(rng);

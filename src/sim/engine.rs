@@ -75,7 +75,7 @@ impl Engine<'_> {
             let demand = DemandId::new(d);
             let rate = self.model.demand_shipments_per_h[d];
             if rate > 0.0 && !self.routes.range_of(demand).is_empty() {
-                let dt = exp_secs(&mut self.st.streams.arrivals[d], rate);
+                let dt = exp_secs(self.st.streams.arrivals(self.model, demand), rate);
                 self.schedule(SimTime::ZERO + dt, Event::ShipmentArrival { demand });
             }
         }
@@ -85,8 +85,9 @@ impl Engine<'_> {
         }
         for (i, f) in self.model.facilities.iter().enumerate() {
             if f.background_per_h > 0.0 {
-                let dt = exp_secs(&mut self.st.streams.background[i], f.background_per_h);
                 let facility = FacilityId::new(i);
+                let rng = self.st.streams.background(self.model, facility);
+                let dt = exp_secs(rng, f.background_per_h);
                 self.schedule(SimTime::ZERO + dt, Event::BackgroundArrival { facility });
             }
         }
@@ -135,7 +136,7 @@ impl Engine<'_> {
     fn on_shipment_arrival(&mut self, demand: DemandId, now: SimTime) {
         let d = demand.index();
         let dt = exp_secs(
-            &mut self.st.streams.arrivals[d],
+            self.st.streams.arrivals(self.model, demand),
             self.model.demand_shipments_per_h[d],
         );
         self.schedule(now + dt, Event::ShipmentArrival { demand });
@@ -143,7 +144,7 @@ impl Engine<'_> {
         // draw without shifting any other stream (and its pairing with a scenario where it
         // has several routes is unchanged: that one draws from the same stream start).
         let u: f64 = if self.routes.range_of(demand).len() > 1 {
-            self.st.streams.route_choice[d].random()
+            self.st.streams.route_choice(self.model, demand).random()
         } else {
             0.0
         };
@@ -264,7 +265,7 @@ impl Engine<'_> {
             let hours = match visit.unit {
                 Unit::Background(secs) => secs as f64 / 3600.0,
                 Unit::Shipment(_) | Unit::Vehicle(_) | Unit::Declaration(_) => {
-                    spec.sample_service_h(&mut self.st.streams.facility[f.index()])
+                    spec.sample_service_h(self.st.streams.facility(self.model, f))
                 }
             };
             let done = now + hours_to_secs(hours * factor);
@@ -295,7 +296,7 @@ impl Engine<'_> {
 
     fn on_background(&mut self, f: FacilityId, now: SimTime) {
         let spec = &self.model.facilities[f.index()];
-        let rng = &mut self.st.streams.background[f.index()];
+        let rng = self.st.streams.background(self.model, f);
         let dt = exp_secs(rng, spec.background_per_h);
         let service_s =
             u32::try_from(hours_to_secs(spec.sample_service_h(rng))).unwrap_or(u32::MAX);
@@ -346,11 +347,20 @@ impl Engine<'_> {
                         self.start_services(f, now);
                     }
                 } else if !closed {
-                    let mut held = std::mem::take(&mut self.st.held_on_link[l.index()]);
-                    for unit in held.drain(..) {
+                    // Release this link's units in the order they were held; keep the rest.
+                    let mut held = std::mem::take(&mut self.st.held_on_link);
+                    let mut released = Vec::new();
+                    held.retain(|&(link, unit)| {
+                        let here = link == l;
+                        if here {
+                            released.push(unit);
+                        }
+                        !here
+                    });
+                    self.st.held_on_link = held;
+                    for unit in released {
                         self.start_travel(unit, l, now);
                     }
-                    self.st.held_on_link[l.index()] = held;
                 }
             }
             Target::Hub(h) => {

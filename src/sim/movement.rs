@@ -99,7 +99,7 @@ impl Engine<'_> {
             };
             self.join_facility(f, unit, teu, now);
         } else if self.st.effects.link_closed(link) {
-            self.st.held_on_link[link.index()].push_back(unit);
+            self.st.held_on_link.push((link, unit));
         } else {
             self.start_travel(unit, link, now);
         }
@@ -107,7 +107,7 @@ impl Engine<'_> {
 
     /// Sends a vehicle or truck over `link` with a freshly sampled travel time.
     pub(super) fn start_travel(&mut self, unit: Unit, link: LinkId, now: SimTime) {
-        let rng = &mut self.st.streams.link_travel[link.index()];
+        let rng = self.st.streams.link_travel(self.model, link);
         let hours = self.model.link_travel_h[link.index()].sample_h(rng);
         let factor = self.st.effects.link_factor(link);
         match unit {
@@ -153,7 +153,7 @@ impl Engine<'_> {
             let spec = &self.model.services[service.index()];
             let drawn = spec
                 .dwell_h
-                .sample_h(&mut self.st.streams.dwell[service.index()]);
+                .sample_h(self.st.streams.dwell(self.model, service));
             let hours = spec
                 .scheduled
                 .as_ref()

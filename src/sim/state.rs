@@ -6,6 +6,7 @@
 //! their capacity, and delivered shipments and finished vehicles free slots that are reused,
 //! so the steady state allocates nothing per event.
 
+use crate::ids::LinkId;
 use std::collections::VecDeque;
 
 use crate::time::SimTime;
@@ -40,8 +41,10 @@ pub struct State {
     /// [`Model::stop_slot`], first come first served.
     pub stop_queues: Vec<VecDeque<(ShipmentId, SimTime)>>,
     /// Vehicles and trucks waiting at the entry of a closed link without a bottleneck (a
-    /// link with one holds them in its bottleneck queue instead); by link.
-    pub held_on_link: Vec<VecDeque<Unit>>,
+    /// link with one holds them in its bottleneck queue instead), with the link, in the
+    /// order they arrived. One list rather than one per link: closures are rare, and a
+    /// per-link table cost a large network megabytes per replication.
+    pub held_on_link: Vec<(LinkId, Unit)>,
     /// Vehicles held at an intermediate stop while their service is closed; by service.
     pub held_vehicles: Vec<Vec<VehicleId>>,
     /// Reused buffer for shipments alighting at a stop.
@@ -67,7 +70,7 @@ impl State {
             shipments: Shipments::default(),
             fleet: Fleet::default(),
             stop_queues: vec![VecDeque::new(); model.stop_slots],
-            held_on_link: vec![VecDeque::new(); s.links.len()],
+            held_on_link: Vec::new(),
             held_vehicles: vec![Vec::new(); s.services.len()],
             scratch: Vec::new(),
             work: Workload::default(),

@@ -11,30 +11,64 @@
 //! Each purpose is used by one kind of entity only, so ids of different kinds never share a
 //! stream even when their strings coincide.
 
+//!
+//! Streams are created on first use: a replication of a 100 000-hub network touches a few
+//! thousand of its 200 000 links, and seeding (and holding, ~300 bytes each) a ChaCha8
+//! state for every entity up front cost more than simulating. Since a stream depends only
+//! on its key, when it is created changes nothing.
+
 use rand_chacha::ChaCha8Rng;
 
+use crate::ids::{DemandId, DisruptionId, LinkId, ServiceId};
 use crate::rng::{Purpose, StreamKey, stream};
 
 use super::ids::FacilityId;
 use super::model::{FacilityKind, Model};
 
-/// Every stream of one replication, in dense `Vec`s by entity index.
+/// Marks an entity whose stream has not been created yet.
+const NONE: u32 = u32::MAX;
+
+/// The streams of one purpose, by dense entity index, created on first use.
+#[derive(Clone, Debug)]
+pub struct StreamTable {
+    /// Position in `rngs` of each entity's stream, or [`NONE`].
+    slot: Vec<u32>,
+    rngs: Vec<ChaCha8Rng>,
+}
+
+impl StreamTable {
+    fn new(entities: usize) -> StreamTable {
+        StreamTable {
+            slot: vec![NONE; entities],
+            rngs: Vec::new(),
+        }
+    }
+
+    /// The stream of entity `i`, made by `make` the first time it is asked for.
+    #[inline]
+    fn get(&mut self, i: usize, make: impl FnOnce() -> ChaCha8Rng) -> &mut ChaCha8Rng {
+        let mut slot = self.slot[i];
+        if slot == NONE {
+            slot = u32::try_from(self.rngs.len()).expect("fewer than 2^32 entities");
+            self.rngs.push(make());
+            self.slot[i] = slot;
+        }
+        &mut self.rngs[slot as usize]
+    }
+}
+
+/// Every stream of one replication.
 #[derive(Clone, Debug)]
 pub struct Streams {
-    /// Inter-arrival times, by demand.
-    pub arrivals: Vec<ChaCha8Rng>,
-    /// Route choice, by demand.
-    pub route_choice: Vec<ChaCha8Rng>,
-    /// Service times, by facility.
-    pub facility: Vec<ChaCha8Rng>,
-    /// Background traffic (arrivals and server times), by facility; only bottlenecks use it.
-    pub background: Vec<ChaCha8Rng>,
-    /// Travel times, by link.
-    pub link_travel: Vec<ChaCha8Rng>,
-    /// Dwell at stops, by service.
-    pub dwell: Vec<ChaCha8Rng>,
-    /// Occurrence, start and duration, by disruption.
-    pub disruption: Vec<ChaCha8Rng>,
+    seed: u64,
+    replication: u64,
+    arrivals: StreamTable,
+    route_choice: StreamTable,
+    facility: StreamTable,
+    background: StreamTable,
+    link_travel: StreamTable,
+    dwell: StreamTable,
+    disruption: StreamTable,
 }
 
 impl Streams {
@@ -42,48 +76,150 @@ impl Streams {
     #[must_use]
     pub fn new(model: &Model<'_>, replication: u32) -> Streams {
         let s = model.scenario;
-        let seed = s.meta.seed;
-        let rep = u64::from(replication);
-        let of = |id: &str, p: Purpose| stream(seed, StreamKey::for_id(rep, id, p));
-        let facility_purpose = |f: usize| match model.facilities[f].kind {
-            FacilityKind::Transfer(_) => Purpose::HubTransfer,
-            FacilityKind::Customs(_) => Purpose::HubCustoms,
-            FacilityKind::Bottleneck(_) => Purpose::Bottleneck,
-        };
-        let facility_ids = (0..model.facilities.len()).map(FacilityId::new);
+        let facilities = model.facilities.len();
         Streams {
-            arrivals: s
-                .demand
-                .iter()
-                .map(|d| of(&d.id, Purpose::DemandArrivals))
-                .collect(),
-            route_choice: s
-                .demand
-                .iter()
-                .map(|d| of(&d.id, Purpose::RouteChoice))
-                .collect(),
-            facility: facility_ids
-                .clone()
-                .map(|f| of(model.facility_stream_id(f), facility_purpose(f.index())))
-                .collect(),
-            background: facility_ids
-                .map(|f| of(model.facility_stream_id(f), Purpose::BottleneckBackground))
-                .collect(),
-            link_travel: s
-                .links
-                .iter()
-                .map(|l| of(&l.id, Purpose::LinkTravel))
-                .collect(),
-            dwell: s
-                .services
-                .iter()
-                .map(|v| of(&v.id, Purpose::ServiceDwell))
-                .collect(),
-            disruption: s
-                .disruptions
-                .iter()
-                .map(|d| of(&d.id, Purpose::Disruption))
-                .collect(),
+            seed: s.meta.seed,
+            replication: u64::from(replication),
+            arrivals: StreamTable::new(s.demand.len()),
+            route_choice: StreamTable::new(s.demand.len()),
+            facility: StreamTable::new(facilities),
+            background: StreamTable::new(facilities),
+            link_travel: StreamTable::new(s.links.len()),
+            dwell: StreamTable::new(s.services.len()),
+            disruption: StreamTable::new(s.disruptions.len()),
         }
+    }
+
+    /// Inter-arrival times of demand flow `d`.
+    #[inline]
+    pub fn arrivals(&mut self, model: &Model<'_>, d: DemandId) -> &mut ChaCha8Rng {
+        let (seed, rep) = (self.seed, self.replication);
+        self.arrivals.get(d.index(), || {
+            make(
+                seed,
+                rep,
+                &model.scenario.demand[d.index()].id,
+                Purpose::DemandArrivals,
+            )
+        })
+    }
+
+    /// Route choice of demand flow `d`.
+    #[inline]
+    pub fn route_choice(&mut self, model: &Model<'_>, d: DemandId) -> &mut ChaCha8Rng {
+        let (seed, rep) = (self.seed, self.replication);
+        self.route_choice.get(d.index(), || {
+            make(
+                seed,
+                rep,
+                &model.scenario.demand[d.index()].id,
+                Purpose::RouteChoice,
+            )
+        })
+    }
+
+    /// Service times at facility `f`.
+    #[inline]
+    pub fn facility(&mut self, model: &Model<'_>, f: FacilityId) -> &mut ChaCha8Rng {
+        let (seed, rep) = (self.seed, self.replication);
+        self.facility.get(f.index(), || {
+            let purpose = match model.facilities[f.index()].kind {
+                FacilityKind::Transfer(_) => Purpose::HubTransfer,
+                FacilityKind::Customs(_) => Purpose::HubCustoms,
+                FacilityKind::Bottleneck(_) => Purpose::Bottleneck,
+            };
+            make(seed, rep, model.facility_stream_id(f), purpose)
+        })
+    }
+
+    /// Background traffic (arrivals and server times) at bottleneck facility `f`.
+    #[inline]
+    pub fn background(&mut self, model: &Model<'_>, f: FacilityId) -> &mut ChaCha8Rng {
+        let (seed, rep) = (self.seed, self.replication);
+        self.background.get(f.index(), || {
+            make(
+                seed,
+                rep,
+                model.facility_stream_id(f),
+                Purpose::BottleneckBackground,
+            )
+        })
+    }
+
+    /// Travel times on link `l` (shared by the vehicles and trucks that use it).
+    #[inline]
+    pub fn link_travel(&mut self, model: &Model<'_>, l: LinkId) -> &mut ChaCha8Rng {
+        let (seed, rep) = (self.seed, self.replication);
+        self.link_travel.get(l.index(), || {
+            make(
+                seed,
+                rep,
+                &model.scenario.links[l.index()].id,
+                Purpose::LinkTravel,
+            )
+        })
+    }
+
+    /// Dwell at the stops of service `v`.
+    #[inline]
+    pub fn dwell(&mut self, model: &Model<'_>, v: ServiceId) -> &mut ChaCha8Rng {
+        let (seed, rep) = (self.seed, self.replication);
+        self.dwell.get(v.index(), || {
+            make(
+                seed,
+                rep,
+                &model.scenario.services[v.index()].id,
+                Purpose::ServiceDwell,
+            )
+        })
+    }
+
+    /// Occurrence, start and duration of disruption `d`.
+    #[inline]
+    pub fn disruption(&mut self, model: &Model<'_>, d: DisruptionId) -> &mut ChaCha8Rng {
+        let (seed, rep) = (self.seed, self.replication);
+        self.disruption.get(d.index(), || {
+            make(
+                seed,
+                rep,
+                &model.scenario.disruptions[d.index()].id,
+                Purpose::Disruption,
+            )
+        })
+    }
+}
+
+/// The stream of entity `id` for `purpose` in replication `replication` under `seed`.
+fn make(seed: u64, replication: u64, id: &str, purpose: Purpose) -> ChaCha8Rng {
+    stream(seed, StreamKey::for_id(replication, id, purpose))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    fn draws(order: &[usize]) -> Vec<(usize, u64)> {
+        let mut table = StreamTable::new(4);
+        let mut out = Vec::new();
+        for &i in order {
+            let rng = table.get(i, || {
+                make(7, 3, &format!("entity-{i}"), Purpose::LinkTravel)
+            });
+            out.push((i, rng.random()));
+        }
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn a_stream_does_not_depend_on_when_it_is_created() {
+        // Same entities, each drawn from twice, first touched in different orders.
+        let a = draws(&[0, 1, 2, 3, 0, 1, 2, 3]);
+        let b = draws(&[3, 3, 1, 2, 0, 1, 0, 2]);
+        assert_eq!(a, b);
+        // And a stream continues where it left off rather than restarting.
+        let c = draws(&[2, 2]);
+        assert_ne!(c[0].1, c[1].1);
     }
 }
