@@ -13,6 +13,8 @@
 //!   network family (`corridor_sim::routing::generate`: 64 flows, 30 days) at 1 024,
 //!   10 000 and 102 400 hubs.
 //! - `replication_legs/…` — the same runs, with throughput in shipment legs per second.
+//! - `run/chongqing-base` — a whole run of the Chongqing scenario without file output:
+//!   routing, model, 100 replications on all cores, merge.
 //! - `event_queue/hold` — the classic "hold" model: a queue of N pending events, each step
 //!   pops the earliest and pushes one a random delay later (xorshift delays, `u64`
 //!   payload: the queue alone).
@@ -25,6 +27,7 @@ use std::path::Path;
 use corridor_sim::ids::{DemandId, LinkId};
 use corridor_sim::routing::generate::{GridSpec, grid_scenario};
 use corridor_sim::routing::{self, Leg, Route};
+use corridor_sim::run;
 use corridor_sim::scenario::{self, Scenario};
 use corridor_sim::sim::event_queue::EventQueue;
 use corridor_sim::sim::events::Event;
@@ -140,6 +143,21 @@ fn replication(c: &mut Criterion) {
     }
 }
 
+/// A whole `corridor run` minus file output: route, compile, simulate the scenario's 100
+/// replications on all cores, merge.
+fn full_run(c: &mut Criterion) {
+    let Some(s) = load("scenarios/chongqing/base.toml") else {
+        return;
+    };
+    let mut group = c.benchmark_group("run");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(u64::from(s.meta.replications)));
+    group.bench_function("chongqing-base (replications/s)", |b| {
+        b.iter(|| run::simulate_merged(black_box(&s), &|| {}).expect("runs"))
+    });
+    group.finish();
+}
+
 fn event_queue(c: &mut Criterion) {
     let mut group = c.benchmark_group("event_queue");
     const STEPS: u64 = 100_000;
@@ -190,5 +208,5 @@ fn event_queue(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, replication, event_queue);
+criterion_group!(benches, replication, full_run, event_queue);
 criterion_main!(benches);

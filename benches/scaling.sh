@@ -21,11 +21,12 @@ peak_mb() { awk '/Maximum resident set size/ { printf "%.0f", $6 / 1024 }' "$1";
 
 row() { # label, then arguments of examples/scale
   local label=$1; shift
-  local log; log=$(mktemp)
-  local line; line=$(/usr/bin/time -v "$scale" "$@" 2>"$log")
-  IFS=$'\t' read -r hubs links services flows reps horizon threads route_s sim_s events legs legs_s <<<"$line"
+  local log line hubs links services flows n horizon threads route_s sim_s events legs legs_s
+  log=$(mktemp)
+  line=$(/usr/bin/time -v "$scale" "$@" 2>"$log")
+  IFS=$'\t' read -r hubs links services flows n horizon threads route_s sim_s events legs legs_s <<<"$line"
   printf '| %s | %s | %s | %s | %s | %s s | %s s | %.1f M | %s MB |\n' \
-    "$label" "$hubs" "$flows" "$horizon" "$reps" "$route_s" "$sim_s" \
+    "$label" "$hubs" "$flows" "$horizon" "$n" "$route_s" "$sim_s" \
     "$(awk -v x="$legs_s" 'BEGIN { print x / 1e6 }')" "$(peak_mb "$log")"
   rm -f "$log"
 }

@@ -6,19 +6,20 @@
 //! ordering), and FIFO is the natural reading of "these happened at the same second".
 //! Times are integers ([`crate::time`]), so the order never depends on float rounding.
 //!
-//! It is an implicit 4-ary min-heap of `Copy` entries, because the event loop spends more
-//! time here than anywhere else:
+//! The event loop spends more time here than anywhere else, so the layout is tuned:
 //!
-//! - four children per node halve the depth of a binary heap, and the four sit in one or
-//!   two cache lines, so a pop touches about half as many lines;
-//! - sifting moves a *hole* rather than swapping, one write per level;
-//! - a pop walks the hole to a leaf and sifts the last entry up from there (Floyd), since
-//!   the last entry is usually a late one.
-//!
-//! On one replication of the Chongqing scenario this is about 7 % faster than
-//! `std::collections::BinaryHeap` with the same ordering (`cargo bench --bench engine`);
-//! on the synthetic hold model with `u64` payloads the two are within 10 %, either way
-//! depending on the queue length.
+//! - **One `u64` key per event**: the time in whole seconds in the high 32 bits, the
+//!   insertion counter in the low 32, so one integer compare orders two events. 2³² s is
+//!   136 years, beyond any horizon (validation caps it at 100 years); a later time is
+//!   clamped to [`EventQueue::LAST_TIME`] and pops at that time, after everything earlier.
+//!   When the counter would wrap (after 2³² pushes) the pending events are renumbered in
+//!   order, which keeps FIFO exact at a cost of one sort per four billion pushes.
+//! - **Payloads beside the heap**: the heap holds 16-byte `(key, slot)` entries and the
+//!   events sit in a slab indexed by slot (freed slots are reused), so sifting moves 16
+//!   bytes instead of the whole event, and four siblings share one cache line.
+//! - **A 4-ary heap** (half the depth of a binary one), sifting a *hole* rather than
+//!   swapping; a pop walks the hole to a leaf and sifts the last entry up from there
+//!   (Floyd), since the last entry is usually a late one.
 //!
 //! It never allocates once warmed up, and [`EventQueue::clear`] keeps the capacity so one
 //! queue serves every replication a worker runs. Pushes and pops are O(log n).
@@ -28,31 +29,30 @@ use crate::time::SimTime;
 /// Children per heap node.
 const ARITY: usize = 4;
 
-/// One scheduled event.
+/// One scheduled event in the heap: its order key and where its payload is.
 #[derive(Clone, Copy, Debug)]
-struct Entry<E> {
-    time: u64,
-    seq: u64,
-    event: E,
+struct Entry {
+    /// `time << 32 | seq`.
+    key: u64,
+    /// Index of the payload in [`EventQueue::events`].
+    slot: u32,
 }
 
-impl<E> Entry<E> {
-    const fn time(&self) -> SimTime {
-        SimTime::from_secs(self.time)
-    }
-
-    /// True when `self` pops before `other`.
-    #[inline(always)]
-    fn before(&self, other: &Self) -> bool {
-        self.time < other.time || (self.time == other.time && self.seq < other.seq)
+impl Entry {
+    fn time(self) -> SimTime {
+        SimTime::from_secs(self.key >> 32)
     }
 }
 
 /// A min-priority queue of events by time, FIFO among equal times.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    heap: Vec<Entry<E>>,
-    next_seq: u64,
+    heap: Vec<Entry>,
+    /// Payloads by slot; slots in `free` are unused.
+    events: Vec<E>,
+    free: Vec<u32>,
+    /// Insertion counter of the next push (the low half of its key).
+    next_seq: u32,
     /// Time of the last popped event: the simulation clock.
     now: SimTime,
 }
@@ -64,6 +64,9 @@ impl<E: Copy> Default for EventQueue<E> {
 }
 
 impl<E: Copy> EventQueue<E> {
+    /// The latest time the queue distinguishes: 2³² − 1 s, about 136 years.
+    pub const LAST_TIME: SimTime = SimTime::from_secs(u32::MAX as u64);
+
     /// An empty queue at time zero.
     #[must_use]
     pub fn new() -> Self {
@@ -75,12 +78,14 @@ impl<E: Copy> EventQueue<E> {
     pub fn with_capacity(capacity: usize) -> Self {
         EventQueue {
             heap: Vec::with_capacity(capacity),
+            events: Vec::with_capacity(capacity),
+            free: Vec::with_capacity(capacity),
             next_seq: 0,
             now: SimTime::ZERO,
         }
     }
 
-    /// Schedules `event` at `time`.
+    /// Schedules `event` at `time` (clamped to [`Self::LAST_TIME`]).
     ///
     /// # Panics
     /// In debug builds, if `time` is earlier than the last popped event's time: scheduling
@@ -92,10 +97,23 @@ impl<E: Copy> EventQueue<E> {
             "event scheduled at {time} before the current time {}",
             self.now
         );
+        if self.next_seq == u32::MAX {
+            self.renumber();
+        }
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.events[slot as usize] = event;
+                slot
+            }
+            None => {
+                self.events.push(event);
+                u32::try_from(self.events.len() - 1).expect("fewer than 2^32 pending events")
+            }
+        };
+        let secs = time.secs().min(Self::LAST_TIME.secs());
         let entry = Entry {
-            time: time.secs(),
-            seq: self.next_seq,
-            event,
+            key: (secs << 32) | u64::from(self.next_seq),
+            slot,
         };
         self.next_seq += 1;
         self.heap.push(entry);
@@ -104,10 +122,10 @@ impl<E: Copy> EventQueue<E> {
 
     /// Places `entry` at `hole` or above it, moving parents that pop later down.
     #[inline(always)]
-    fn sift_up(&mut self, mut hole: usize, entry: Entry<E>) {
+    fn sift_up(&mut self, mut hole: usize, entry: Entry) {
         while hole > 0 {
             let parent = (hole - 1) / ARITY;
-            if !entry.before(&self.heap[parent]) {
+            if entry.key >= self.heap[parent].key {
                 break;
             }
             self.heap[hole] = self.heap[parent];
@@ -121,14 +139,24 @@ impl<E: Copy> EventQueue<E> {
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let last = self.heap.pop()?;
-        let Some(&top) = self.heap.first() else {
-            self.now = last.time();
-            return Some((self.now, last.event));
+        let top = match self.heap.first() {
+            None => last,
+            Some(&top) => {
+                self.sift_down_from_root(last);
+                top
+            }
         };
-        // The root is now a hole. Walk it down to a leaf along the earliest children, then
-        // put `last` there and sift it up: `last` was pushed recently and is usually late,
-        // so it rarely climbs, and the walk down skips comparing with it at every level
-        // (Floyd's bottom-up variant, as `std`'s `BinaryHeap::pop` does).
+        self.now = top.time();
+        self.free.push(top.slot);
+        Some((self.now, self.events[top.slot as usize]))
+    }
+
+    /// The root is a hole: walk it down to a leaf along the earliest children, then put
+    /// `last` there and sift it up. `last` was pushed recently and is usually late, so it
+    /// rarely climbs, and the walk down skips comparing with it at every level (Floyd's
+    /// bottom-up variant, as `std`'s `BinaryHeap::pop` does).
+    #[inline(always)]
+    fn sift_down_from_root(&mut self, last: Entry) {
         let len = self.heap.len();
         let mut hole = 0;
         loop {
@@ -140,7 +168,7 @@ impl<E: Copy> EventQueue<E> {
             let children = &self.heap[first..end];
             let mut min = 0;
             for (c, child) in children.iter().enumerate().skip(1) {
-                if child.before(&children[min]) {
+                if child.key < children[min].key {
                     min = c;
                 }
             }
@@ -148,15 +176,25 @@ impl<E: Copy> EventQueue<E> {
             hole = first + min;
         }
         self.sift_up(hole, last);
-        self.now = top.time();
-        Some((self.now, top.event))
+    }
+
+    /// Gives the pending events insertion counters `0..n` in their current order, so the
+    /// counter can go on without wrapping. A sorted array is a valid heap.
+    #[cold]
+    fn renumber(&mut self) {
+        self.heap.sort_unstable_by_key(|e| e.key);
+        for (seq, e) in self.heap.iter_mut().enumerate() {
+            let seq = u32::try_from(seq).expect("fewer than 2^32 pending events");
+            e.key = (e.key & !u64::from(u32::MAX)) | u64::from(seq);
+        }
+        self.next_seq = u32::try_from(self.heap.len()).expect("fewer than 2^32 pending events");
     }
 
     /// Time of the next event, if any.
     #[must_use]
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.first().map(Entry::time)
+        self.heap.first().map(|e| e.time())
     }
 
     /// Time of the last popped event ([`SimTime::ZERO`] before the first pop).
@@ -181,6 +219,8 @@ impl<E: Copy> EventQueue<E> {
     /// allocated capacity for the next replication.
     pub fn clear(&mut self) {
         self.heap.clear();
+        self.events.clear();
+        self.free.clear();
         self.next_seq = 0;
         self.now = SimTime::ZERO;
     }
@@ -188,7 +228,13 @@ impl<E: Copy> EventQueue<E> {
     /// Number of events the queue can hold without reallocating.
     #[must_use]
     pub fn capacity(&self) -> usize {
-        self.heap.capacity()
+        self.heap.capacity().min(self.events.capacity())
+    }
+
+    /// Sets the insertion counter, so tests can cross its wrap without 2³² pushes.
+    #[cfg(test)]
+    fn set_next_seq(&mut self, seq: u32) {
+        self.next_seq = seq;
     }
 }
 
@@ -276,6 +322,35 @@ mod tests {
         // Earlier times are fine again after a clear.
         q.push(t(0), 0);
         assert_eq!(q.pop(), Some((t(0), 0)));
+    }
+
+    #[test]
+    fn fifo_survives_the_counter_wrapping() {
+        let mut q = EventQueue::new();
+        q.set_next_seq(u32::MAX - 5);
+        // Interleave equal and different times across the wrap.
+        for i in 0..20u64 {
+            q.push(t(100 + i % 3), i);
+        }
+        let mut popped = Vec::new();
+        while let Some((time, i)) = q.pop() {
+            popped.push((time.secs(), i));
+        }
+        let mut expected: Vec<(u64, u64)> = (0..20).map(|i| (100 + i % 3, i)).collect();
+        expected.sort(); // by time, then by push order (i)
+        assert_eq!(popped, expected);
+    }
+
+    #[test]
+    fn times_beyond_the_last_are_clamped_and_stay_last() {
+        let mut q = EventQueue::new();
+        let last = EventQueue::<u8>::LAST_TIME;
+        q.push(SimTime::MAX, 1u8);
+        q.push(last + 10, 2);
+        q.push(t(5), 0);
+        assert_eq!(q.pop(), Some((t(5), 0)));
+        assert_eq!(q.pop(), Some((last, 1)));
+        assert_eq!(q.pop(), Some((last, 2)));
     }
 
     proptest! {
