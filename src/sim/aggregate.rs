@@ -22,7 +22,7 @@
 //! the number of threads.
 
 use crate::ids::CorridorId;
-use crate::stats::{Summary, Welford};
+use crate::stats::{Mean, Summary, Welford};
 
 use super::result::{ReplicationResult, TransitStats};
 use super::routes::RouteTable;
@@ -154,40 +154,6 @@ pub struct Aggregate {
     pub facilities: Vec<FacilityAgg>,
     /// By service.
     pub services: Vec<ServiceAgg>,
-}
-
-/// A running mean, summed in push order (so it equals `sum / n` over the same sequence).
-#[derive(Clone, Copy, Debug, Default)]
-struct Mean {
-    sum: f64,
-    n: u64,
-}
-
-impl Mean {
-    fn push(&mut self, v: f64) {
-        self.sum += v;
-        self.n += 1;
-    }
-
-    fn push_some(&mut self, v: Option<f64>) {
-        if let Some(v) = v {
-            self.push(v);
-        }
-    }
-
-    /// The mean, 0 when nothing was pushed (a count per replication of no replication).
-    fn value(&self) -> f64 {
-        if self.n == 0 {
-            0.0
-        } else {
-            self.sum / self.n as f64
-        }
-    }
-
-    /// The mean, `None` when nothing was pushed.
-    fn some(&self) -> Option<f64> {
-        (self.n > 0).then(|| self.value())
-    }
 }
 
 /// Per-replication observations of a figure reported with a confidence interval; skips

@@ -101,15 +101,18 @@ impl Engine<'_> {
     }
 
     fn run(&mut self) {
-        while let Some(t) = self.st.queue.peek_time() {
-            if t >= self.model.horizon {
-                break;
-            }
-            let work = &mut self.st.work;
-            work.peak_pending_events = work.peak_pending_events.max(self.st.queue.len() as u64);
+        loop {
+            let pending = self.st.queue.len() as u64;
+            // The first event at or past the horizon ends the replication; it and the
+            // rest are never dispatched.
             let Some((now, event)) = self.st.queue.pop() else {
                 break;
             };
+            if now >= self.model.horizon {
+                break;
+            }
+            let work = &mut self.st.work;
+            work.peak_pending_events = work.peak_pending_events.max(pending);
             work.events += 1;
             match event {
                 Event::ShipmentArrival { demand } => self.on_shipment_arrival(demand, now),

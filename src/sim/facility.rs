@@ -16,7 +16,7 @@
 
 use std::collections::VecDeque;
 
-use crate::stats::Welford;
+use crate::stats::Mean;
 use crate::time::SimTime;
 
 use super::ids::{ShipmentId, VehicleId};
@@ -61,7 +61,7 @@ pub struct FacilityStats {
     /// Waits in queue of units that arrived in the window, hours (exact quantiles later).
     pub waits_h: Vec<f64>,
     /// Times in system of units that arrived in the window and have left, hours.
-    pub sojourn_h: Welford,
+    pub sojourn_h: Mean,
     /// Longest queue (units waiting, not in service) seen in the window.
     pub max_queue: u64,
 }

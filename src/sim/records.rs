@@ -8,7 +8,7 @@
 //! engine state, and the engine never computes a statistic.
 
 use crate::ids::{DemandId, ServiceId};
-use crate::stats::{Welford, quantiles};
+use crate::stats::{Mean, quantiles};
 use crate::time::{SECS_PER_DAY, SimTime};
 
 use super::facility::FacilityStats;
@@ -116,10 +116,10 @@ impl Delivered {
 struct ServiceAcc {
     departures: u64,
     cancelled: u64,
-    load_factor: Welford,
+    load_factor: Mean,
     teu_carried: u64,
     rolled_teu: u64,
-    wait_h: Welford,
+    wait_h: Mean,
     peak_load_teu: u32,
 }
 
@@ -133,7 +133,7 @@ pub struct Accumulators<'m> {
     od_counted_teu: Vec<TeuBalance>,
     od: Vec<Delivered>,
     route_chosen: Vec<u64>,
-    route_transit: Vec<Welford>,
+    route_transit: Vec<Mean>,
     corridor: Vec<Delivered>,
     services: Vec<ServiceAcc>,
 }
@@ -151,7 +151,7 @@ impl<'m> Accumulators<'m> {
             od_counted_teu: vec![TeuBalance::default(); s.demand.len()],
             od: vec![Delivered::default(); s.demand.len()],
             route_chosen: vec![0; routes.len()],
-            route_transit: vec![Welford::new(); routes.len()],
+            route_transit: vec![Mean::default(); routes.len()],
             corridor: vec![Delivered::default(); s.corridors.len()],
             services: vec![ServiceAcc::default(); s.services.len()],
         }
@@ -268,7 +268,7 @@ impl<'m> Accumulators<'m> {
             .map(|(&chosen, w)| RouteRep {
                 chosen,
                 delivered: w.count(),
-                transit_days_mean: (w.count() > 0).then(|| w.mean()),
+                transit_days_mean: w.some(),
             })
             .collect();
         let corridors = self
@@ -294,10 +294,10 @@ impl<'m> Accumulators<'m> {
             .map(|acc| ServiceRep {
                 departures: acc.departures,
                 cancelled: acc.cancelled,
-                load_factor_mean: (acc.load_factor.count() > 0).then(|| acc.load_factor.mean()),
+                load_factor_mean: acc.load_factor.some(),
                 teu_carried: acc.teu_carried,
                 rolled_teu: acc.rolled_teu,
-                wait_h_mean: (acc.wait_h.count() > 0).then(|| acc.wait_h.mean()),
+                wait_h_mean: acc.wait_h.some(),
                 peak_load_teu: acc.peak_load_teu,
             })
             .collect();
@@ -326,7 +326,7 @@ fn facility_rep(st: &mut FacilityStats, servers: u32, window_h: f64) -> Facility
         mean_in_system: st.area_in_system as f64 / window_s,
         wait_h_mean,
         wait_h_p95,
-        sojourn_h_mean: (st.sojourn_h.count() > 0).then(|| st.sojourn_h.mean()),
+        sojourn_h_mean: st.sojourn_h.some(),
         max_queue: st.max_queue,
     }
 }
