@@ -199,8 +199,7 @@ impl Engine<'_> {
     fn walk(&mut self, s: ShipmentId, now: SimTime) {
         loop {
             let sh = *self.st.shipments.get(s);
-            let route = self.routes.route(sh.route);
-            let Some(&leg) = route.legs.get(usize::from(sh.leg)) else {
+            let Some(leg) = self.routes.leg(sh.route, sh.leg) else {
                 self.acc.record(Record::Delivered {
                     route: sh.route,
                     created: sh.created,

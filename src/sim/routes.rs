@@ -46,6 +46,9 @@ pub enum RouteError {
         /// Demand id.
         demand: String,
     },
+    /// More legs over all routes than the engine indexes (2³² − 1).
+    #[error("the route plan has more than 2^32 - 1 legs in all")]
+    TooManyLegs,
 }
 
 /// One compiled route.
@@ -78,6 +81,11 @@ pub struct RouteTable {
     first: Vec<usize>,
     /// Cumulative normalised shares, parallel to `routes`; the last of a demand is 1.
     cumulative: Vec<f64>,
+    /// Every route's legs end to end, so the engine's per-leg lookup reads one flat array
+    /// rather than following each route's own `Vec`.
+    legs: Vec<Leg>,
+    /// `legs[leg_start[r]..leg_start[r + 1]]` are route `r`'s legs.
+    leg_start: Vec<u32>,
 }
 
 impl RouteTable {
@@ -97,6 +105,8 @@ impl RouteTable {
             routes: Vec::new(),
             first: Vec::with_capacity(plan.len() + 1),
             cumulative: Vec::new(),
+            legs: Vec::new(),
+            leg_start: vec![0],
         };
         for (d, routes) in plan.iter().enumerate() {
             table.first.push(table.routes.len());
@@ -136,6 +146,10 @@ impl RouteTable {
                     }),
                 });
                 table.cumulative.push(acc);
+                table.legs.extend_from_slice(&r.legs);
+                table
+                    .leg_start
+                    .push(u32::try_from(table.legs.len()).map_err(|_| RouteError::TooManyLegs)?);
             }
             if let Some(last) = table.cumulative.last_mut()
                 && !routes.is_empty()
@@ -165,6 +179,15 @@ impl RouteTable {
     #[must_use]
     pub fn route(&self, r: RouteIx) -> &CompiledRoute {
         &self.routes[r.index()]
+    }
+
+    /// Leg `i` of route `r`, or `None` past its last.
+    #[inline]
+    #[must_use]
+    pub fn leg(&self, r: RouteIx, i: u16) -> Option<Leg> {
+        let (start, end) = (self.leg_start[r.index()], self.leg_start[r.index() + 1]);
+        let at = start as usize + usize::from(i);
+        (at < end as usize).then(|| self.legs[at])
     }
 
     /// Every route, by [`RouteIx`] (demand by demand, rank order).
