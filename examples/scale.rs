@@ -15,47 +15,35 @@
 
 use std::time::Instant;
 
-use anyhow::{Context, bail};
+use clap::Parser;
 use corridor_sim::routing::{self, generate::GridSpec, generate::grid_scenario};
 use corridor_sim::sim::{self, Model, RouteTable};
 
+/// Simulate a generated grid network (see the module docs).
+#[derive(clap::Parser)]
 struct Args {
+    /// Hubs (rounded to a square grid).
+    #[arg(long, default_value_t = 10_000)]
     hubs: usize,
+    /// Random OD flows of 1–5 TEU a day.
+    #[arg(long, default_value_t = 64)]
     flows: usize,
+    /// Replications.
+    #[arg(long, default_value_t = 10)]
     replications: u32,
+    /// Horizon, days (the first sixth is warm-up).
+    #[arg(long, default_value_t = 30.0)]
     horizon_days: f64,
+    /// Worker threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Rail lines every this many rows and columns.
+    #[arg(long, default_value_t = 16)]
     rail_spacing: usize,
 }
 
-fn parse() -> anyhow::Result<Args> {
-    let mut a = Args {
-        hubs: 10_000,
-        flows: 64,
-        replications: 10,
-        horizon_days: 30.0,
-        threads: 0,
-        rail_spacing: 16,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
-        let bad = || format!("bad value {value:?} for {flag}");
-        match flag.as_str() {
-            "--hubs" => a.hubs = value.parse().with_context(bad)?,
-            "--flows" => a.flows = value.parse().with_context(bad)?,
-            "--replications" => a.replications = value.parse().with_context(bad)?,
-            "--horizon-days" => a.horizon_days = value.parse().with_context(bad)?,
-            "--threads" => a.threads = value.parse().with_context(bad)?,
-            "--rail-spacing" => a.rail_spacing = value.parse().with_context(bad)?,
-            _ => bail!("unknown flag {flag}"),
-        }
-    }
-    Ok(a)
-}
-
 fn main() -> anyhow::Result<()> {
-    let a = parse()?;
+    let a = Args::parse();
     let side = (a.hubs as f64).sqrt().round().max(2.0) as usize;
     let spec = GridSpec {
         width: side,
