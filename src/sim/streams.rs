@@ -10,7 +10,6 @@
 //!
 //! Each purpose is used by one kind of entity only, so ids of different kinds never share a
 //! stream even when their strings coincide.
-
 //!
 //! Streams are created on first use: a replication of a 100 000-hub network touches a few
 //! thousand of its 200 000 links, and seeding (and holding, ~300 bytes each) a ChaCha8
@@ -44,13 +43,21 @@ impl StreamTable {
         }
     }
 
-    /// The stream of entity `i`, made by `make` the first time it is asked for.
+    /// The stream of entity `i` in replication `replication` under `seed`; `entity` gives
+    /// its string id and purpose, asked (and hashed) only the first time.
     #[inline]
-    fn get(&mut self, i: usize, make: impl FnOnce() -> ChaCha8Rng) -> &mut ChaCha8Rng {
+    fn get<'k>(
+        &mut self,
+        (seed, replication): (u64, u64),
+        i: usize,
+        entity: impl FnOnce() -> (&'k str, Purpose),
+    ) -> &mut ChaCha8Rng {
         let mut slot = self.slot[i];
         if slot == NONE {
+            let (id, purpose) = entity();
             slot = u32::try_from(self.rngs.len()).expect("fewer than 2^32 entities");
-            self.rngs.push(make());
+            self.rngs
+                .push(stream(seed, StreamKey::for_id(replication, id, purpose)));
             self.slot[i] = slot;
         }
         &mut self.rngs[slot as usize]
@@ -60,8 +67,8 @@ impl StreamTable {
 /// Every stream of one replication.
 #[derive(Clone, Debug)]
 pub struct Streams {
-    seed: u64,
-    replication: u64,
+    /// Master seed and replication: the part of every stream key shared by all streams.
+    key: (u64, u64),
     arrivals: StreamTable,
     route_choice: StreamTable,
     facility: StreamTable,
@@ -78,8 +85,7 @@ impl Streams {
         let s = model.scenario;
         let facilities = model.facilities.len();
         Streams {
-            seed: s.meta.seed,
-            replication: u64::from(replication),
+            key: (s.meta.seed, u64::from(replication)),
             arrivals: StreamTable::new(s.demand.len()),
             route_choice: StreamTable::new(s.demand.len()),
             facility: StreamTable::new(facilities),
@@ -93,105 +99,68 @@ impl Streams {
     /// Inter-arrival times of demand flow `d`.
     #[inline]
     pub fn arrivals(&mut self, model: &Model<'_>, d: DemandId) -> &mut ChaCha8Rng {
-        let (seed, rep) = (self.seed, self.replication);
-        self.arrivals.get(d.index(), || {
-            make(
-                seed,
-                rep,
-                &model.scenario.demand[d.index()].id,
-                Purpose::DemandArrivals,
-            )
+        let demand = &model.scenario.demand;
+        self.arrivals.get(self.key, d.index(), || {
+            (&demand[d.index()].id, Purpose::DemandArrivals)
         })
     }
 
     /// Route choice of demand flow `d`.
     #[inline]
     pub fn route_choice(&mut self, model: &Model<'_>, d: DemandId) -> &mut ChaCha8Rng {
-        let (seed, rep) = (self.seed, self.replication);
-        self.route_choice.get(d.index(), || {
-            make(
-                seed,
-                rep,
-                &model.scenario.demand[d.index()].id,
-                Purpose::RouteChoice,
-            )
+        let demand = &model.scenario.demand;
+        self.route_choice.get(self.key, d.index(), || {
+            (&demand[d.index()].id, Purpose::RouteChoice)
         })
     }
 
     /// Service times at facility `f`.
     #[inline]
     pub fn facility(&mut self, model: &Model<'_>, f: FacilityId) -> &mut ChaCha8Rng {
-        let (seed, rep) = (self.seed, self.replication);
-        self.facility.get(f.index(), || {
+        self.facility.get(self.key, f.index(), || {
             let purpose = match model.facilities[f.index()].kind {
                 FacilityKind::Transfer(_) => Purpose::HubTransfer,
                 FacilityKind::Customs(_) => Purpose::HubCustoms,
                 FacilityKind::Bottleneck(_) => Purpose::Bottleneck,
             };
-            make(seed, rep, model.facility_stream_id(f), purpose)
+            (model.facility_stream_id(f), purpose)
         })
     }
 
     /// Background traffic (arrivals and server times) at bottleneck facility `f`.
     #[inline]
     pub fn background(&mut self, model: &Model<'_>, f: FacilityId) -> &mut ChaCha8Rng {
-        let (seed, rep) = (self.seed, self.replication);
-        self.background.get(f.index(), || {
-            make(
-                seed,
-                rep,
-                model.facility_stream_id(f),
-                Purpose::BottleneckBackground,
-            )
+        self.background.get(self.key, f.index(), || {
+            (model.facility_stream_id(f), Purpose::BottleneckBackground)
         })
     }
 
     /// Travel times on link `l` (shared by the vehicles and trucks that use it).
     #[inline]
     pub fn link_travel(&mut self, model: &Model<'_>, l: LinkId) -> &mut ChaCha8Rng {
-        let (seed, rep) = (self.seed, self.replication);
-        self.link_travel.get(l.index(), || {
-            make(
-                seed,
-                rep,
-                &model.scenario.links[l.index()].id,
-                Purpose::LinkTravel,
-            )
+        let links = &model.scenario.links;
+        self.link_travel.get(self.key, l.index(), || {
+            (&links[l.index()].id, Purpose::LinkTravel)
         })
     }
 
     /// Dwell at the stops of service `v`.
     #[inline]
     pub fn dwell(&mut self, model: &Model<'_>, v: ServiceId) -> &mut ChaCha8Rng {
-        let (seed, rep) = (self.seed, self.replication);
-        self.dwell.get(v.index(), || {
-            make(
-                seed,
-                rep,
-                &model.scenario.services[v.index()].id,
-                Purpose::ServiceDwell,
-            )
+        let services = &model.scenario.services;
+        self.dwell.get(self.key, v.index(), || {
+            (&services[v.index()].id, Purpose::ServiceDwell)
         })
     }
 
     /// Occurrence, start and duration of disruption `d`.
     #[inline]
     pub fn disruption(&mut self, model: &Model<'_>, d: DisruptionId) -> &mut ChaCha8Rng {
-        let (seed, rep) = (self.seed, self.replication);
-        self.disruption.get(d.index(), || {
-            make(
-                seed,
-                rep,
-                &model.scenario.disruptions[d.index()].id,
-                Purpose::Disruption,
-            )
+        let disruptions = &model.scenario.disruptions;
+        self.disruption.get(self.key, d.index(), || {
+            (&disruptions[d.index()].id, Purpose::Disruption)
         })
     }
-}
-
-/// The stream of entity `id` for `purpose` in replication `replication` under `seed`.
-fn make(seed: u64, replication: u64, id: &str, purpose: Purpose) -> ChaCha8Rng {
-    stream(seed, StreamKey::for_id(replication, id, purpose))
 }
 
 #[cfg(test)]
@@ -200,12 +169,11 @@ mod tests {
     use rand::Rng;
 
     fn draws(order: &[usize]) -> Vec<(usize, u64)> {
+        let ids: Vec<String> = (0..4).map(|i| format!("entity-{i}")).collect();
         let mut table = StreamTable::new(4);
         let mut out = Vec::new();
         for &i in order {
-            let rng = table.get(i, || {
-                make(7, 3, &format!("entity-{i}"), Purpose::LinkTravel)
-            });
+            let rng = table.get((7, 3), i, || (&ids[i], Purpose::LinkTravel));
             out.push((i, rng.random()));
         }
         out.sort_unstable();
