@@ -50,13 +50,7 @@ impl Engine<'_> {
             }
             queue.pop_front();
             let sh = self.st.shipments.get(s);
-            let Some(Leg::Ride { alight, .. }) = self
-                .routes
-                .route(sh.route)
-                .legs
-                .get(usize::from(sh.leg))
-                .copied()
-            else {
+            let Some(Leg::Ride { alight, .. }) = self.routes.leg(sh.route, sh.leg) else {
                 unreachable!("a shipment waits at a stop only on a ride leg");
             };
             vehicle.onboard.push((s, alight));

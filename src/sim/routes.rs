@@ -58,8 +58,6 @@ pub struct CompiledRoute {
     pub demand: DemandId,
     /// 1-based rank within its demand (the plan's order).
     pub rank: u32,
-    /// The legs.
-    pub legs: Vec<Leg>,
     /// Planned share.
     pub share: f64,
     /// Money cost per TEU from the legs: customs and transfer charges, link costs for
@@ -81,8 +79,7 @@ pub struct RouteTable {
     first: Vec<usize>,
     /// Cumulative normalised shares, parallel to `routes`; the last of a demand is 1.
     cumulative: Vec<f64>,
-    /// Every route's legs end to end, so the engine's per-leg lookup reads one flat array
-    /// rather than following each route's own `Vec`.
+    /// Every route's legs end to end (one flat array: the engine reads a leg per step).
     legs: Vec<Leg>,
     /// `legs[leg_start[r]..leg_start[r + 1]]` are route `r`'s legs.
     leg_start: Vec<u32>,
@@ -135,7 +132,6 @@ impl RouteTable {
                 table.routes.push(CompiledRoute {
                     demand: DemandId::new(d),
                     rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                    legs: r.legs.clone(),
                     share: r.share,
                     cost_usd_per_teu: cost_of(scenario, &r.legs),
                     main_corridor,
