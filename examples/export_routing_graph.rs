@@ -57,7 +57,6 @@ fn main() -> anyhow::Result<()> {
     let route = best.first().context("no route on the generated grid")?;
     let cost = route.generalized_cost_usd_per_teu;
 
-    let vot_per_h = VOT_USD_PER_TEU_DAY / 24.0;
     let file = File::create(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut w = BufWriter::new(file);
     writeln!(w, "# source\t{}", g.origin_node(query.from))?;
@@ -65,7 +64,7 @@ fn main() -> anyhow::Result<()> {
     writeln!(w, "# corridor_sim_cost\t{cost:.9}")?;
     writeln!(w, "# corridor_sim_query_s\t{median_s:.6}")?;
     for e in g.graph().edge_references() {
-        let weight = e.weight().cost_usd_per_teu + vot_per_h * e.weight().time_h;
+        let weight = query.generalized_cost(e.weight().cost_usd_per_teu, e.weight().time_h, 0.0);
         writeln!(
             w,
             "{}\t{}\t{weight:.17e}",

@@ -78,6 +78,18 @@ pub struct RouteQuery {
     pub logit_scale: f64,
 }
 
+impl RouteQuery {
+    /// GC = money + VOT · (E(T) + ρ · SD(T)), USD per TEU: VOT per day, times in hours.
+    /// Graph searches weigh each edge by its money and mean time (SD(T) = 0); the ρ·SD(T)
+    /// term enters when whole candidate routes are ranked.
+    #[must_use]
+    pub fn generalized_cost(&self, money: f64, time_h: f64, sd_time_h: f64) -> f64 {
+        money
+            + self.vot_usd_per_teu_day / HOURS_PER_DAY
+                * (time_h + self.reliability_ratio * sd_time_h)
+    }
+}
+
 /// How far past the source's distance the reverse search settles potentials exactly, as a
 /// share of that distance. Spur detours of the k best routes rarely reach further; beyond,
 /// the potential is a weaker (still exact-preserving) lower bound.
@@ -601,7 +613,7 @@ impl RoutingGraph {
     /// The true generalized cost of a path (as [`Route::generalized_cost_usd_per_teu`]).
     fn path_gc(&self, q: &RouteQuery, path: &[u32]) -> f64 {
         let (money, time_h, var_h2) = self.path_sums(path);
-        generalized_cost(q, money, time_h, var_h2.max(0.0).sqrt())
+        q.generalized_cost(money, time_h, var_h2.max(0.0).sqrt())
     }
 
     /// The route a path stands for, with its expected figures (share left at 0), and the
@@ -663,11 +675,11 @@ impl RoutingGraph {
                 | EdgeKind::StayAboard { .. } => {}
             }
         }
-        let searched = generalized_cost(q, money, time_h, var_h2.max(0.0).sqrt());
+        let searched = q.generalized_cost(money, time_h, var_h2.max(0.0).sqrt());
         let money = (money - rebate).max(0.0);
         let time_h = time_h - saved_h;
         let sd_time_h = (var_h2 - saved_var_h2).max(0.0).sqrt();
-        let generalized = generalized_cost(q, money, time_h, sd_time_h);
+        let generalized = q.generalized_cost(money, time_h, sd_time_h);
         let route = Route {
             legs,
             hubs,
@@ -679,11 +691,6 @@ impl RoutingGraph {
         };
         (route, searched)
     }
-}
-
-/// GC = money + VOT · (E(T) + ρ · SD(T)), VOT per day and times in hours.
-fn generalized_cost(q: &RouteQuery, money: f64, time_h: f64, sd_time_h: f64) -> f64 {
-    money + q.vot_usd_per_teu_day / HOURS_PER_DAY * (time_h + q.reliability_ratio * sd_time_h)
 }
 
 /// The k-th smallest search GC among `routes` (k ≤ len).
