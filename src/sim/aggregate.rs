@@ -203,13 +203,9 @@ impl TransitMerge {
 
 #[derive(Clone, Debug, Default)]
 struct OdMerge {
-    shipments: Mean,
-    teu: Mean,
+    delivered: DeliveredMerge,
     in_transit: Mean,
     in_transit_teu: Mean,
-    transit: TransitMerge,
-    cost: Mean,
-    on_time: Spread,
     /// Counted shipments created, all replications (route shares pool counts).
     created: u64,
 }
@@ -221,13 +217,31 @@ struct RouteMerge {
     transit_days: Mean,
 }
 
+/// The delivered shipments of a flow or a corridor.
 #[derive(Clone, Debug, Default)]
-struct CorridorMerge {
+struct DeliveredMerge {
     shipments: Mean,
     teu: Mean,
     transit: TransitMerge,
     cost: Mean,
     on_time: Spread,
+}
+
+impl DeliveredMerge {
+    fn push(
+        &mut self,
+        shipments: u64,
+        teu: u64,
+        transit: Option<TransitStats>,
+        cost: Option<f64>,
+        on_time: Option<f64>,
+    ) {
+        self.shipments.push(shipments as f64);
+        self.teu.push(teu as f64);
+        self.transit.push(transit);
+        self.cost.push_some(cost);
+        self.on_time.push_some(on_time);
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -267,7 +281,7 @@ pub struct Merger<'r> {
     work: WorkTotals,
     od: Vec<OdMerge>,
     route: Vec<RouteMerge>,
-    corridors: Vec<CorridorMerge>,
+    corridors: Vec<DeliveredMerge>,
     facilities: Vec<FacilityMerge>,
     services: Vec<ServiceMerge>,
 }
@@ -282,7 +296,7 @@ impl<'r> Merger<'r> {
             work: WorkTotals::default(),
             od: Vec::new(),
             route: vec![RouteMerge::default(); routes.len()],
-            corridors: vec![CorridorMerge::default(); corridors],
+            corridors: vec![DeliveredMerge::default(); corridors],
             facilities: Vec::new(),
             services: Vec::new(),
         }
@@ -304,13 +318,16 @@ impl<'r> Merger<'r> {
             .max(x.work.peak_pending_events);
         self.work.teu_created += x.teu_balance().created;
         for (m, o) in self.od.iter_mut().zip(&x.od) {
-            m.shipments.push(o.delivered as f64);
-            m.teu.push(o.counted_teu.delivered as f64);
+            let teu = o.counted_teu;
+            m.delivered.push(
+                o.delivered,
+                teu.delivered,
+                o.transit,
+                o.cost_usd_per_teu_mean,
+                o.on_time_share,
+            );
             m.in_transit.push(o.in_transit as f64);
-            m.in_transit_teu.push(o.counted_teu.in_transit as f64);
-            m.transit.push(o.transit);
-            m.cost.push_some(o.cost_usd_per_teu_mean);
-            m.on_time.push_some(o.on_time_share);
+            m.in_transit_teu.push(teu.in_transit as f64);
             m.created += o.created;
         }
         for (m, r) in self.route.iter_mut().zip(&x.routes) {
@@ -319,11 +336,13 @@ impl<'r> Merger<'r> {
             m.transit_days.push_some(r.transit_days_mean);
         }
         for (m, c) in self.corridors.iter_mut().zip(&x.corridors) {
-            m.shipments.push(c.delivered as f64);
-            m.teu.push(c.teu as f64);
-            m.transit.push(c.transit);
-            m.cost.push_some(c.cost_usd_per_teu_mean);
-            m.on_time.push_some(c.on_time_share);
+            m.push(
+                c.delivered,
+                c.teu,
+                c.transit,
+                c.cost_usd_per_teu_mean,
+                c.on_time_share,
+            );
         }
         for (m, f) in self.facilities.iter_mut().zip(&x.facilities) {
             m.teu_handled.push(f.teu_handled as f64);
@@ -368,13 +387,13 @@ impl<'r> Merger<'r> {
             .iter()
             .enumerate()
             .map(|(d, m)| OdAgg {
-                shipments: m.shipments.value(),
-                teu: m.teu.value(),
+                shipments: m.delivered.shipments.value(),
+                teu: m.delivered.teu.value(),
                 in_transit: m.in_transit.value(),
                 in_transit_teu: m.in_transit_teu.value(),
-                transit: m.transit.finish(),
-                cost_usd_per_teu_mean: m.cost.some(),
-                on_time_share: m.on_time.some(),
+                transit: m.delivered.transit.finish(),
+                cost_usd_per_teu_mean: m.delivered.cost.some(),
+                on_time_share: m.delivered.on_time.some(),
                 main_corridor: main_corridor(&self.route, routes, d, corridors),
             })
             .collect();
