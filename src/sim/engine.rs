@@ -143,15 +143,9 @@ impl Engine<'_> {
             self.model.demand_shipments_per_h[d],
         );
         self.schedule(now + dt, Event::ShipmentArrival { demand });
-        // The route-choice stream is the flow's own, so a flow with one route can skip the
-        // draw without shifting any other stream (and its pairing with a scenario where it
-        // has several routes is unchanged: that one draws from the same stream start).
-        let u: f64 = if self.routes.range_of(demand).len() > 1 {
-            self.st.streams.route_choice(self.model, demand).random()
-        } else {
-            0.0
-        };
-        let Some(route) = self.routes.pick(demand, u) else {
+        let streams = &mut self.st.streams;
+        let draw = || streams.route_choice(self.model, demand).random();
+        let Some(route) = self.routes.pick(demand, draw) else {
             return;
         };
         let s = self.st.shipments.create(demand, route, now);
@@ -350,16 +344,13 @@ impl Engine<'_> {
                     }
                 } else if !closed {
                     // Release this link's units in the order they were held; keep the rest.
-                    let mut held = std::mem::take(&mut self.st.held_on_link);
                     let mut released = Vec::new();
-                    held.retain(|&(link, unit)| {
-                        let here = link == l;
-                        if here {
+                    self.st.held_on_link.retain(|&(link, unit)| {
+                        if link == l {
                             released.push(unit);
                         }
-                        !here
+                        link != l
                     });
-                    self.st.held_on_link = held;
                     for unit in released {
                         self.start_travel(unit, l, now);
                     }

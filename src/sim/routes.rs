@@ -198,14 +198,20 @@ impl RouteTable {
         self.first[d.index()]..self.first[d.index() + 1]
     }
 
-    /// The route of demand `d` that a uniform draw `u` in `[0, 1)` selects, or `None` if
-    /// the demand has no route.
+    /// The route of demand `d` that a uniform draw in `[0, 1)` selects, or `None` if the
+    /// demand has no route. `draw` is called only when there is a choice: the draw comes
+    /// from the flow's own stream, so not drawing for a one-route flow shifts no other
+    /// stream, and pairing with a scenario where the flow has several routes still lines
+    /// up (that one draws from the same stream start).
     #[must_use]
-    pub fn pick(&self, d: DemandId, u: f64) -> Option<RouteIx> {
+    pub fn pick(&self, d: DemandId, draw: impl FnOnce() -> f64) -> Option<RouteIx> {
         let range = self.range_of(d);
-        if range.is_empty() {
-            return None;
+        match range.len() {
+            0 => return None,
+            1 => return Some(RouteIx::new(range.start)),
+            _ => {}
         }
+        let u = draw();
         let cum = &self.cumulative[range.clone()];
         // First route whose cumulative share exceeds u; the last closes at 1 > u.
         let k = cum.partition_point(|&c| c <= u).min(cum.len() - 1);
@@ -445,11 +451,16 @@ mod tests {
         assert_eq!(r.main_corridor, s.corridor_by_id("river"));
         assert_eq!(t.route(RouteIx(1)).main_corridor, s.corridor_by_id("road"));
         let d = DemandId::new(0);
-        assert_eq!(t.pick(d, 0.0), Some(RouteIx(0)));
-        assert_eq!(t.pick(d, 0.69), Some(RouteIx(0)));
-        assert_eq!(t.pick(d, 0.7), Some(RouteIx(1)));
-        assert_eq!(t.pick(d, 0.999_999), Some(RouteIx(1)));
-        assert_eq!(t.pick(DemandId::new(1), 0.5), Some(RouteIx(2)));
+        assert_eq!(t.pick(d, || 0.0), Some(RouteIx(0)));
+        assert_eq!(t.pick(d, || 0.69), Some(RouteIx(0)));
+        assert_eq!(t.pick(d, || 0.7), Some(RouteIx(1)));
+        assert_eq!(t.pick(d, || 0.999_999), Some(RouteIx(1)));
+        assert_eq!(t.pick(DemandId::new(1), || 0.5), Some(RouteIx(2)));
+        // A flow with one route takes it without drawing.
+        assert_eq!(
+            t.pick(DemandId::new(1), || panic!("drew for a one-route flow")),
+            Some(RouteIx(2))
+        );
     }
 
     #[test]
@@ -494,6 +505,6 @@ mod tests {
         let mut p = plan(&s);
         p[1].clear();
         let t = RouteTable::new(&s, &p).unwrap();
-        assert_eq!(t.pick(DemandId::new(1), 0.5), None);
+        assert_eq!(t.pick(DemandId::new(1), || 0.5), None);
     }
 }
