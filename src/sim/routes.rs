@@ -203,6 +203,7 @@ impl RouteTable {
     /// from the flow's own stream, so not drawing for a one-route flow shifts no other
     /// stream, and pairing with a scenario where the flow has several routes still lines
     /// up (that one draws from the same stream start).
+    #[inline]
     #[must_use]
     pub fn pick(&self, d: DemandId, draw: impl FnOnce() -> f64) -> Option<RouteIx> {
         let range = self.range_of(d);
