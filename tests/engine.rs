@@ -107,7 +107,7 @@ fn customs_then_drive(s: &Scenario) -> Vec<Vec<Route>> {
 #[test]
 fn mm1_customs_wait_matches_theory() {
     let s = load("mm1.toml");
-    let (results, _, _) = run(&s, &customs_then_drive(&s));
+    let (results, agg, _) = run(&s, &customs_then_drive(&s));
     let (wait, se) = pooled_wait(&results, 0);
     eprintln!("M/M/1: standard error {se:.4} h");
     assert!(
@@ -115,6 +115,10 @@ fn mm1_customs_wait_matches_theory() {
         "sample too small for a 3% test: se {se}"
     );
     assert_rel("M/M/1 mean wait in queue, h", wait, 4.0, 0.03);
+    // Time in system W = 1 / (mu - lambda) = 5 h, then the 2 h drive: the shipment is
+    // delivered when the drive ends, although no event marks that moment.
+    let transit_h = agg.od[0].transit.expect("deliveries").mean.mean * 24.0;
+    assert_rel("M/M/1 transit, h", transit_h, 7.0, 0.03);
 }
 
 #[test]

@@ -194,12 +194,7 @@ impl Engine<'_> {
         loop {
             let sh = *self.st.shipments.get(s);
             let Some(leg) = self.routes.leg(sh.route, sh.leg) else {
-                self.acc.record(Record::Delivered {
-                    route: sh.route,
-                    created: sh.created,
-                    at: now,
-                });
-                self.st.shipments.remove(s);
+                self.deliver(s, now);
                 return;
             };
             self.st.work.shipment_legs += 1;
@@ -235,6 +230,17 @@ impl Engine<'_> {
                 None => self.st.shipments.get_mut(s).leg += 1,
             }
         }
+    }
+
+    /// Delivers shipment `s` at `at` and frees its slot.
+    pub(super) fn deliver(&mut self, s: ShipmentId, at: SimTime) {
+        let sh = self.st.shipments.get(s);
+        self.acc.record(Record::Delivered {
+            route: sh.route,
+            created: sh.created,
+            at,
+        });
+        self.st.shipments.remove(s);
     }
 
     /// A unit joins facility `f`'s queue.

@@ -6,7 +6,9 @@
 //! rest are rolled to a later departure. It then enters the next link: through the link's
 //! bottleneck as one unit if there is one, then over the link with ONE travel time sampled
 //! for everything aboard. A **truck** is a shipment on a drive leg: it enters its road link
-//! as soon as it is ready, with its own sampled time.
+//! as soon as it is ready, with its own sampled time. A truck on its shipment's last leg
+//! is delivered when it enters the link, dated its arrival: nothing can happen to it on the
+//! road, so the arrival event would only cost a push and a pop.
 //!
 //! Closures: a departure due while its service is closed is cancelled (timetabled slots do
 //! not pile up), a vehicle ready to leave an intermediate stop of a closed service waits
@@ -120,7 +122,15 @@ impl Engine<'_> {
             }
             Unit::Shipment(shipment) => {
                 let at = now + hours_to_secs(hours * factor);
-                self.st.queue.push(at, Event::TruckArrival { shipment });
+                let sh = self.st.shipments.get(shipment);
+                if self.routes.leg(sh.route, sh.leg + 1).is_some() {
+                    self.st.queue.push(at, Event::TruckArrival { shipment });
+                } else if at < self.model.horizon {
+                    // The last leg: nothing can touch the truck on the road, so it is
+                    // delivered now, dated `at`, without an event. (Arriving at or after
+                    // the horizon, it stays under way.)
+                    self.deliver(shipment, at);
+                }
             }
             Unit::Background(_) | Unit::Declaration(_) => {
                 debug_assert!(false, "only vehicles and trucks travel");
