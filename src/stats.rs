@@ -340,8 +340,11 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
 ///
 /// `values` is reordered in place (not fully sorted): each quantile needs only the two
 /// order statistics around it, which selection (`select_nth_unstable`, O(n)) finds without
-/// the O(n log n) sort. The results are bit-identical to sorting first. See the module
-/// docs for why exact quantiles are affordable.
+/// the O(n log n) sort. The quantiles are taken in ascending order, each selecting only
+/// among the values above the previous one (selection leaves them there), so the p50,
+/// p90 and p95 of a replication cost about 1.6 passes rather than 3. The results are
+/// bit-identical to sorting first. See the module docs for why exact quantiles are
+/// affordable.
 ///
 /// # Panics
 /// If some `q` is outside `[0, 1]` or NaN.
@@ -351,23 +354,37 @@ pub fn quantiles(values: &mut [f64], qs: &[f64]) -> Vec<f64> {
         values.iter().all(|v| !v.is_nan()),
         "quantiles of NaN values"
     );
+    for &q in qs {
+        assert!((0.0..=1.0).contains(&q), "quantile {q} outside [0, 1]");
+    }
     let n = values.len();
-    qs.iter()
-        .map(|&q| {
-            assert!((0.0..=1.0).contains(&q), "quantile {q} outside [0, 1]");
-            if n == 0 {
-                return f64::NAN;
-            }
-            let h = (n - 1) as f64 * q;
-            // 0 <= h <= n - 1, so the cast is in range.
-            let lo = h.floor() as usize;
-            let (_, &mut a, above) = values.select_nth_unstable_by(lo, f64::total_cmp);
-            // Everything above position `lo` is >= a: the next order statistic is their
-            // minimum.
-            let b = above.iter().copied().min_by(f64::total_cmp).unwrap_or(a);
-            interpolate(a, b, h - lo as f64)
-        })
-        .collect()
+    let mut out = vec![f64::NAN; qs.len()];
+    if n == 0 {
+        return out;
+    }
+    let mut order: Vec<usize> = (0..qs.len()).collect();
+    order.sort_by(|&i, &j| qs[i].total_cmp(&qs[j]));
+    // values[..start] holds order statistics 0..start in place, each <= all after it.
+    let mut start = 0;
+    for i in order {
+        let h = (n - 1) as f64 * qs[i];
+        // 0 <= h <= n - 1, so the cast is in range.
+        let lo = h.floor() as usize;
+        if lo >= start {
+            values[start..].select_nth_unstable_by(lo - start, f64::total_cmp);
+            start = lo + 1;
+        }
+        let a = values[lo];
+        // Everything above position `lo` is >= a: the next order statistic is their
+        // minimum.
+        let b = values[lo + 1..]
+            .iter()
+            .copied()
+            .min_by(f64::total_cmp)
+            .unwrap_or(a);
+        out[i] = interpolate(a, b, h - lo as f64);
+    }
+    out
 }
 
 /// `a + frac·(b − a)`, kept within `[a, b]` so that rounding never breaks monotonicity in
@@ -576,6 +593,11 @@ mod tests {
         assert_eq!(qs[1], 5.0);
         assert!((qs[2] - 8.6).abs() < 1e-12);
         assert_eq!(qs[3], 9.0);
+        // Any order, repeats: each answer goes back to its own position.
+        let mut xs = [9.0, 1.0, 5.0, 3.0, 7.0];
+        let qs = quantiles(&mut xs, &[1.0, 0.5, 0.0, 0.5, 0.95]);
+        assert_eq!(qs[..4], [9.0, 5.0, 1.0, 5.0]);
+        assert!((qs[4] - 8.6).abs() < 1e-12);
         let empty = quantiles(&mut [], &[0.5, 0.9]);
         assert_eq!(empty.len(), 2);
         assert!(empty.iter().all(|v| v.is_nan()));
