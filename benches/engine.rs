@@ -13,6 +13,9 @@
 //!   network family (`corridor_sim::routing::generate`: 64 flows, 30 days) at 1 024,
 //!   10 000 and 102 400 hubs.
 //! - `replication_legs/…` — the same runs, with throughput in shipment legs per second.
+//!
+//!   The `replication` benches run replication 0 again and again on one `Workspace`, as a
+//!   worker of `corridor run` runs its replications: buffers are allocated once.
 //! - `run/chongqing-base` — a whole run of the Chongqing scenario without file output:
 //!   routing, model, 100 replications on all cores, merge.
 //! - `event_queue/hold` — the classic "hold" model: a queue of N pending events, each step
@@ -31,7 +34,7 @@ use corridor_sim::run;
 use corridor_sim::scenario::{self, Scenario};
 use corridor_sim::sim::event_queue::EventQueue;
 use corridor_sim::sim::events::Event;
-use corridor_sim::sim::{Model, RouteTable, simulate};
+use corridor_sim::sim::{Model, RouteTable, Workspace, simulate};
 use corridor_sim::time::{SimTime, hours_to_secs};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rand::{Rng, SeedableRng};
@@ -106,7 +109,10 @@ fn bench_replication(c: &mut Criterion, name: &str, s: &Scenario, plan: &[Vec<Ro
         "{name}: {} events, {} shipment legs per replication ({} days)",
         work.events, work.shipment_legs, s.meta.horizon_days
     );
-    // The same measurement twice, so that criterion reports both rates.
+    // The same measurement twice, so that criterion reports both rates. Replications run
+    // on one workspace, as each worker of `corridor run` does: after the first, its buffers
+    // are allocated already.
+    let mut workspace = Workspace::new(&model, &routes);
     for (group_name, per_rep) in [
         ("replication", work.events),
         ("replication_legs", work.shipment_legs),
@@ -114,7 +120,7 @@ fn bench_replication(c: &mut Criterion, name: &str, s: &Scenario, plan: &[Vec<Ro
         let mut group = c.benchmark_group(group_name);
         group.throughput(Throughput::Elements(per_rep));
         group.bench_function(name, |b| {
-            b.iter(|| simulate(black_box(&model), black_box(&routes), black_box(0)))
+            b.iter(|| workspace.simulate(black_box(0)))
         });
         group.finish();
     }

@@ -280,6 +280,35 @@ fn closures_and_slowdowns_hold_and_release_freight() {
     assert!(disrupted.services[0].departures < calm.services[0].departures);
 }
 
+/// A worker's workspace carries buffers from one replication to the next, never state:
+/// replications run one after another on one workspace, in any order, equal the same
+/// replications each run on a fresh one. The scenarios cover facility queues, vehicles,
+/// closures, slowdowns, capacity reductions and advance declarations.
+#[test]
+fn a_reused_workspace_gives_the_same_replications_as_fresh_ones() {
+    for name in [
+        "river-disrupted.toml",
+        "sched.toml",
+        "mm1.toml",
+        "policy/advance.toml",
+        "policy/capacity.toml",
+    ] {
+        let s = load(name);
+        let model = Model::new(&s).expect("model compiles");
+        let plan = corridor_sim::routing::plan(&s);
+        let routes = RouteTable::new(&s, &plan.per_demand).expect("plan fits");
+        let mut workspace = sim::Workspace::new(&model, &routes);
+        for r in [3, 0, 3, 1, 2] {
+            let fresh = sim::simulate(&model, &routes, r);
+            assert!(
+                fresh.work.events > 0,
+                "{name}: replication {r} did something"
+            );
+            assert_eq!(workspace.simulate(r), fresh, "{name}: replication {r}");
+        }
+    }
+}
+
 /// A capacity-limited service rolls shipments, and no departure ever exceeds capacity.
 #[test]
 fn capacity_limited_service_rolls_shipments() {

@@ -75,6 +75,28 @@ impl Effects {
         }
     }
 
+    /// Back to nothing disrupted, as [`Effects::new`] leaves it. Only disruptions' targets
+    /// can have changed, so only they are reset: cheap on a large network.
+    pub fn clear(&mut self, model: &Model<'_>) {
+        self.active.fill(false);
+        for spec in &model.disruptions {
+            match spec.target {
+                Target::Link(l) => {
+                    self.link_closed[l.index()] = 0;
+                    self.link_factor[l.index()] = 1.0;
+                }
+                Target::Hub(h) => {
+                    self.hub_closed[h.index()] = 0;
+                    self.hub_factor[h.index()] = 1.0;
+                }
+                Target::Service(v) => {
+                    self.service_closed[v.index()] = 0;
+                    self.service_factor[v.index()] = 1.0;
+                }
+            }
+        }
+    }
+
     /// Starts (`on`) or ends disruption `d`. Returns its target and whether the target's
     /// closed/open state changed.
     pub fn toggle(&mut self, model: &Model<'_>, d: DisruptionId, on: bool) -> (Target, bool) {
@@ -119,7 +141,6 @@ impl Effects {
         }
     }
 
-    /// Whether the link (and its bottleneck) is closed.
     /// The fewest servers any active capacity reduction on `target` leaves, if one is
     /// active (overlapping reductions compose to the strictest).
     #[must_use]
@@ -133,6 +154,7 @@ impl Effects {
             .min()
     }
 
+    /// Whether the link (and its bottleneck) is closed.
     #[inline]
     #[must_use]
     pub fn link_closed(&self, l: LinkId) -> bool {

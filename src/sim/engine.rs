@@ -32,28 +32,65 @@ use super::routes::RouteTable;
 use super::shipment::Declaration;
 use super::state::State;
 
-/// One replication in progress.
-pub(super) struct Engine<'m> {
+/// One replication in progress, on a [`Workspace`]'s state and accumulators.
+pub(super) struct Engine<'m, 'w> {
     pub(super) model: &'m Model<'m>,
     pub(super) routes: &'m RouteTable,
-    pub(super) st: State,
-    pub(super) acc: Accumulators<'m>,
+    pub(super) st: &'w mut State,
+    pub(super) acc: &'w mut Accumulators<'m>,
 }
 
 /// Runs replication `replication` of `model` with the shipments' routes drawn from
 /// `routes`, and reduces it to its result. Deterministic: the same arguments give the same
-/// result on any thread.
+/// result on any thread. To run many, [`Workspace::simulate`] saves the allocations.
 #[must_use]
 pub fn simulate(model: &Model<'_>, routes: &RouteTable, replication: u32) -> ReplicationResult {
-    let mut engine = Engine {
+    let engine = Engine {
         model,
         routes,
-        st: State::new(model, replication),
-        acc: Accumulators::new(model, routes),
+        st: &mut State::new(model, replication),
+        acc: &mut Accumulators::new(model, routes),
     };
-    engine.schedule_initial();
-    engine.run();
-    engine.finish(replication)
+    engine.replicate(replication)
+}
+
+/// What a worker keeps from one replication to the next: the replication state and the
+/// accumulators, emptied but with their buffers (event list, queues, shipment and vehicle
+/// slots, transit times, waits) still allocated. A replication's result depends only on
+/// its number, never on what the workspace ran before.
+#[derive(Debug)]
+pub struct Workspace<'m> {
+    model: &'m Model<'m>,
+    routes: &'m RouteTable,
+    st: State,
+    acc: Accumulators<'m>,
+}
+
+impl<'m> Workspace<'m> {
+    /// A workspace for replications of `model` with routes from `routes`.
+    #[must_use]
+    pub fn new(model: &'m Model<'m>, routes: &'m RouteTable) -> Workspace<'m> {
+        Workspace {
+            model,
+            routes,
+            st: State::new(model, 0),
+            acc: Accumulators::new(model, routes),
+        }
+    }
+
+    /// Runs replication `replication`: the same result as [`simulate`].
+    #[must_use]
+    pub fn simulate(&mut self, replication: u32) -> ReplicationResult {
+        self.st.reset(self.model, replication);
+        self.acc.clear();
+        let engine = Engine {
+            model: self.model,
+            routes: self.routes,
+            st: &mut self.st,
+            acc: &mut self.acc,
+        };
+        engine.replicate(replication)
+    }
 }
 
 /// An exponential inter-arrival time at `rate_per_h`, in seconds.
@@ -62,12 +99,19 @@ fn exp_secs<R: Rng>(rng: &mut R, rate_per_h: f64) -> u64 {
     hours_to_secs(x / rate_per_h)
 }
 
-impl Engine<'_> {
+impl Engine<'_, '_> {
     /// Schedules at `at` if that is before the horizon (later events could never fire).
     pub(super) fn schedule(&mut self, at: SimTime, event: Event) {
         if at < self.model.horizon {
             self.st.queue.push(at, event);
         }
+    }
+
+    /// Runs the replication from its initial state to its result.
+    fn replicate(mut self, replication: u32) -> ReplicationResult {
+        self.schedule_initial();
+        self.run();
+        self.finish(replication)
     }
 
     fn schedule_initial(&mut self) {
@@ -387,7 +431,7 @@ impl Engine<'_> {
     }
 
     /// Closes the books at the horizon.
-    fn finish(mut self, replication: u32) -> ReplicationResult {
+    fn finish(self, replication: u32) -> ReplicationResult {
         let horizon = self.model.horizon;
         for v in self.st.fleet.active() {
             self.acc.record(trip_record(self.model, v));
@@ -395,12 +439,7 @@ impl Engine<'_> {
         for s in self.st.shipments.alive() {
             self.acc.in_transit(s.demand, s.created);
         }
-        let facilities = self
-            .st
-            .facilities
-            .into_iter()
-            .map(|f| f.finish(horizon))
-            .collect();
+        let facilities = self.st.facilities.iter_mut().map(|f| f.finish(horizon));
         self.acc.finish(replication, self.st.work, facilities)
     }
 }

@@ -95,6 +95,23 @@ impl Facility {
         }
     }
 
+    /// Returns to the state of [`Facility::new`], keeping the queue's and the waits'
+    /// capacity for the next replication.
+    pub fn reset(&mut self, servers: u32, window_start: SimTime) {
+        let mut queue = std::mem::take(&mut self.queue);
+        let mut waits_h = std::mem::take(&mut self.stats.waits_h);
+        queue.clear();
+        waits_h.clear();
+        *self = Facility {
+            queue,
+            stats: FacilityStats {
+                waits_h,
+                ..FacilityStats::default()
+            },
+            ..Facility::new(servers, window_start)
+        };
+    }
+
     /// Brings the time integrals up to `now`, before a state change.
     fn advance(&mut self, now: SimTime) {
         let from = self.last.max(self.window_start);
@@ -192,10 +209,11 @@ impl Facility {
         self.queue.iter()
     }
 
-    /// Closes the books at `horizon` and hands back the statistics.
-    pub fn finish(mut self, horizon: SimTime) -> FacilityStats {
+    /// Closes the books at `horizon` and hands over the statistics (for the exact
+    /// quantiles, which reorder the waits; [`Facility::reset`] follows).
+    pub fn finish(&mut self, horizon: SimTime) -> &mut FacilityStats {
         self.advance(horizon);
-        self.stats
+        &mut self.stats
     }
 }
 

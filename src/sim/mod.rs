@@ -9,9 +9,10 @@
 //!    random streams keyed by `(seed, replication, entity id, purpose)`, an event loop over
 //!    an [`event_queue::EventQueue`] keyed by `(time, insertion)`. Handlers change state and
 //!    emit [`records::Record`]s; per-replication [`records::Accumulators`] reduce them to a
-//!    small [`ReplicationResult`] with exact per-replication quantiles.
+//!    small [`ReplicationResult`] with exact per-replication quantiles. A [`Workspace`]
+//!    keeps that state's buffers from one replication to the next.
 //! 3. [`run_replications`] runs replications in parallel on the current rayon pool over the
-//!    shared model and returns the results **in replication order**, so
+//!    shared model, one [`Workspace`] per worker task, and returns the results **in replication order**, so
 //!    [`Aggregate::of`] folds them identically whatever the thread count.
 //!    [`run_replications_merged`] does the same in bounded memory: it merges results into
 //!    an [`aggregate::Merger`] in replication order, a batch at a time, and drops them.
@@ -50,7 +51,7 @@ pub mod vehicle;
 use rayon::prelude::*;
 
 pub use aggregate::Aggregate;
-pub use engine::simulate;
+pub use engine::{Workspace, simulate};
 pub use model::{Model, ModelError};
 pub use result::ReplicationResult;
 pub use routes::{RouteError, RouteTable};
@@ -77,11 +78,14 @@ fn run_range(
 ) -> Vec<ReplicationResult> {
     range
         .into_par_iter()
-        .map(|r| {
-            let result = simulate(model, routes, r);
-            on_done();
-            result
-        })
+        .map_init(
+            || Workspace::new(model, routes),
+            |workspace, r| {
+                let result = workspace.simulate(r);
+                on_done();
+                result
+            },
+        )
         .collect()
 }
 

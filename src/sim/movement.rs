@@ -26,7 +26,7 @@ use super::facility::Unit;
 use super::ids::VehicleId;
 use super::records::Record;
 
-impl Engine<'_> {
+impl Engine<'_, '_> {
     pub(super) fn on_departure(&mut self, service: ServiceId, n: u32, now: SimTime) {
         let next = self.model.services[service.index()].departure_time(n.saturating_add(1));
         self.schedule(next, Event::Departure { service, n: n + 1 });

@@ -86,6 +86,14 @@ struct Delivered {
 }
 
 impl Delivered {
+    /// Empty, keeping the transit times' capacity.
+    fn clear(&mut self) {
+        self.count = 0;
+        self.on_time = 0;
+        self.cost_sum = 0.0;
+        self.transit_days.clear();
+    }
+
     fn push(&mut self, transit_days: f64, due_days: f64, cost: f64) {
         self.count += 1;
         self.on_time += u64::from(transit_days <= due_days);
@@ -155,6 +163,18 @@ impl<'m> Accumulators<'m> {
             corridor: vec![Delivered::default(); s.corridors.len()],
             services: vec![ServiceAcc::default(); s.services.len()],
         }
+    }
+
+    /// Empties the accumulators for the next replication, keeping their buffers.
+    pub fn clear(&mut self) {
+        self.od_created.fill(0);
+        self.od_teu.fill(TeuBalance::default());
+        self.od_counted_teu.fill(TeuBalance::default());
+        self.od.iter_mut().for_each(Delivered::clear);
+        self.route_chosen.fill(0);
+        self.route_transit.fill(Mean::default());
+        self.corridor.iter_mut().for_each(Delivered::clear);
+        self.services.fill(ServiceAcc::default());
     }
 
     fn counted(&self, t: SimTime) -> bool {
@@ -237,13 +257,14 @@ impl<'m> Accumulators<'m> {
         }
     }
 
-    /// Reduces the replication to its result.
+    /// Reduces the replication to its result. The raw observations are reordered (for the
+    /// quantiles), not dropped: [`Accumulators::clear`] readies them for the next one.
     #[must_use]
-    pub fn finish(
-        mut self,
+    pub fn finish<'f>(
+        &mut self,
         replication: u32,
         work: Workload,
-        facilities: Vec<FacilityStats>,
+        facilities: impl Iterator<Item = &'f mut FacilityStats>,
     ) -> ReplicationResult {
         let teu = u64::from(self.model.shipment_teu.max(1));
         let od = (0..self.od.len())
@@ -284,9 +305,8 @@ impl<'m> Accumulators<'m> {
             .collect();
         let window_h = self.model.window_h();
         let facilities = facilities
-            .into_iter()
             .zip(&self.model.facilities)
-            .map(|(mut st, spec)| facility_rep(&mut st, spec.servers, window_h))
+            .map(|(st, spec)| facility_rep(st, spec.servers, window_h))
             .collect();
         let services = self
             .services

@@ -67,6 +67,12 @@ impl Shipments {
         }
     }
 
+    /// Removes every shipment, keeping the capacity: ids restart as in a fresh slab.
+    pub fn clear(&mut self) {
+        self.slots.clear();
+        self.free.clear();
+    }
+
     /// Frees a delivered shipment's slot.
     pub fn remove(&mut self, id: ShipmentId) {
         let s = &mut self.slots[id.index()];

@@ -4,7 +4,8 @@
 //! nothing here is shared: the [`super::Model`] it runs on is borrowed immutably, so any
 //! number of replications run side by side without locks. Queues are `VecDeque`s that keep
 //! their capacity, and delivered shipments and finished vehicles free slots that are reused,
-//! so the steady state allocates nothing per event.
+//! so the steady state allocates nothing per event; [`State::reset`] carries the buffers on
+//! to a worker's next replication.
 
 use crate::ids::LinkId;
 use std::collections::VecDeque;
@@ -75,5 +76,29 @@ impl State {
             scratch: Vec::new(),
             work: Workload::default(),
         }
+    }
+
+    /// Turns this state, left by any replication of `model`, into the initial state of
+    /// `replication` — equal to [`State::new`]'s in everything the simulation can observe,
+    /// ids of new shipments and vehicles included — but keeping every buffer's capacity,
+    /// so a worker running replication after replication stops allocating after the first.
+    pub fn reset(&mut self, model: &Model<'_>, replication: u32) {
+        self.queue.clear();
+        self.streams.reset(replication);
+        self.effects.clear(model);
+        for (f, spec) in self.facilities.iter_mut().zip(&model.facilities) {
+            f.reset(spec.servers, model.warmup);
+        }
+        self.shipments.clear();
+        self.fleet.clear();
+        for q in &mut self.stop_queues {
+            q.clear();
+        }
+        self.held_on_link.clear();
+        for held in &mut self.held_vehicles {
+            held.clear();
+        }
+        self.scratch.clear();
+        self.work = Workload::default();
     }
 }

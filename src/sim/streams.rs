@@ -33,6 +33,8 @@ pub struct StreamTable {
     /// Position in `rngs` of each entity's stream, or [`NONE`].
     slot: Vec<u32>,
     rngs: Vec<ChaCha8Rng>,
+    /// The entity of each stream in `rngs`, so [`StreamTable::clear`] touches only those.
+    owner: Vec<u32>,
 }
 
 impl StreamTable {
@@ -40,7 +42,17 @@ impl StreamTable {
         StreamTable {
             slot: vec![NONE; entities],
             rngs: Vec::new(),
+            owner: Vec::new(),
         }
+    }
+
+    /// Forgets every stream, as if none had been used.
+    fn clear(&mut self) {
+        for &i in &self.owner {
+            self.slot[i as usize] = NONE;
+        }
+        self.owner.clear();
+        self.rngs.clear();
     }
 
     /// The stream of entity `i` in replication `replication` under `seed`; `entity` gives
@@ -58,6 +70,8 @@ impl StreamTable {
             slot = u32::try_from(self.rngs.len()).expect("fewer than 2^32 entities");
             self.rngs
                 .push(stream(seed, StreamKey::for_id(replication, id, purpose)));
+            self.owner
+                .push(u32::try_from(i).expect("fewer than 2^32 entities"));
             self.slot[i] = slot;
         }
         &mut self.rngs[slot as usize]
@@ -93,6 +107,23 @@ impl Streams {
             link_travel: StreamTable::new(s.links.len()),
             dwell: StreamTable::new(s.services.len()),
             disruption: StreamTable::new(s.disruptions.len()),
+        }
+    }
+
+    /// Turns these into the streams of `replication` of the same model, as
+    /// [`Streams::new`] would make them, without reallocating.
+    pub fn reset(&mut self, replication: u32) {
+        self.key.1 = u64::from(replication);
+        for table in [
+            &mut self.arrivals,
+            &mut self.route_choice,
+            &mut self.facility,
+            &mut self.background,
+            &mut self.link_travel,
+            &mut self.dwell,
+            &mut self.disruption,
+        ] {
+            table.clear();
         }
     }
 

@@ -55,6 +55,8 @@ impl Vehicle {
 pub struct Fleet {
     vehicles: Vec<Vehicle>,
     free: Vec<VehicleId>,
+    /// Empty `onboard` buffers kept by [`Fleet::clear`] for the next replication's vehicles.
+    spare: Vec<Vec<(ShipmentId, u16)>>,
 }
 
 impl Fleet {
@@ -77,9 +79,20 @@ impl Fleet {
             *v = fresh(onboard);
             id
         } else {
-            self.vehicles.push(fresh(Vec::new()));
+            let onboard = self.spare.pop().unwrap_or_default();
+            self.vehicles.push(fresh(onboard));
             VehicleId::new(self.vehicles.len() - 1)
         }
+    }
+
+    /// Removes every vehicle, keeping their buffers: the next replication's vehicles get
+    /// the same ids as in a fresh fleet.
+    pub fn clear(&mut self) {
+        for mut v in self.vehicles.drain(..) {
+            v.onboard.clear();
+            self.spare.push(v.onboard);
+        }
+        self.free.clear();
     }
 
     /// Returns the slot of a vehicle whose trip is over.
