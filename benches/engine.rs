@@ -119,9 +119,7 @@ fn bench_replication(c: &mut Criterion, name: &str, s: &Scenario, plan: &[Vec<Ro
     ] {
         let mut group = c.benchmark_group(group_name);
         group.throughput(Throughput::Elements(per_rep));
-        group.bench_function(name, |b| {
-            b.iter(|| workspace.simulate(black_box(0)))
-        });
+        group.bench_function(name, |b| b.iter(|| workspace.simulate(black_box(0))));
         group.finish();
     }
 }

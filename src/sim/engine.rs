@@ -294,34 +294,39 @@ impl Engine<'_, '_> {
             arrived: now,
             teu,
         };
-        self.st.facilities[f.index()].arrive(visit, now);
-        self.start_services(f, now);
+        if let Some(visit) = self.st.facilities[f.index()].arrive(visit, now) {
+            self.begin_service(f, visit, now);
+        }
     }
 
-    /// Starts every unit that a free server can take, sampling its service time.
+    /// Starts every unit that a free server can take.
     fn start_services(&mut self, f: FacilityId, now: SimTime) {
         while let Some(visit) = self.st.facilities[f.index()].try_start(now) {
-            let spec = &self.model.facilities[f.index()];
-            let factor = match spec.kind {
-                FacilityKind::Transfer(h) | FacilityKind::Customs(h) => {
-                    self.st.effects.hub_factor(h)
-                }
-                FacilityKind::Bottleneck(l) => self.st.effects.link_factor(l),
-            };
-            let hours = match visit.unit {
-                Unit::Background(secs) => secs as f64 / 3600.0,
-                Unit::Shipment(_) | Unit::Vehicle(_) | Unit::Declaration(_) => {
-                    spec.sample_service_h(self.st.streams.facility(self.model, f))
-                }
-            };
-            let done = now + hours_to_secs(hours * factor);
-            let event = Event::ServiceDone {
-                facility: f,
-                unit: visit.unit,
-                arrived: visit.arrived,
-            };
-            self.st.queue.push(done, event);
+            self.begin_service(f, visit, now);
         }
+    }
+
+    /// `visit` has taken a server at facility `f`: samples its service time and schedules
+    /// its completion.
+    fn begin_service(&mut self, f: FacilityId, visit: Visit, now: SimTime) {
+        let spec = &self.model.facilities[f.index()];
+        let factor = match spec.kind {
+            FacilityKind::Transfer(h) | FacilityKind::Customs(h) => self.st.effects.hub_factor(h),
+            FacilityKind::Bottleneck(l) => self.st.effects.link_factor(l),
+        };
+        let hours = match visit.unit {
+            Unit::Background(secs) => secs as f64 / 3600.0,
+            Unit::Shipment(_) | Unit::Vehicle(_) | Unit::Declaration(_) => {
+                spec.sample_service_h(self.st.streams.facility(self.model, f))
+            }
+        };
+        let done = now + hours_to_secs(hours * factor);
+        let event = Event::ServiceDone {
+            facility: f,
+            unit: visit.unit,
+            arrived: visit.arrived,
+        };
+        self.st.queue.push(done, event);
     }
 
     fn on_service_done(&mut self, f: FacilityId, unit: Unit, arrived: SimTime, now: SimTime) {

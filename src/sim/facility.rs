@@ -127,27 +127,43 @@ impl Facility {
         self.last = now;
     }
 
-    /// A unit joins the queue at `now`. Call [`Facility::try_start`] next.
-    pub fn arrive(&mut self, visit: Visit, now: SimTime) {
+    /// A unit arrives at `now`. If the facility is open with a server free and no one
+    /// waiting, the unit starts service at once and is handed back: the caller samples its
+    /// service time and schedules [`Facility::complete`]. Otherwise it joins the back of
+    /// the queue (`None`), never counted as waiting when it is not.
+    pub fn arrive(&mut self, visit: Visit, now: SimTime) -> Option<Visit> {
         self.advance(now);
         if visit.arrived >= self.window_start {
             self.stats.arrivals += 1;
+        }
+        if self.queue.is_empty() && self.server_free() {
+            return Some(self.start(visit, now));
         }
         self.queue.push_back(visit);
         if now >= self.window_start {
             self.stats.max_queue = self.stats.max_queue.max(self.queue.len() as u64);
         }
+        None
     }
 
     /// If a server is free, the facility is open and someone waits, starts the first in
-    /// line and returns it; the caller samples its service time and schedules
-    /// [`Facility::complete`]. Call until it returns `None`.
+    /// line and returns it, like [`Facility::arrive`]. Call until it returns `None` after
+    /// [`Facility::complete`], [`Facility::set_servers`] and reopening.
     pub fn try_start(&mut self, now: SimTime) -> Option<Visit> {
-        if self.closed || self.busy >= self.servers {
+        if !self.server_free() {
             return None;
         }
         self.advance(now);
         let visit = self.queue.pop_front()?;
+        Some(self.start(visit, now))
+    }
+
+    fn server_free(&self) -> bool {
+        !self.closed && self.busy < self.servers
+    }
+
+    /// `visit` takes a free server at `now` (time integrals already brought up to `now`).
+    fn start(&mut self, visit: Visit, now: SimTime) -> Visit {
         self.busy += 1;
         if visit.arrived >= self.window_start {
             let wait_s = now.saturating_sub(visit.arrived);
@@ -156,7 +172,7 @@ impl Facility {
         if now >= self.window_start {
             self.stats.teu_handled += u64::from(visit.teu);
         }
-        Some(visit)
+        visit
     }
 
     /// The unit that arrived at `arrived` finishes service at `now`, freeing its server.
@@ -237,9 +253,9 @@ mod tests {
     fn fifo_with_two_servers() {
         let mut f = Facility::new(2, SimTime::ZERO);
         for i in 0..3 {
-            f.arrive(visit(t(0)), t(0));
-            let started = f.try_start(t(0));
+            let started = f.arrive(visit(t(0)), t(0));
             assert_eq!(started.is_some(), i < 2);
+            assert!(f.try_start(t(0)).is_none());
         }
         assert_eq!((f.busy(), f.queue_len()), (2, 1));
         f.complete(t(0), t(2));
@@ -255,11 +271,25 @@ mod tests {
     }
 
     #[test]
+    fn a_unit_served_at_once_never_counts_as_waiting() {
+        let mut f = Facility::new(1, SimTime::ZERO);
+        for h in 0..3 {
+            assert!(f.arrive(visit(t(2 * h)), t(2 * h)).is_some());
+            f.complete(t(2 * h), t(2 * h + 1));
+            assert!(f.try_start(t(2 * h + 1)).is_none());
+        }
+        let s = f.finish(t(6));
+        assert_eq!((s.arrivals, s.max_queue), (3, 0));
+        assert_eq!(s.waits_h, vec![0.0; 3]);
+        assert_eq!(s.area_in_system, 3 * 3600);
+    }
+
+    #[test]
     fn closed_facility_holds_until_reopened() {
         let mut f = Facility::new(1, SimTime::ZERO);
         f.set_closed(true, t(0));
         for _ in 0..3 {
-            f.arrive(visit(t(0)), t(0));
+            assert!(f.arrive(visit(t(0)), t(0)).is_none());
             assert!(f.try_start(t(0)).is_none());
         }
         f.set_closed(false, t(5));
@@ -272,9 +302,8 @@ mod tests {
     #[test]
     fn statistics_ignore_the_warm_up() {
         let mut f = Facility::new(1, t(10));
-        f.arrive(visit(t(0)), t(0));
-        assert!(f.try_start(t(0)).is_some());
-        f.arrive(visit(t(1)), t(1));
+        assert!(f.arrive(visit(t(0)), t(0)).is_some());
+        assert!(f.arrive(visit(t(1)), t(1)).is_none());
         f.complete(t(0), t(12));
         assert!(f.try_start(t(12)).is_some());
         let s = f.finish(t(20));
