@@ -387,6 +387,62 @@ pub fn quantiles(values: &mut [f64], qs: &[f64]) -> Vec<f64> {
     out
 }
 
+/// The mean and exact quantiles `qs` of a sample of `zeros` values equal to 0 and the
+/// values in `positive` (all > 0), without the zeros stored: the waits at a facility, most
+/// of them nil where servers are plentiful. Bit-identical to a left-to-right sum and to
+/// [`quantiles`] over the whole sample, zeros anywhere; `None` for an empty sample.
+/// `positive` is reordered in place.
+///
+/// # Panics
+/// If some `q` is outside `[0, 1]` or NaN.
+#[must_use]
+pub fn mean_and_quantiles_above_zeros(
+    zeros: u64,
+    positive: &mut [f64],
+    qs: &[f64],
+) -> Option<(f64, Vec<f64>)> {
+    debug_assert!(positive.iter().all(|&v| v > 0.0), "values must be > 0");
+    let z = usize::try_from(zeros).expect("a sample that fits in memory");
+    let n = z + positive.len();
+    if n == 0 {
+        return None;
+    }
+    // Adding +0.0 leaves any sum of non-negative values unchanged: the zeros need no adding.
+    let mean = positive.iter().fold(0.0, |s, &v| s + v) / n as f64;
+    let quantiles = qs
+        .iter()
+        .map(|&q| {
+            assert!((0.0..=1.0).contains(&q), "quantile {q} outside [0, 1]");
+            let h = (n - 1) as f64 * q;
+            // 0 <= h <= n - 1, so the cast is in range.
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            // Order statistics below `z` are the zeros; the rest are the positives'.
+            let a = if lo < z {
+                0.0
+            } else {
+                *positive.select_nth_unstable_by(lo - z, f64::total_cmp).1
+            };
+            let b = if hi == lo {
+                a
+            } else if hi < z {
+                0.0
+            } else {
+                // The least positive above position `lo`: all of them when `a` is a zero,
+                // else those the selection left after `a`.
+                let above = if lo < z {
+                    &positive[..]
+                } else {
+                    &positive[lo - z + 1..]
+                };
+                above.iter().copied().min_by(f64::total_cmp).unwrap_or(a)
+            };
+            interpolate(a, b, h - lo as f64)
+        })
+        .collect();
+    Some((mean, quantiles))
+}
+
 /// `a + frac·(b − a)`, kept within `[a, b]` so that rounding never breaks monotonicity in
 /// the quantile.
 fn interpolate(a: f64, b: f64, frac: f64) -> f64 {
@@ -615,6 +671,30 @@ mod tests {
             let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             prop_assert!(r.iter().all(|v| (lo..=hi).contains(v)));
             prop_assert!(r.windows(2).all(|w| w[0] <= w[1]));
+        }
+
+        #[test]
+        fn zeros_left_out_change_nothing(
+            xs in prop::collection::vec(prop_oneof![Just(0u32), 1u32..50], 0..200),
+            qs in prop::collection::vec(0.0f64..=1.0, 1..4),
+        ) {
+            // Waits in whole minutes, half of them nil, so zeros and ties are common.
+            let all: Vec<f64> = xs.iter().map(|&m| f64::from(m) / 60.0).collect();
+            let zeros = all.iter().filter(|&&v| v == 0.0).count() as u64;
+            let mut positive: Vec<f64> = all.iter().copied().filter(|&v| v > 0.0).collect();
+            let got = mean_and_quantiles_above_zeros(zeros, &mut positive, &qs);
+            if all.is_empty() {
+                prop_assert!(got.is_none());
+            } else {
+                let (mean, q) = got.expect("a sample");
+                let want_mean = all.iter().sum::<f64>() / all.len() as f64;
+                let want_q = quantiles(&mut all.clone(), &qs);
+                prop_assert_eq!(mean.to_bits(), want_mean.to_bits());
+                prop_assert_eq!(
+                    q.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    want_q.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+                );
+            }
         }
 
         #[test]

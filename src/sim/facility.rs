@@ -58,8 +58,12 @@ pub struct FacilityStats {
     pub area_in_system: u128,
     /// ∫ busy servers dt over the window, server-seconds.
     pub area_busy: u128,
-    /// Waits in queue of units that arrived in the window, hours (exact quantiles later).
+    /// Waits in queue of units that arrived in the window and waited at all, hours (exact
+    /// quantiles later).
     pub waits_h: Vec<f64>,
+    /// Units that arrived in the window and started service at once: their waits of 0 are
+    /// counted rather than stored, as at a hub with servers to spare they are nearly all.
+    pub zero_waits: u64,
     /// Times in system of units that arrived in the window and have left, hours.
     pub sojourn_h: Mean,
     /// Longest queue (units waiting, not in service) seen in the window.
@@ -166,8 +170,10 @@ impl Facility {
     fn start(&mut self, visit: Visit, now: SimTime) -> Visit {
         self.busy += 1;
         if visit.arrived >= self.window_start {
-            let wait_s = now.saturating_sub(visit.arrived);
-            self.stats.waits_h.push(wait_s as f64 / 3600.0);
+            match now.saturating_sub(visit.arrived) {
+                0 => self.stats.zero_waits += 1,
+                wait_s => self.stats.waits_h.push(wait_s as f64 / 3600.0),
+            }
         }
         if now >= self.window_start {
             self.stats.teu_handled += u64::from(visit.teu);
@@ -263,7 +269,7 @@ mod tests {
         assert!(f.try_start(t(2)).is_none());
         let s = f.finish(t(4));
         // Third unit waited 2 h; in system: 3 units for 2 h, then 2 units for 2 h.
-        assert_eq!(s.waits_h, vec![0.0, 0.0, 2.0]);
+        assert_eq!((s.zero_waits, &s.waits_h[..]), (2, &[2.0][..]));
         assert_eq!(s.area_in_system, (3 * 2 + 2 * 2) * 3600);
         assert_eq!(s.area_busy, (2 * 4) * 3600);
         assert_eq!(s.max_queue, 1);
@@ -280,7 +286,7 @@ mod tests {
         }
         let s = f.finish(t(6));
         assert_eq!((s.arrivals, s.max_queue), (3, 0));
-        assert_eq!(s.waits_h, vec![0.0; 3]);
+        assert_eq!((s.zero_waits, s.waits_h.len()), (3, 0));
         assert_eq!(s.area_in_system, 3 * 3600);
     }
 
@@ -309,7 +315,7 @@ mod tests {
         let s = f.finish(t(20));
         // Both arrived before the window: no waits, no arrivals; integrals from t = 10 on.
         assert_eq!(s.arrivals, 0);
-        assert!(s.waits_h.is_empty());
+        assert!(s.waits_h.is_empty() && s.zero_waits == 0);
         assert_eq!(s.area_in_system, (2 * 2 + 8) * 3600);
         assert_eq!(s.max_queue, 1);
         assert_eq!(s.teu_handled, 1);

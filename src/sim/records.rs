@@ -8,7 +8,7 @@
 //! engine state, and the engine never computes a statistic.
 
 use crate::ids::{DemandId, ServiceId};
-use crate::stats::{Mean, quantiles};
+use crate::stats::{Mean, mean_and_quantiles_above_zeros, quantiles};
 use crate::time::{SECS_PER_DAY, SimTime};
 
 use super::facility::FacilityStats;
@@ -335,9 +335,8 @@ impl<'m> Accumulators<'m> {
 
 fn facility_rep(st: &mut FacilityStats, servers: u32, window_h: f64) -> FacilityRep {
     let window_s = window_h * 3600.0;
-    let waits = &mut st.waits_h;
-    let wait_h_mean = (!waits.is_empty()).then(|| waits.iter().sum::<f64>() / waits.len() as f64);
-    let wait_h_p95 = (!waits.is_empty()).then(|| quantiles(waits, &[0.95])[0]);
+    let waits = mean_and_quantiles_above_zeros(st.zero_waits, &mut st.waits_h, &[0.95]);
+    let (wait_h_mean, wait_h_p95) = waits.map(|(mean, q)| (mean, q[0])).unzip();
     FacilityRep {
         arrivals: st.arrivals,
         arrival_rate_per_h: st.arrivals as f64 / window_h,
