@@ -60,20 +60,33 @@ impl StreamTable {
     #[inline]
     fn get<'k>(
         &mut self,
-        (seed, replication): (u64, u64),
+        key: (u64, u64),
         i: usize,
         entity: impl FnOnce() -> (&'k str, Purpose),
     ) -> &mut ChaCha8Rng {
-        let mut slot = self.slot[i];
-        if slot == NONE {
-            let (id, purpose) = entity();
-            slot = u32::try_from(self.rngs.len()).expect("fewer than 2^32 entities");
-            self.rngs
-                .push(stream(seed, StreamKey::for_id(replication, id, purpose)));
-            self.owner
-                .push(u32::try_from(i).expect("fewer than 2^32 entities"));
-            self.slot[i] = slot;
+        let slot = self.slot[i];
+        if slot != NONE {
+            return &mut self.rngs[slot as usize];
         }
+        self.create(key, i, entity())
+    }
+
+    /// Creates entity `i`'s stream: once per entity and replication, so kept out of line,
+    /// leaving [`StreamTable::get`] a lookup the event handlers inline.
+    #[cold]
+    #[inline(never)]
+    fn create(
+        &mut self,
+        (seed, replication): (u64, u64),
+        i: usize,
+        (id, purpose): (&str, Purpose),
+    ) -> &mut ChaCha8Rng {
+        let slot = u32::try_from(self.rngs.len()).expect("fewer than 2^32 entities");
+        self.rngs
+            .push(stream(seed, StreamKey::for_id(replication, id, purpose)));
+        self.owner
+            .push(u32::try_from(i).expect("fewer than 2^32 entities"));
+        self.slot[i] = slot;
         &mut self.rngs[slot as usize]
     }
 }
