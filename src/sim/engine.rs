@@ -192,7 +192,8 @@ impl Engine<'_, '_> {
         let Some(route) = self.routes.pick(demand, draw) else {
             return;
         };
-        let s = self.st.shipments.create(demand, route, now);
+        let first_leg = self.routes.first_leg(route);
+        let s = self.st.shipments.create(demand, route, first_leg, now);
         self.acc.record(Record::Created { route, at: now });
         self.declare_in_advance(s, now);
         self.walk(s, now);
@@ -229,7 +230,8 @@ impl Engine<'_, '_> {
 
     /// The shipment has finished its current leg: on to the next.
     pub(super) fn next_leg(&mut self, s: ShipmentId, now: SimTime) {
-        self.st.shipments.get_mut(s).leg += 1;
+        let sh = self.st.shipments.get_mut(s);
+        sh.at = sh.at.next();
         self.walk(s, now);
     }
 
@@ -237,7 +239,7 @@ impl Engine<'_, '_> {
     fn walk(&mut self, s: ShipmentId, now: SimTime) {
         loop {
             let sh = *self.st.shipments.get(s);
-            let Some(leg) = self.routes.leg(sh.route, sh.leg) else {
+            let Some(leg) = self.routes.leg_at(sh.at) else {
                 self.deliver(s, now);
                 return;
             };
@@ -245,7 +247,7 @@ impl Engine<'_, '_> {
             let facility = match leg {
                 Leg::Customs { .. } if sh.declaration != Declaration::None => {
                     if sh.declaration == Declaration::Cleared {
-                        self.st.shipments.get_mut(s).leg += 1;
+                        self.st.shipments.get_mut(s).at = sh.at.next();
                         continue;
                     }
                     // Still being processed: held here until it is.
@@ -271,7 +273,7 @@ impl Engine<'_, '_> {
                     return;
                 }
                 // A hub without the facility handles the leg instantly and for free.
-                None => self.st.shipments.get_mut(s).leg += 1,
+                None => self.st.shipments.get_mut(s).at = sh.at.next(),
             }
         }
     }

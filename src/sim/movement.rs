@@ -52,7 +52,7 @@ impl Engine<'_, '_> {
             }
             queue.pop_front();
             let sh = self.st.shipments.get(s);
-            let Some(Leg::Ride { alight, .. }) = self.routes.leg(sh.route, sh.leg) else {
+            let Some(Leg::Ride { alight, .. }) = self.routes.leg_at(sh.at) else {
                 unreachable!("a shipment waits at a stop only on a ride leg");
             };
             vehicle.onboard.push((s, alight));
@@ -123,7 +123,7 @@ impl Engine<'_, '_> {
             Unit::Shipment(shipment) => {
                 let at = now + hours_to_secs(hours * factor);
                 let sh = self.st.shipments.get(shipment);
-                if self.routes.leg(sh.route, sh.leg + 1).is_some() {
+                if self.routes.leg_at(sh.at.next()).is_some() {
                     self.st.queue.push(at, Event::TruckArrival { shipment });
                 } else if at < self.model.horizon {
                     // The last leg: nothing can touch the truck on the road, so it is

@@ -71,6 +71,19 @@ pub struct CompiledRoute {
     pub customs_hub: Option<crate::ids::HubId>,
 }
 
+/// A position in a [`RouteTable`]'s flat leg array: a shipment's place on its route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LegAt(u32);
+
+impl LegAt {
+    /// The next leg of the same route.
+    #[inline]
+    #[must_use]
+    pub fn next(self) -> LegAt {
+        LegAt(self.0 + 1)
+    }
+}
+
 /// Every route of a plan, with per-demand cumulative shares for sampling.
 #[derive(Clone, Debug)]
 pub struct RouteTable {
@@ -79,9 +92,12 @@ pub struct RouteTable {
     first: Vec<usize>,
     /// Cumulative normalised shares, parallel to `routes`; the last of a demand is 1.
     cumulative: Vec<f64>,
-    /// Every route's legs end to end (one flat array: the engine reads a leg per step).
-    legs: Vec<Leg>,
-    /// `legs[leg_start[r]..leg_start[r + 1]]` are route `r`'s legs.
+    /// Every route's legs end to end, each route's followed by `None` (one flat array: the
+    /// engine reads a leg per step, and a shipment keeps its place in it, so that a step is
+    /// one load and the end of the route needs no bounds).
+    legs: Vec<Option<Leg>>,
+    /// `legs[leg_start[r]..leg_start[r + 1] - 1]` are route `r`'s legs; the `None` after
+    /// them is at `leg_start[r + 1] - 1`.
     leg_start: Vec<u32>,
 }
 
@@ -142,7 +158,8 @@ impl RouteTable {
                     }),
                 });
                 table.cumulative.push(acc);
-                table.legs.extend_from_slice(&r.legs);
+                table.legs.extend(r.legs.iter().copied().map(Some));
+                table.legs.push(None);
                 table
                     .leg_start
                     .push(u32::try_from(table.legs.len()).map_err(|_| RouteError::TooManyLegs)?);
@@ -177,13 +194,19 @@ impl RouteTable {
         &self.routes[r.index()]
     }
 
-    /// Leg `i` of route `r`, or `None` past its last.
+    /// Where route `r`'s first leg is in the flat leg array, for [`RouteTable::leg_at`].
     #[inline]
     #[must_use]
-    pub fn leg(&self, r: RouteIx, i: u16) -> Option<Leg> {
-        let (start, end) = (self.leg_start[r.index()], self.leg_start[r.index() + 1]);
-        let at = start as usize + usize::from(i);
-        (at < end as usize).then(|| self.legs[at])
+    pub fn first_leg(&self, r: RouteIx) -> LegAt {
+        LegAt(self.leg_start[r.index()])
+    }
+
+    /// The leg at `at`, or `None` at the end of its route. Stepping past that `None` is a
+    /// bug (it would read the next route).
+    #[inline]
+    #[must_use]
+    pub fn leg_at(&self, at: LegAt) -> Option<Leg> {
+        self.legs[at.0 as usize]
     }
 
     /// Every route, by [`RouteIx`] (demand by demand, rank order).
@@ -462,6 +485,23 @@ mod tests {
             t.pick(DemandId::new(1), || panic!("drew for a one-route flow")),
             Some(RouteIx(2))
         );
+    }
+
+    #[test]
+    fn each_route_s_legs_end_in_a_marker() {
+        let s = river();
+        let p = plan(&s);
+        let t = RouteTable::new(&s, &p).unwrap();
+        let planned = p.iter().flatten();
+        for (r, route) in planned.enumerate() {
+            let mut at = t.first_leg(RouteIx(u32::try_from(r).unwrap()));
+            let mut walked = Vec::new();
+            while let Some(leg) = t.leg_at(at) {
+                walked.push(leg);
+                at = at.next();
+            }
+            assert_eq!(walked, route.legs, "route {r}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::ids::DemandId;
 use crate::time::SimTime;
 
 use super::ids::{RouteIx, ShipmentId};
+use super::routes::LegAt;
 
 /// One shipment under way.
 #[derive(Clone, Copy, Debug)]
@@ -16,8 +17,9 @@ pub struct Shipment {
     pub demand: DemandId,
     /// Its route.
     pub route: RouteIx,
-    /// Index of the leg it is on (or about to start); `legs.len()` once it has arrived.
-    pub leg: u16,
+    /// The leg it is on (or about to start), in the route table's flat leg array; the
+    /// route's end marker once it has arrived.
+    pub at: LegAt,
     /// When it was created at the origin.
     pub created: SimTime,
     /// Slot in use.
@@ -48,12 +50,18 @@ pub struct Shipments {
 }
 
 impl Shipments {
-    /// A new shipment on `route`, created at `now`.
-    pub fn create(&mut self, demand: DemandId, route: RouteIx, now: SimTime) -> ShipmentId {
+    /// A new shipment on `route`, whose first leg is at `first_leg`, created at `now`.
+    pub fn create(
+        &mut self,
+        demand: DemandId,
+        route: RouteIx,
+        first_leg: LegAt,
+        now: SimTime,
+    ) -> ShipmentId {
         let s = Shipment {
             demand,
             route,
-            leg: 0,
+            at: first_leg,
             created: now,
             alive: true,
             declaration: Declaration::None,
