@@ -32,7 +32,8 @@ use super::routes::RouteTable;
 use super::shipment::Declaration;
 use super::state::State;
 
-/// One replication in progress, on a [`Workspace`]'s state and accumulators.
+/// One replication in progress, on state and accumulators it borrows: a [`Workspace`]'s, or
+/// fresh ones.
 pub(super) struct Engine<'m, 'w> {
     pub(super) model: &'m Model<'m>,
     pub(super) routes: &'m RouteTable,

@@ -1,8 +1,9 @@
 //! A multi-server FIFO queue: hub transfer and customs, link bottlenecks.
 //!
 //! The facility only keeps queue discipline and its own time-weighted statistics; it does
-//! not sample or schedule. The engine asks it to admit units ([`Facility::arrive`]) and to
-//! release servers ([`Facility::complete`]), and starts the service of every unit that
+//! not sample or schedule. The engine asks it to admit units ([`Facility::arrive`], which
+//! hands back a unit that finds a server free) and to release servers
+//! ([`Facility::complete`]), and starts the service of every unit that `arrive` or
 //! [`Facility::try_start`] hands back. That split keeps the random draws (which belong to
 //! the engine's streams) and the queue logic (testable on its own) apart.
 //!
