@@ -207,9 +207,7 @@ impl Mean {
     pub fn some(&self) -> Option<f64> {
         (self.n > 0).then(|| self.value())
     }
-}
 
-impl Mean {
     /// Values pushed.
     #[must_use]
     pub const fn count(&self) -> u64 {
@@ -350,41 +348,7 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
 /// If some `q` is outside `[0, 1]` or NaN.
 #[must_use]
 pub fn quantiles(values: &mut [f64], qs: &[f64]) -> Vec<f64> {
-    debug_assert!(
-        values.iter().all(|v| !v.is_nan()),
-        "quantiles of NaN values"
-    );
-    for &q in qs {
-        assert!((0.0..=1.0).contains(&q), "quantile {q} outside [0, 1]");
-    }
-    let n = values.len();
-    let mut out = vec![f64::NAN; qs.len()];
-    if n == 0 {
-        return out;
-    }
-    let mut order: Vec<usize> = (0..qs.len()).collect();
-    order.sort_by(|&i, &j| qs[i].total_cmp(&qs[j]));
-    // values[..start] holds order statistics 0..start in place, each <= all after it.
-    let mut start = 0;
-    for i in order {
-        let h = (n - 1) as f64 * qs[i];
-        // 0 <= h <= n - 1, so the cast is in range.
-        let lo = h.floor() as usize;
-        if lo >= start {
-            values[start..].select_nth_unstable_by(lo - start, f64::total_cmp);
-            start = lo + 1;
-        }
-        let a = values[lo];
-        // Everything above position `lo` is >= a: the next order statistic is their
-        // minimum.
-        let b = values[lo + 1..]
-            .iter()
-            .copied()
-            .min_by(f64::total_cmp)
-            .unwrap_or(a);
-        out[i] = interpolate(a, b, h - lo as f64);
-    }
-    out
+    quantiles_after_zeros(0, values, qs)
 }
 
 /// The mean and exact quantiles `qs` of a sample of `zeros` values equal to 0 and the
@@ -409,38 +373,60 @@ pub fn mean_and_quantiles_above_zeros(
     }
     // Adding +0.0 leaves any sum of non-negative values unchanged: the zeros need no adding.
     let mean = positive.iter().fold(0.0, |s, &v| s + v) / n as f64;
-    let quantiles = qs
-        .iter()
-        .map(|&q| {
-            assert!((0.0..=1.0).contains(&q), "quantile {q} outside [0, 1]");
-            let h = (n - 1) as f64 * q;
-            // 0 <= h <= n - 1, so the cast is in range.
-            let lo = h.floor() as usize;
-            let hi = (lo + 1).min(n - 1);
-            // Order statistics below `z` are the zeros; the rest are the positives'.
-            let a = if lo < z {
-                0.0
-            } else {
-                *positive.select_nth_unstable_by(lo - z, f64::total_cmp).1
-            };
-            let b = if hi == lo {
-                a
-            } else if hi < z {
-                0.0
-            } else {
-                // The least positive above position `lo`: all of them when `a` is a zero,
-                // else those the selection left after `a`.
-                let above = if lo < z {
-                    &positive[..]
-                } else {
-                    &positive[lo - z + 1..]
-                };
-                above.iter().copied().min_by(f64::total_cmp).unwrap_or(a)
-            };
-            interpolate(a, b, h - lo as f64)
-        })
-        .collect();
-    Some((mean, quantiles))
+    Some((mean, quantiles_after_zeros(z, positive, qs)))
+}
+
+/// [`quantiles`] of `zeros` values below all of `values` (0 for the waits) followed by
+/// `values`, with only `values` stored: order statistic `k` is 0 for `k < zeros` and
+/// `values`' statistic `k − zeros` above. With no zeros, plain [`quantiles`].
+fn quantiles_after_zeros(zeros: usize, values: &mut [f64], qs: &[f64]) -> Vec<f64> {
+    debug_assert!(
+        values.iter().all(|v| !v.is_nan()),
+        "quantiles of NaN values"
+    );
+    for &q in qs {
+        assert!((0.0..=1.0).contains(&q), "quantile {q} outside [0, 1]");
+    }
+    let n = zeros + values.len();
+    let mut out = vec![f64::NAN; qs.len()];
+    if n == 0 {
+        return out;
+    }
+    let mut order: Vec<usize> = (0..qs.len()).collect();
+    order.sort_by(|&i, &j| qs[i].total_cmp(&qs[j]));
+    // values[..start] holds their order statistics 0..start in place, each <= all after.
+    let mut start = 0;
+    for i in order {
+        let h = (n - 1) as f64 * qs[i];
+        // 0 <= h <= n - 1, so the cast is in range.
+        let lo = h.floor() as usize;
+        // The statistics around `h`, and where in `values` the ones above `lo` begin.
+        let (a, above) = if lo < zeros {
+            (0.0, 0)
+        } else {
+            let j = lo - zeros;
+            if j >= start {
+                values[start..].select_nth_unstable_by(j - start, f64::total_cmp);
+                start = j + 1;
+            }
+            (values[j], j + 1)
+        };
+        let b = if lo + 1 >= n {
+            a
+        } else if lo + 1 < zeros {
+            0.0
+        } else {
+            // Everything from `above` on is >= a: the next order statistic is their
+            // minimum.
+            values[above..]
+                .iter()
+                .copied()
+                .min_by(f64::total_cmp)
+                .unwrap_or(a)
+        };
+        out[i] = interpolate(a, b, h - lo as f64);
+    }
+    out
 }
 
 /// `a + frac·(b − a)`, kept within `[a, b]` so that rounding never breaks monotonicity in
