@@ -486,3 +486,148 @@ fn the_chongqing_sweeps_are_valid() {
     }
     assert!(found >= 2, "two Chongqing sweeps at least");
 }
+
+/// Shards 0/2 and 1/2 of the small sweep in `tmp/a0`, `tmp/a1`, and the ids of the first.
+fn two_shards(tmp: &Path) -> (PathBuf, PathBuf, Vec<String>) {
+    let sweep = data("sweeps/small.toml");
+    let (a0, a1) = (tmp.join("a0"), tmp.join("a1"));
+    ok(batch(&sweep, &a0).args(["--shard", "0/2", "--quiet"]));
+    ok(batch(&sweep, &a1).args(["--shard", "1/2", "--quiet"]));
+    let ids = variant_ids(&a0);
+    (a0, a1, ids)
+}
+
+fn merge_into(inputs: &[&Path], out: &Path) -> Output {
+    run(corridor().arg("merge").args(inputs).arg("--out").arg(out))
+}
+
+fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut v: serde_json::Value = serde_json::from_slice(&fs::read(path).unwrap()).unwrap();
+    edit(&mut v);
+    fs::write(path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+}
+
+#[test]
+fn merge_refuses_a_variant_id_that_is_a_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a0, a1, ids) = two_shards(tmp.path());
+    // A crafted id, `../../victim`, resolves to `tmp/victim` from `a0/variants` and from
+    // `merged/variants`. Give it a committed-looking marker there, so that the merge would
+    // find the variant held and clear its directory in the (reused) output.
+    let victim = tmp.path().join("victim");
+    let real = a0.join("variants").join(&ids[0]);
+    fs::create_dir(&victim).unwrap();
+    for e in fs::read_dir(&real).unwrap() {
+        let p = e.unwrap().path();
+        fs::copy(&p, victim.join(p.file_name().unwrap())).unwrap();
+    }
+    fs::write(victim.join("keep.txt"), "a planner's file").unwrap();
+    let crafted = "../../victim";
+    edit_json(&victim.join("done.json"), |v| v["id"] = crafted.into());
+    for dir in [&a0, &a1] {
+        edit_json(&dir.join("sweep.json"), |v| {
+            for var in v["variants"].as_array_mut().unwrap() {
+                if var["id"] == ids[0].as_str() {
+                    var["id"] = crafted.into();
+                }
+            }
+        });
+    }
+    let merged = tmp.path().join("merged");
+    fs::create_dir_all(merged.join("variants")).unwrap();
+    let o = merge_into(&[&a0, &a1], &merged);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("sweep.json") && stderr(&o).contains("is not a variant id"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        victim.join("keep.txt").exists(),
+        "merge removed a file outside its output"
+    );
+
+    // `--resume` reads the old sweep.json too: refused the same way, nothing removed.
+    let o = run(batch(&data("sweeps/small.toml"), &a0).args(["--shard", "0/2", "--resume"]));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(victim.join("keep.txt").exists());
+}
+
+#[test]
+fn merge_refuses_a_table_name_that_is_a_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a0, a1, ids) = two_shards(tmp.path());
+    // From `merged/variants/<id>/`, `../../../victim.csv` is `tmp/victim.csv`; from
+    // `a0/variants/<id>/` too, so the merge would read it and write it back.
+    let victim = tmp.path().join("victim.csv");
+    fs::write(&victim, "a planner's table\n").unwrap();
+    edit_json(&a0.join("variants").join(&ids[0]).join("done.json"), |v| {
+        let first = &mut v["tables"][0];
+        if first.is_string() {
+            *first = "../../../victim.csv".into();
+        } else {
+            first["name"] = "../../../victim.csv".into();
+        }
+    });
+    let merged = tmp.path().join("merged");
+    let o = merge_into(&[&a0, &a1], &merged);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not one of the run tables"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "a planner's table\n");
+}
+
+#[test]
+fn a_truncated_table_is_refused_by_merge_and_recomputed_by_resume() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a0, a1, ids) = two_shards(tmp.path());
+    let whole = tmp.path().join("whole");
+    ok(batch(&data("sweeps/small.toml"), &whole).arg("--quiet"));
+
+    // Drop the last row of a committed table: still a well-formed CSV.
+    let table = a0.join("variants").join(&ids[1]).join("route_shares.csv");
+    let text = fs::read_to_string(&table).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() >= 3, "{text}");
+    fs::write(&table, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
+
+    let merged = tmp.path().join("merged");
+    let o = merge_into(&[&a0, &a1], &merged);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("route_shares.csv")
+            && err.contains("changed since it was committed")
+            && err.contains("--shard 0/2 --resume"),
+        "{err}"
+    );
+    assert!(!merged.join("manifest.json").exists());
+
+    // The variant counts as not committed: `--resume` recomputes it alone.
+    let o = ok(batch(&data("sweeps/small.toml"), &a0).args(["--shard", "0/2", "--resume"]));
+    assert!(
+        stderr(&o).contains("(3 already committed, 1 run)"),
+        "{}",
+        stderr(&o)
+    );
+    ok(corridor()
+        .arg("merge")
+        .args([&a0, &a1])
+        .arg("--out")
+        .arg(&merged)
+        .arg("--quiet"));
+    assert_same_csvs(&whole, &merged);
+
+    // The marker records what `sha256sum` prints for each table.
+    let done: serde_json::Value = serde_json::from_slice(
+        &fs::read(a0.join("variants").join(&ids[1]).join("done.json")).unwrap(),
+    )
+    .unwrap();
+    let od = &done["tables"][0];
+    assert_eq!(od["name"], "od_summary.csv");
+    assert_eq!(od["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(od["rows"], 1);
+}

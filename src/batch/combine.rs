@@ -54,13 +54,15 @@ pub fn combine(store: &Store) -> Result<Combined, BatchError> {
             total: slice.len(),
         });
     }
-    let tables: Vec<String> = dones.first().map(|d| d.tables.clone()).unwrap_or_default();
-    if let Some(d) = dones.iter().find(|d| d.tables != tables) {
+    let names =
+        |d: &DoneRecord| -> Vec<String> { d.tables.iter().map(|t| t.name.clone()).collect() };
+    let tables: Vec<String> = dones.first().map(names).unwrap_or_default();
+    if let Some(d) = dones.iter().find(|d| names(d) != tables) {
         return Err(BatchError::Corrupt {
             path: store.variant_dir(&d.id),
             message: format!(
                 "its tables ({}) differ from the other variants' ({})",
-                d.tables.join(", "),
+                names(d).join(", "),
                 tables.join(", ")
             ),
         });

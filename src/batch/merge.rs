@@ -119,7 +119,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Store, Combined), BatchErr
     for (d, (dir, r)) in dirs.iter().zip(&records).enumerate() {
         let mut lacking = 0;
         for (i, v) in r.slice() {
-            match read_done(dir, &v.id, &r.basis) {
+            match read_done(dir, &v.id, &r.basis).map_err(|e| rerun_hint(e, dir, r.shard))? {
                 Some(done) => holders.entry(i).or_default().push((d, done)),
                 None => lacking += 1,
             }
@@ -171,13 +171,35 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(Store, Combined), BatchErr
         let id = &first.variants[i].id;
         let src = dirs[*d].join(VARIANTS_DIR).join(id);
         let mut files = Vec::with_capacity(done.tables.len());
-        for name in &done.tables {
-            let path = src.join(name);
-            let bytes = fs::read(&path).map_err(|source| BatchError::Io { path, source })?;
-            files.push((name.clone(), bytes));
+        for table in &done.tables {
+            let path = src.join(&table.name);
+            let bytes = fs::read(&path).map_err(|source| BatchError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            // Checked when the holders were found; checked again on the bytes copied.
+            table
+                .verify(&path, &bytes)
+                .map_err(|e| rerun_hint(e, &dirs[*d], records[*d].shard))?;
+            files.push((table.name.clone(), bytes));
         }
         store.commit(id, &files, done)?;
     }
     let combined = combine(&store)?;
     Ok((store, combined))
+}
+
+/// A damaged committed variant, with the command that recomputes it (`--resume` counts a
+/// variant whose tables changed as not committed).
+fn rerun_hint(e: BatchError, dir: &Path, shard: Shard) -> BatchError {
+    match e {
+        BatchError::Damaged { path, message } => BatchError::Damaged {
+            path,
+            message: format!(
+                "{message}; recompute it with `corridor batch SWEEP --shard {shard} --resume --out {}`",
+                dir.display()
+            ),
+        },
+        e => e,
+    }
 }

@@ -150,6 +150,15 @@ pub enum BatchError {
         /// What is wrong.
         message: String,
     },
+    /// A batch directory holds what no `corridor batch` writes, or a committed table
+    /// changed after its commit (bad input: a damaged or hand-edited directory).
+    #[error("{}: {message}", .path.display())]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// Reading or writing a file failed.
     #[error("{}: {source}", .path.display())]
     Io {
@@ -174,6 +183,7 @@ impl BatchError {
                 | BatchError::Duplicate { .. }
                 | BatchError::Missing(_)
                 | BatchError::OutIsInput { .. }
+                | BatchError::Damaged { .. }
         )
     }
 }

@@ -16,17 +16,26 @@
 //! written after the variant's tables, so a variant directory without one is an
 //! interrupted attempt and is recomputed. A `done.json` also records the basis the variant
 //! was computed on (base scenario files, overrides, version); under another basis it does
-//! not count. The combined tables are produced from the
+//! not count, and it records each table's row count, size and SHA-256, so a table
+//! truncated or edited after its commit is told from the original: `--resume` recomputes
+//! such a variant and `merge` refuses it. The combined tables are produced from the
 //! committed variants at the end, after the previous run's combined files were removed
 //! at the start, so an interrupted run never leaves combined CSVs behind that could be
 //! mistaken for a finished sweep.
+//!
+//! What a directory says about itself is checked before it becomes a path: variant ids
+//! must have the form [`variant_id`](super::variant::variant_id) gives them, and table
+//! names must be among the tables a run writes, so a hand-edited or crafted `sweep.json`
+//! or `done.json` cannot make `merge` or `--resume` remove or rewrite a file elsewhere.
 
 use super::BatchError;
 use super::shard::Shard;
-use super::variant::Plan;
+use super::variant::{MAX_VARIANTS, Plan, is_variant_id};
 use crate::output::atomic::write_atomic;
 use crate::output::manifest::fnv1a64;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -43,8 +52,10 @@ pub const VARIANTS_CSV: &str = "variants.csv";
 pub const MANIFEST: &str = "manifest.json";
 
 /// Combined tables a run writes (those of `corridor run`). Removed when a run starts, even
-/// if no manifest lists them (a run interrupted while combining wrote no manifest).
-const RUN_TABLES: &[&str] = &[
+/// if no manifest lists them (a run interrupted while combining wrote no manifest). A
+/// variant's tables are these and no others: a name read from a `done.json` is checked
+/// against this list before it is used as a path.
+pub const RUN_TABLES: &[&str] = &[
     "od_summary.csv",
     "route_shares.csv",
     "corridor_summary.csv",
@@ -64,6 +75,78 @@ pub struct FileRecord {
     pub fnv1a64: String,
     /// Size in bytes.
     pub bytes: usize,
+}
+
+/// One committed table, as recorded in `done.json`: enough to tell a truncated or edited
+/// copy from the file that was committed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableRecord {
+    /// File name in the variant directory: one of [`RUN_TABLES`].
+    pub name: String,
+    /// Data rows (CSV records after the header).
+    pub rows: u64,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256 of the file's bytes, 64 lowercase hex digits (what `sha256sum` prints).
+    pub sha256: String,
+}
+
+impl TableRecord {
+    /// The record of table `name` with content `bytes`.
+    #[must_use]
+    pub fn of(name: &str, bytes: &[u8]) -> TableRecord {
+        TableRecord {
+            name: name.to_string(),
+            rows: data_rows(bytes),
+            bytes: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
+        }
+    }
+
+    /// Checks `bytes` (read from `path`) against the record.
+    ///
+    /// # Errors
+    /// [`BatchError::Damaged`] naming the rows and bytes found and committed.
+    pub fn verify(&self, path: &Path, bytes: &[u8]) -> Result<(), BatchError> {
+        if bytes.len() as u64 == self.bytes && sha256_hex(bytes) == self.sha256 {
+            return Ok(());
+        }
+        Err(BatchError::Damaged {
+            path: path.to_path_buf(),
+            message: format!(
+                "changed since it was committed: {} data rows and {} bytes, where {} rows and \
+                 {} bytes with SHA-256 {} were committed",
+                data_rows(bytes),
+                bytes.len(),
+                self.rows,
+                self.bytes,
+                self.sha256
+            ),
+        })
+    }
+}
+
+/// SHA-256 of `bytes` in lowercase hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// CSV records after the header (up to the first malformed one).
+fn data_rows(bytes: &[u8]) -> u64 {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut record = csv::ByteRecord::new();
+    let mut n = 0;
+    while let Ok(true) = rdr.read_byte_record(&mut record) {
+        n += 1;
+    }
+    n
 }
 
 /// One variant as recorded in `sweep.json`.
@@ -147,9 +230,55 @@ impl SweepRecord {
     /// Reads `dir/sweep.json`; `None` if there is none.
     ///
     /// # Errors
-    /// An unreadable or malformed record.
+    /// An unreadable or malformed record; [`BatchError::Damaged`] for a record that no
+    /// `corridor batch` writes (see [`SweepRecord::check`]).
     pub fn read(dir: &Path) -> Result<Option<SweepRecord>, BatchError> {
-        read_json(&dir.join(SWEEP_RECORD))
+        let path = dir.join(SWEEP_RECORD);
+        let Some(record) = read_json::<SweepRecord>(&path)? else {
+            return Ok(None);
+        };
+        record
+            .check()
+            .map_err(|message| BatchError::Damaged { path, message })?;
+        Ok(Some(record))
+    }
+
+    /// Checks what a record read from disk says before any of it becomes a path or an
+    /// index: its shard exists, the variants are at most [`MAX_VARIANTS`], every id has the
+    /// form of a computed id and is unique, every variant has one cell per column.
+    ///
+    /// # Errors
+    /// What is wrong, for a [`BatchError::Damaged`].
+    pub fn check(&self) -> Result<(), String> {
+        Shard::new(self.shard.index, self.shard.count)
+            .map_err(|e| format!("shard {}: {e}", self.shard))?;
+        if self.variants.len() > MAX_VARIANTS {
+            return Err(format!(
+                "{} variants, more than the {MAX_VARIANTS} a sweep may have",
+                self.variants.len()
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for v in &self.variants {
+            if !is_variant_id(&v.id) {
+                return Err(format!(
+                    "`{}` is not a variant id (`v` and 12 hex digits); the file was not written by corridor batch",
+                    v.id.escape_debug()
+                ));
+            }
+            if !seen.insert(v.id.as_str()) {
+                return Err(format!("variant {} is listed twice", v.id));
+            }
+            if v.cells.len() != self.columns.len() {
+                return Err(format!(
+                    "variant {} has {} parameter values for {} columns",
+                    v.id,
+                    v.cells.len(),
+                    self.columns.len()
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -162,8 +291,8 @@ pub struct DoneRecord {
     pub fingerprint: String,
     /// The basis it was computed on: it counts as committed only under the same one.
     pub basis: String,
-    /// Its table files, in write order.
-    pub tables: Vec<String>,
+    /// Its table files, in write order, with their row counts and checksums.
+    pub tables: Vec<TableRecord>,
     /// Replications run.
     pub replications: u32,
     /// Master seed used.
@@ -204,13 +333,46 @@ pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Bat
     .map_err(io_err(path))
 }
 
-/// The committed record of variant `id` in `dir`, if it was committed on `basis`. A
-/// marker that cannot be read or was computed on another basis counts as not committed.
-#[must_use]
-pub fn read_done(dir: &Path, id: &str, basis: &str) -> Option<DoneRecord> {
-    let path = dir.join(VARIANTS_DIR).join(id).join(DONE);
-    let done: DoneRecord = read_json(&path).ok()??;
-    (done.id == id && done.basis == basis).then_some(done)
+/// The committed record of variant `id` in `dir`, if it was committed on `basis`: `None`
+/// for a marker that is absent, cannot be read, names another variant or was computed on
+/// another basis (the variant is then not committed, and `--resume` recomputes it).
+///
+/// # Errors
+/// [`BatchError::Damaged`] for a marker whose tables are not the run tables, or a table
+/// that is missing or differs from its recorded checksum (truncated, edited).
+///
+/// # Panics
+/// If `id` is not a variant id: ids reach here only from a plan or a checked record.
+pub fn read_done(dir: &Path, id: &str, basis: &str) -> Result<Option<DoneRecord>, BatchError> {
+    assert!(is_variant_id(id), "unchecked variant id {id:?}");
+    let vdir = dir.join(VARIANTS_DIR).join(id);
+    let path = vdir.join(DONE);
+    let Ok(Some(done)) = read_json::<DoneRecord>(&path) else {
+        return Ok(None);
+    };
+    if done.id != id || done.basis != basis {
+        return Ok(None);
+    }
+    let mut names = BTreeSet::new();
+    for t in &done.tables {
+        if !RUN_TABLES.contains(&t.name.as_str()) || !names.insert(t.name.as_str()) {
+            return Err(BatchError::Damaged {
+                path,
+                message: format!(
+                    "lists table `{}`, which is not one of the run tables ({}) or is listed twice",
+                    t.name.escape_debug(),
+                    RUN_TABLES.join(", ")
+                ),
+            });
+        }
+        let file = vdir.join(&t.name);
+        let bytes = fs::read(&file).map_err(|e| BatchError::Damaged {
+            path: file.clone(),
+            message: format!("committed but cannot be read: {e}"),
+        })?;
+        t.verify(&file, &bytes)?;
+    }
+    Ok(Some(done))
 }
 
 /// An output directory open for one shard of one sweep.
@@ -238,14 +400,14 @@ impl Store {
         } else {
             None
         };
-        if let Some(old) = old {
-            if old.basis != record.basis || old.version != record.version {
-                return Err(BatchError::OtherSweep {
-                    dir: dir.to_path_buf(),
-                    found: format!("basis {} (corridor-sim {})", old.basis, old.version),
-                    expected: format!("basis {} (corridor-sim {})", record.basis, record.version),
-                });
-            }
+        if let Some(old) = old
+            && (old.basis != record.basis || old.version != record.version)
+        {
+            return Err(BatchError::OtherSweep {
+                dir: dir.to_path_buf(),
+                found: format!("basis {} (corridor-sim {})", old.basis, old.version),
+                expected: format!("basis {} (corridor-sim {})", record.basis, record.version),
+            });
         }
         let store = Store {
             dir: dir.to_path_buf(),
@@ -279,10 +441,11 @@ impl Store {
         self.dir.join(VARIANTS_DIR).join(id)
     }
 
-    /// The committed record of variant `id`, if committed.
+    /// The committed record of variant `id`, if committed and intact (a variant whose
+    /// tables changed since their commit counts as not committed).
     #[must_use]
     pub fn done(&self, id: &str) -> Option<DoneRecord> {
-        read_done(&self.dir, id, &self.record.basis)
+        read_done(&self.dir, id, &self.record.basis).ok().flatten()
     }
 
     /// Canonical indices of the shard's variants not committed yet, in order.
@@ -296,24 +459,37 @@ impl Store {
     }
 
     /// Commits variant `id`: clears any earlier attempt, writes `files` (name, bytes)
-    /// atomically, then the marker `done`.
+    /// atomically, then the marker `done` with the files' records (rows, size, SHA-256)
+    /// in place of whatever `done.tables` held.
     ///
     /// # Errors
     /// I/O errors; the variant then stays uncommitted.
+    ///
+    /// # Panics
+    /// If `id` is not a variant id or a file is not one of [`RUN_TABLES`]: both come from
+    /// the plan or from checked records.
     pub fn commit(
         &self,
         id: &str,
         files: &[NamedFile],
         done: &DoneRecord,
     ) -> Result<(), BatchError> {
+        assert!(is_variant_id(id), "unchecked variant id {id:?}");
         let vdir = self.variant_dir(id);
         remove_dir_if_present(&vdir)?;
         fs::create_dir_all(&vdir).map_err(io_err(&vdir))?;
+        let mut done = done.clone();
+        done.tables.clear();
         for (name, bytes) in files {
+            assert!(
+                RUN_TABLES.contains(&name.as_str()),
+                "not a run table: {name:?}"
+            );
             let path = vdir.join(name);
             write_atomic(&path, |w| io::Write::write_all(w, bytes)).map_err(io_err(&path))?;
+            done.tables.push(TableRecord::of(name, bytes));
         }
-        write_json(&vdir.join(DONE), done)
+        write_json(&vdir.join(DONE), &done)
     }
 
     /// Removes the manifest, the combined tables (those a previous manifest lists and the
@@ -322,15 +498,15 @@ impl Store {
         let manifest = self.dir.join(MANIFEST);
         let mut names: Vec<String> = RUN_TABLES.iter().map(|s| (*s).to_string()).collect();
         names.push(VARIANTS_CSV.to_string());
-        if let Ok(Some(m)) = read_json::<serde_json::Value>(&manifest) {
-            if let Some(outputs) = m.get("outputs").and_then(|o| o.as_array()) {
-                names.extend(
-                    outputs
-                        .iter()
-                        .filter_map(|o| o.as_str())
-                        .map(str::to_string),
-                );
-            }
+        if let Ok(Some(m)) = read_json::<serde_json::Value>(&manifest)
+            && let Some(outputs) = m.get("outputs").and_then(|o| o.as_array())
+        {
+            names.extend(
+                outputs
+                    .iter()
+                    .filter_map(|o| o.as_str())
+                    .map(str::to_string),
+            );
         }
         remove_file_if_present(&manifest)?;
         for name in names {
@@ -371,6 +547,10 @@ fn remove_dir_if_present(path: &Path) -> Result<(), BatchError> {
 mod tests {
     use super::*;
 
+    const V1: &str = "v000000000001";
+    const V2: &str = "v000000000002";
+    const V3: &str = "v000000000003";
+
     fn record(basis: &str, shard: Shard) -> SweepRecord {
         SweepRecord {
             tool: "corridor-sim".into(),
@@ -381,7 +561,7 @@ mod tests {
             files: Vec::new(),
             shard,
             columns: vec!["a.b".into()],
-            variants: ["v1", "v2", "v3"]
+            variants: [V1, V2, V3]
                 .iter()
                 .map(|id| VariantRecord {
                     id: (*id).into(),
@@ -397,7 +577,7 @@ mod tests {
             id: id.into(),
             fingerprint: "sweep".into(),
             basis: basis.into(),
-            tables: vec!["t.csv".into()],
+            tables: Vec::new(),
             replications: 1,
             seed: 1,
             events: 0,
@@ -411,10 +591,10 @@ mod tests {
         let dir = tmp.path();
         let store = Store::open(dir, record("f", Shard::WHOLE), false).unwrap();
         assert_eq!(store.pending(), [0, 1, 2]);
-        let files = vec![("t.csv".to_string(), b"x\n".to_vec())];
-        store.commit("v2", &files, &done("v2", "f")).unwrap();
+        let files = vec![("od_summary.csv".to_string(), b"x\n".to_vec())];
+        store.commit(V2, &files, &done(V2, "f")).unwrap();
         // A marker computed on another basis does not count.
-        store.commit("v3", &files, &done("v3", "other")).unwrap();
+        store.commit(V3, &files, &done(V3, "other")).unwrap();
         assert_eq!(store.pending(), [0, 2]);
         // Stale combined files go when a run starts.
         fs::write(dir.join("od_summary.csv"), "old").unwrap();
@@ -437,8 +617,8 @@ mod tests {
         let store = Store::open(tmp.path(), record("f", half), true).unwrap();
         // Shard 1/2 of three variants is the one in the middle.
         assert_eq!(store.pending(), [1]);
-        let files = vec![("t.csv".to_string(), b"x\n".to_vec())];
-        store.commit("v2", &files, &done("v2", "f")).unwrap();
+        let files = vec![("od_summary.csv".to_string(), b"x\n".to_vec())];
+        store.commit(V2, &files, &done(V2, "f")).unwrap();
         // Resumed whole, the variant committed as part of shard 1/2 is kept.
         let store = Store::open(tmp.path(), record("f", Shard::WHOLE), true).unwrap();
         assert_eq!(store.pending(), [0, 2]);

@@ -97,6 +97,18 @@ pub fn variant_id(params: &[(&str, &str)]) -> String {
     format!("v{:012x}", fmix64(fnv1a64(text.as_bytes())) >> 16)
 }
 
+/// Whether `s` has the form [`variant_id`] gives every id: `v` and 12 lowercase hex
+/// digits. Ids read back from a directory become directory names, so any other text (a
+/// `/`, a `..`) is refused before it reaches a path.
+#[must_use]
+pub fn is_variant_id(s: &str) -> bool {
+    s.len() == 13
+        && s.starts_with('v')
+        && s[1..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// MurmurHash3's 64-bit finaliser. FNV-1a mixes its last bytes poorly into the high bits,
 /// so variants that differ in one digit would get ids that differ in one hex digit too;
 /// after this step every bit depends on every input bit, the ids of neighbouring variants
@@ -404,6 +416,16 @@ mod tests {
         assert_eq!(variant_id(&[]).len(), 13);
         // Pinned: ids name committed results on disk, so the hash must never change.
         assert_eq!(variant_id(&[("a.b", "1")]), "v4cbd59c175e5");
+        assert!(is_variant_id("v4cbd59c175e5"));
+        for bad in [
+            "../../x",
+            "v4cbd59c175e",
+            "v4cbd59c175e5/",
+            "V4CBD59C175E5",
+            "x4cbd59c175e5",
+        ] {
+            assert!(!is_variant_id(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -78,10 +78,10 @@ pub fn route_modes(scenario: &Scenario, route: &Route) -> String {
 pub fn route_corridors(scenario: &Scenario, route: &Route) -> String {
     let mut corridors: Vec<CorridorId> = Vec::new();
     let mut add = |c: Option<CorridorId>| {
-        if let Some(c) = c {
-            if !corridors.contains(&c) {
-                corridors.push(c);
-            }
+        if let Some(c) = c
+            && !corridors.contains(&c)
+        {
+            corridors.push(c);
         }
     };
     for leg in &route.legs {

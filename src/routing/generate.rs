@@ -82,7 +82,7 @@ pub fn grid_scenario(spec: &GridSpec) -> Scenario {
     let (w, h, sp) = (spec.width, spec.height, spec.rail_spacing);
     let road = CorridorId::new(0);
     let rail = CorridorId::new(1);
-    let station = |x: usize, y: usize| x % sp == 0 && y % sp == 0;
+    let station = |x: usize, y: usize| x.is_multiple_of(sp) && y.is_multiple_of(sp);
 
     let mut hubs = Vec::with_capacity(w * h);
     for y in 0..h {

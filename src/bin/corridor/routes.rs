@@ -89,11 +89,11 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         eprintln!("error: --from and --to are the same hub \"{}\"", args.from);
         return Err(Failure::BadInput);
     }
-    if let Some(v) = args.value_usd_per_teu {
-        if !v.is_finite() || v < 0.0 {
-            eprintln!("error: --value-usd-per-teu must be a finite number >= 0, got {v}");
-            return Err(Failure::BadInput);
-        }
+    if let Some(v) = args.value_usd_per_teu
+        && (!v.is_finite() || v < 0.0)
+    {
+        eprintln!("error: --value-usd-per-teu must be a finite number >= 0, got {v}");
+        return Err(Failure::BadInput);
     }
 
     let flow = s.demand.iter().find(|d| d.from == from && d.to == to);
