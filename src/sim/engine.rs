@@ -14,7 +14,6 @@
 //! out it is delivered. At the horizon, whatever is still under way is reported as such.
 
 use rand::Rng;
-use rand_distr::Exp1;
 
 use crate::ids::{DemandId, DisruptionId};
 use crate::routing::Leg;
@@ -94,12 +93,6 @@ impl<'m> Workspace<'m> {
     }
 }
 
-/// An exponential inter-arrival time at `rate_per_h`, in seconds.
-fn exp_secs<R: Rng>(rng: &mut R, rate_per_h: f64) -> u64 {
-    let x: f64 = rng.sample(Exp1);
-    hours_to_secs(x / rate_per_h)
-}
-
 impl Engine<'_, '_> {
     /// Schedules at `at` if that is before the horizon (later events could never fire).
     pub(super) fn schedule(&mut self, at: SimTime, event: Event) {
@@ -120,8 +113,9 @@ impl Engine<'_, '_> {
             let demand = DemandId::new(d);
             let rate = self.model.demand_shipments_per_h[d];
             if rate > 0.0 && !self.routes.range_of(demand).is_empty() {
-                let dt = exp_secs(self.st.streams.arrivals(self.model, demand), rate);
-                self.schedule(SimTime::ZERO + dt, Event::ShipmentArrival { demand });
+                let rng = self.st.streams.arrivals(self.model, demand);
+                let at = self.st.demand_clocks.next(d, rng, rate);
+                self.schedule(at, Event::ShipmentArrival { demand });
             }
         }
         for (i, spec) in self.model.services.iter().enumerate() {
@@ -132,8 +126,8 @@ impl Engine<'_, '_> {
             if f.background_per_h > 0.0 {
                 let facility = FacilityId::new(i);
                 let rng = self.st.streams.background(self.model, facility);
-                let dt = exp_secs(rng, f.background_per_h);
-                self.schedule(SimTime::ZERO + dt, Event::BackgroundArrival { facility });
+                let at = self.st.background_clocks.next(i, rng, f.background_per_h);
+                self.schedule(at, Event::BackgroundArrival { facility });
             }
         }
         let mut occurrences = Vec::new();
@@ -183,11 +177,9 @@ impl Engine<'_, '_> {
 
     fn on_shipment_arrival(&mut self, demand: DemandId, now: SimTime) {
         let d = demand.index();
-        let dt = exp_secs(
-            self.st.streams.arrivals(self.model, demand),
-            self.model.demand_shipments_per_h[d],
-        );
-        self.schedule(now + dt, Event::ShipmentArrival { demand });
+        let rng = self.st.streams.arrivals(self.model, demand);
+        let at = (self.st.demand_clocks).next(d, rng, self.model.demand_shipments_per_h[d]);
+        self.schedule(at, Event::ShipmentArrival { demand });
         let streams = &mut self.st.streams;
         let draw = || streams.route_choice(self.model, demand).random();
         let Some(route) = self.routes.pick(demand, draw) else {
@@ -351,10 +343,10 @@ impl Engine<'_, '_> {
     fn on_background(&mut self, f: FacilityId, now: SimTime) {
         let spec = &self.model.facilities[f.index()];
         let rng = self.st.streams.background(self.model, f);
-        let dt = exp_secs(rng, spec.background_per_h);
+        let at = (self.st.background_clocks).next(f.index(), rng, spec.background_per_h);
         let service_s =
             u32::try_from(hours_to_secs(spec.sample_service_h(rng))).unwrap_or(u32::MAX);
-        self.schedule(now + dt, Event::BackgroundArrival { facility: f });
+        self.schedule(at, Event::BackgroundArrival { facility: f });
         self.join_facility(f, Unit::Background(service_s), 0, now);
     }
 

@@ -26,12 +26,14 @@
 //! - [`engine`] — event loop, shipments and facilities; `movement` — vehicles and trucks.
 //! - [`facility`] — multi-server FIFO queue with its time-weighted statistics.
 //! - [`vehicle`], [`shipment`] — entity slabs with slot reuse.
+//! - [`arrivals`] — Poisson arrivals on the whole-second clock without rounding bias.
 //! - [`events`] — the event enum; [`state`] — per-replication state; [`streams`] — random
 //!   streams; [`disruption`] — closures and slowdowns.
 //! - [`records`] — records and per-replication accumulators; [`result`] — what one
 //!   replication reports; [`aggregate`] — merging replications.
 
 pub mod aggregate;
+pub mod arrivals;
 pub mod disruption;
 pub mod engine;
 pub mod event_queue;

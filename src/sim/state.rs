@@ -12,6 +12,7 @@ use std::collections::VecDeque;
 
 use crate::time::SimTime;
 
+use super::arrivals::ArrivalClocks;
 use super::disruption::Effects;
 use super::event_queue::EventQueue;
 use super::events::Event;
@@ -30,6 +31,11 @@ pub struct State {
     pub queue: EventQueue<Event>,
     /// Random streams.
     pub streams: Streams,
+    /// Exact time of the last arrival of each demand flow, by [`crate::ids::DemandId`].
+    pub demand_clocks: ArrivalClocks,
+    /// Exact time of the last background arrival at each facility, by
+    /// [`super::ids::FacilityId`] (used by bottlenecks with background traffic only).
+    pub background_clocks: ArrivalClocks,
     /// What is closed or slowed.
     pub effects: Effects,
     /// Facilities, by [`super::ids::FacilityId`].
@@ -62,6 +68,8 @@ impl State {
         State {
             queue: EventQueue::with_capacity(256),
             streams: Streams::new(model, replication),
+            demand_clocks: ArrivalClocks::new(s.demand.len()),
+            background_clocks: ArrivalClocks::new(model.facilities.len()),
             effects: Effects::new(model),
             facilities: model
                 .facilities
@@ -85,6 +93,8 @@ impl State {
     pub fn reset(&mut self, model: &Model<'_>, replication: u32) {
         self.queue.clear();
         self.streams.reset(replication);
+        self.demand_clocks.reset();
+        self.background_clocks.reset();
         self.effects.clear(model);
         for (f, spec) in self.facilities.iter_mut().zip(&model.facilities) {
             f.reset(spec.servers, model.warmup);
