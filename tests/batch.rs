@@ -3,51 +3,16 @@
 //! run resumes to the same bytes, ids survive added values, bad sweeps and bad merges are
 //! refused with exit code 2 and a location.
 
+mod cli;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use cli::{corridor, data, ok, run, stderr};
 use corridor_sim::batch::{self, Plan};
-
-/// The scheduler variables `corridor batch` reads; cleared so that tests run inside a
-/// Slurm or Kubernetes job still run the whole sweep unless they say otherwise.
-const SCHEDULER_VARS: &[&str] = &[
-    "SLURM_ARRAY_TASK_ID",
-    "SLURM_ARRAY_TASK_COUNT",
-    "SLURM_ARRAY_TASK_MIN",
-    "SLURM_ARRAY_TASK_STEP",
-    "JOB_COMPLETION_INDEX",
-];
-
-fn corridor() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_corridor"));
-    for v in SCHEDULER_VARS {
-        c.env_remove(v);
-    }
-    c
-}
-
-fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(rel)
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("the corridor binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn ok(cmd: &mut Command) -> Output {
-    let o = run(cmd);
-    assert!(o.status.success(), "{cmd:?} failed:\n{}", stderr(&o));
-    o
-}
 
 fn batch(sweep: &Path, out: &Path) -> Command {
     let mut c = corridor();

@@ -89,9 +89,9 @@ where
     Ok(())
 }
 
-/// Makes the rename itself durable where the platform allows it. Best effort: the new
+/// Makes a rename in `dir` durable where the platform allows it. Best effort: the new
 /// content is already in place, so a failure here is not reported.
-fn sync_dir(dir: &Path) {
+pub(crate) fn sync_dir(dir: &Path) {
     #[cfg(unix)]
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
@@ -122,12 +122,12 @@ where
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
     /// Names of all entries in `dir`, sorted.
-    fn entries(dir: &Path) -> Vec<String> {
+    pub(crate) fn entries(dir: &Path) -> Vec<String> {
         let mut v: Vec<String> = fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

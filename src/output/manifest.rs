@@ -53,6 +53,10 @@ pub struct Manifest {
     pub version: &'static str,
     /// The command, e.g. `run`.
     pub command: String,
+    /// Whose results these are: the command, the absolute paths of its scenario files and
+    /// what else selects its results (a `plugin`'s zone). Another command or scenario
+    /// replaces them only with `--overwrite` (see [`crate::output::dir`]).
+    pub owner: String,
     /// The command-line arguments after the program name.
     pub arguments: Vec<String>,
     /// Scenario name.

@@ -20,9 +20,11 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::Failure;
+use crate::common;
 use corridor_sim::batch::{
     self, BatchError, BatchManifest, Plan, Progress, Shard, Store, SweepRecord, execute,
 };
+use corridor_sim::output::dir::OutLock;
 use corridor_sim::scenario::Diagnostics;
 
 /// Arguments of `corridor batch`.
@@ -205,6 +207,8 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| default_out(&args.sweep, shard));
+    // One writer per directory: a second `batch` or `merge` into it fails at once.
+    let _lock = OutLock::acquire(&out).map_err(common::out_failure)?;
     let fail = |e| failure(e, &args.sweep);
     let store = Store::open(&out, SweepRecord::new(&plan, shard), args.resume).map_err(fail)?;
     let pending = store.pending();

@@ -1,8 +1,10 @@
 //! What every simulating command shares: loading a scenario with its diagnostics, the
-//! worker pool, the progress bar, and writing tables and the manifest.
+//! worker pool, the progress bar, the output directory (locked, checked before any
+//! work, replaced whole), and writing tables and the manifest.
 
 use crate::Failure;
 use anyhow::Context;
+use corridor_sim::output::dir::{OutDirError, Replacement};
 use corridor_sim::output::manifest::{Manifest, SourceFile};
 use corridor_sim::output::tables::Table;
 use corridor_sim::scenario::{self, Loaded, Meta, SourceMap};
@@ -13,9 +15,13 @@ use std::path::{Path, PathBuf};
 /// Options every simulating command takes.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimArgs {
-    /// Output directory.
+    /// Output directory. It is replaced whole when the run succeeds; results of another
+    /// command or scenario in it are refused unless --overwrite is given.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Replace the results of another command or scenario in --out.
+    #[arg(long)]
+    pub overwrite: bool,
     /// Replications (overrides the scenario's).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub replications: Option<u32>,
@@ -90,6 +96,53 @@ pub fn source_files(sources: &SourceMap) -> Vec<SourceFile> {
         .collect()
 }
 
+/// Whose results a command writes: `command`, the absolute paths of `files`, and
+/// `extra` (recorded in the manifest as `owner`).
+pub fn owner(command: &str, files: &[&Path], extra: &str) -> String {
+    let mut s = command.to_string();
+    for f in files {
+        let abs = std::fs::canonicalize(f).unwrap_or_else(|_| f.to_path_buf());
+        s.push(' ');
+        s.push_str(&abs.display().to_string());
+    }
+    if !extra.is_empty() {
+        s.push(' ');
+        s.push_str(extra);
+    }
+    s
+}
+
+/// Locks `out`, checks it may receive `owner`'s results and stages its replacement —
+/// before any simulation, so that a wrong `--out` fails at once. Problems with `--out`
+/// are bad input (exit 2).
+pub fn begin_output(out: &Path, owner: &str, overwrite: bool) -> Result<Replacement, Failure> {
+    Replacement::begin(out, owner, overwrite).map_err(out_failure)
+}
+
+/// An output-directory problem as a failure: bad input (exit 2, printed here) unless it is
+/// an I/O error other than a permission denied.
+pub fn out_failure(e: OutDirError) -> Failure {
+    if matches!(&e, OutDirError::Io { source, .. } if source.kind() != std::io::ErrorKind::PermissionDenied)
+    {
+        return Failure::Other(e.into());
+    }
+    eprintln!("error: {e}");
+    Failure::BadInput
+}
+
+/// Writes `tables` and `manifest` into the staged directory and swaps it in.
+pub fn finish_output(
+    out: Replacement,
+    tables: &[Table],
+    manifest: &Manifest,
+) -> anyhow::Result<()> {
+    write_tables(out.path(), tables)?;
+    write_manifest(out.path(), manifest)?;
+    let target = out.target().display().to_string();
+    out.commit()
+        .with_context(|| format!("cannot put the results in place at {target}"))
+}
+
 /// Writes every table atomically into `dir` (created if needed); returns the file names.
 pub fn write_tables(dir: &Path, tables: &[Table]) -> anyhow::Result<Vec<String>> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -102,11 +155,12 @@ pub fn write_tables(dir: &Path, tables: &[Table]) -> anyhow::Result<Vec<String>>
 
 /// The parts of a manifest every command fills the same way: tool, version, arguments,
 /// and the run settings of `meta`. Callers complete it with struct-update syntax.
-pub fn manifest(command: &str, meta: &Meta, threads: usize) -> Manifest {
+pub fn manifest(command: &str, owner: &str, meta: &Meta, threads: usize) -> Manifest {
     Manifest {
         tool: "corridor-sim",
         version: env!("CARGO_PKG_VERSION"),
         command: command.to_string(),
+        owner: owner.to_string(),
         arguments: std::env::args().skip(1).collect(),
         scenario: meta.name.clone(),
         scenario_path: String::new(),

@@ -48,6 +48,14 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             None => return bad(format!("no candidate zone `{id}`")),
         }
     }
+    let name = &base.meta.name;
+    let out = args
+        .sim
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(format!("zones-{}", common::dir_name(name))));
+    let owner = common::owner("compare-zones", &[&args.file], "");
+    let staged = common::begin_output(&out, &owner, args.sim.overwrite)?;
     let (pool, threads) = common::pool(args.sim.threads)?;
     let reps = base.meta.replications;
     let bar = common::progress_bar(
@@ -62,19 +70,14 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         Err(e) => return bad(e.to_string()),
     };
     let wall_time_s = started.elapsed().as_secs_f64();
-    let name = &base.meta.name;
     let tables = [
         zones::ranking_table(name, &comparison),
         zones::market_table(name, &comparison),
     ];
-    let out = args
-        .sim
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("out").join(format!("zones-{}", common::dir_name(name))));
-    let outputs = common::write_tables(&out, &tables)?;
-    common::write_manifest(
-        &out,
+    let outputs = tables.iter().map(|t| t.file.to_string()).collect();
+    common::finish_output(
+        staged,
+        &tables,
         &Manifest {
             scenario: name.clone(),
             scenario_path: args.file.display().to_string(),
@@ -82,7 +85,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             events: 0,
             wall_time_s,
             outputs,
-            ..common::manifest("compare-zones", &base.meta, threads)
+            ..common::manifest("compare-zones", &owner, &base.meta, threads)
         },
     )?;
     println!("rank  zone                    score_usd_per_teu  ci95                 prob_best");

@@ -27,6 +27,16 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     // Pairing needs the same random streams: B runs with A's seed and replications.
     b.scenario.meta.seed = a.scenario.meta.seed;
     b.scenario.meta.replications = a.scenario.meta.replications;
+    let (name_a, name_b) = (&a.scenario.meta.name, &b.scenario.meta.name);
+    let out = args.sim.out.clone().unwrap_or_else(|| {
+        Path::new("out").join(format!(
+            "diff-{}-vs-{}",
+            common::dir_name(name_a),
+            common::dir_name(name_b)
+        ))
+    });
+    let owner = common::owner("diff", &[&args.a, &args.b], "");
+    let staged = common::begin_output(&out, &owner, args.sim.overwrite)?;
     let (pool, threads) = common::pool(args.sim.threads)?;
     let reps = a.scenario.meta.replications;
     let bar = common::progress_bar(2 * u64::from(reps), args.sim.quiet);
@@ -46,23 +56,16 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         }
     };
     let wall_time_s = started.elapsed().as_secs_f64();
-    let (name_a, name_b) = (&a.scenario.meta.name, &b.scenario.meta.name);
     let tables: Vec<_> = KINDS
         .iter()
         .map(|&kind| compare::diff_table(kind, name_a, name_b, &paired::compare(&ra, &rb, kind)))
         .collect();
-    let out = args.sim.out.clone().unwrap_or_else(|| {
-        Path::new("out").join(format!(
-            "diff-{}-vs-{}",
-            common::dir_name(name_a),
-            common::dir_name(name_b)
-        ))
-    });
-    let outputs = common::write_tables(&out, &tables)?;
+    let outputs = tables.iter().map(|t| t.file.to_string()).collect();
     let mut files = common::source_files(&a.sources);
     files.extend(common::source_files(&b.sources));
-    common::write_manifest(
-        &out,
+    common::finish_output(
+        staged,
+        &tables,
         &Manifest {
             scenario: format!("{name_a} vs {name_b}"),
             scenario_path: format!("{} vs {}", args.a.display(), args.b.display()),
@@ -70,7 +73,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             events: ra.events() + rb.events(),
             wall_time_s,
             outputs,
-            ..common::manifest("diff", &a.scenario.meta, threads)
+            ..common::manifest("diff", &owner, &a.scenario.meta, threads)
         },
     )?;
     if !args.sim.quiet {

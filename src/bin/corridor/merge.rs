@@ -10,7 +10,9 @@ use std::time::Instant;
 
 use crate::Failure;
 use crate::batch::failure;
+use crate::common;
 use corridor_sim::batch::{self, BatchManifest};
+use corridor_sim::output::dir::OutLock;
 
 /// Arguments of `corridor merge`.
 #[derive(Debug, clap::Args)]
@@ -30,6 +32,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<(), Failure> {
     let started = Instant::now();
     let fail = |e| failure(e, &args.out);
+    let _lock = OutLock::acquire(&args.out).map_err(common::out_failure)?;
     let (store, combined) = batch::merge(&args.dirs, &args.out).map_err(fail)?;
     let mut manifest = BatchManifest::new(&store, &combined, "merge");
     manifest.arguments = std::env::args().skip(1).collect();

@@ -40,6 +40,15 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         return Err(Failure::BadInput);
     };
     let plugged = base.with_candidate(zone);
+    let out = args.sim.out.clone().unwrap_or_else(|| {
+        Path::new("out").join(format!(
+            "plugin-{}-{}",
+            common::dir_name(&base.meta.name),
+            common::dir_name(&args.zone)
+        ))
+    });
+    let owner = common::owner("plugin", &[&args.file], &format!("--zone {}", args.zone));
+    let staged = common::begin_output(&out, &owner, args.sim.overwrite)?;
     let (pool, threads) = common::pool(args.sim.threads)?;
     let reps = base.meta.replications;
     let bar = common::progress_bar(2 * u64::from(reps), args.sim.quiet);
@@ -66,16 +75,10 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let agg = after.aggregate();
     let mut tables = vec![compare::plugin_table(&base.meta.name, &args.zone, &rows)];
     tables.extend(after.tables(&agg).all());
-    let out = args.sim.out.clone().unwrap_or_else(|| {
-        Path::new("out").join(format!(
-            "plugin-{}-{}",
-            common::dir_name(&base.meta.name),
-            common::dir_name(&args.zone)
-        ))
-    });
-    let outputs = common::write_tables(&out, &tables)?;
-    common::write_manifest(
-        &out,
+    let outputs = tables.iter().map(|t| t.file.to_string()).collect();
+    common::finish_output(
+        staged,
+        &tables,
         &Manifest {
             scenario: format!("{} + {}", base.meta.name, args.zone),
             scenario_path: args.file.display().to_string(),
@@ -83,7 +86,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             events: before.events() + after.events(),
             wall_time_s,
             outputs,
-            ..common::manifest("plugin", &base.meta, threads)
+            ..common::manifest("plugin", &owner, &base.meta, threads)
         },
     )?;
     if !args.sim.quiet {

@@ -5,11 +5,8 @@
 //! `manifest.json` atomically. The CSVs depend only on the scenario, seed and replication
 //! count, never on the thread count.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-use anyhow::Context;
 
 use crate::Failure;
 use crate::common::{self, SimArgs};
@@ -35,6 +32,13 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let path = &args.file;
     let loaded = common::load_with_overrides(path, &args.sim)?;
     let scenario = &loaded.scenario;
+    let out = args
+        .sim
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(common::dir_name(&scenario.meta.name)));
+    let owner = common::owner("run", &[path], "");
+    let staged = common::begin_output(&out, &owner, args.sim.overwrite)?;
     let (pool, threads) = common::pool(args.sim.threads)?;
 
     let bar = common::progress_bar(u64::from(scenario.meta.replications), args.sim.quiet);
@@ -53,28 +57,17 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let agg = &merged.agg;
     let replications = scenario.meta.replications;
 
-    let out = args
-        .sim
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("out").join(common::dir_name(&scenario.meta.name)));
-    fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    let tables = merged.tables();
-    let written = tables
-        .write(&out)
-        .with_context(|| format!("cannot write results to {}", out.display()))?;
+    let tables = merged.tables().all();
     let manifest = Manifest {
         scenario: scenario.meta.name.clone(),
         scenario_path: path.display().to_string(),
         scenario_files: common::source_files(&loaded.sources),
         events: agg.work.events,
         wall_time_s,
-        outputs: written.iter().map(|s| (*s).to_string()).collect(),
-        ..common::manifest("run", &scenario.meta, threads)
+        outputs: tables.iter().map(|t| t.file.to_string()).collect(),
+        ..common::manifest("run", &owner, &scenario.meta, threads)
     };
-    manifest
-        .write(&out)
-        .with_context(|| format!("cannot write {}", out.join("manifest.json").display()))?;
+    common::finish_output(staged, &tables, &manifest)?;
     if args.stats {
         print_stats(&merged, wall_time_s);
     }

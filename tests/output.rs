@@ -1,0 +1,245 @@
+//! Output directories, through the `corridor` binary: one writer at a time (a second one
+//! exits 2 naming the holder), whole results or none (a killed run leaves the previous
+//! results and blocks nothing), a wrong `--out` refused before any simulation, and
+//! results of another command or scenario never replaced or mixed without `--overwrite`.
+
+mod cli;
+
+use std::fs::{self, File};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use cli::{corridor, data, ok, run, stderr};
+
+fn refused(cmd: &mut Command, needles: &[&str]) -> String {
+    let o = run(cmd);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{cmd:?}: {err}");
+    for n in needles {
+        assert!(err.contains(n), "`{n}` not in: {err}");
+    }
+    err
+}
+
+fn run_into(scenario: &Path, out: &Path) -> Command {
+    let mut c = corridor();
+    c.arg("run")
+        .arg(scenario)
+        .args(["--replications", "2", "--quiet", "--out"])
+        .arg(out);
+    c
+}
+
+/// Every file of `dir` and its bytes.
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, fs::read(&p).unwrap())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    files(dir).into_iter().map(|(n, _)| n).collect()
+}
+
+/// Waits for `child` at most `limit`; kills it and fails if it runs longer.
+fn wait_at_most(mut child: Child, limit: Duration, what: &str) -> Output {
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_second_writer_is_refused_naming_the_directory_and_the_holder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("res");
+    // Hold the lock as a running `corridor` would: an exclusive lock on `.res.lock`.
+    let lock = File::create(tmp.path().join(".res.lock")).unwrap();
+    lock.try_lock().unwrap();
+    fs::write(
+        tmp.path().join(".res.lock"),
+        format!("{}\n", std::process::id()),
+    )
+    .unwrap();
+    let holder = format!("(pid {})", std::process::id());
+    let shown = out.display().to_string();
+    let needles = [shown.as_str(), "another corridor process", holder.as_str()];
+
+    refused(&mut run_into(&data("two_corridors.toml"), &out), &needles);
+    let two = data("two_corridors.toml");
+    refused(
+        corridor()
+            .arg("diff")
+            .args([&two, &two])
+            .args(["--quiet", "--out"])
+            .arg(&out),
+        &needles,
+    );
+    refused(
+        corridor()
+            .arg("batch")
+            .arg(data("sweeps/small.toml"))
+            .args(["--quiet", "--out"])
+            .arg(&out),
+        &needles,
+    );
+    assert!(!out.exists(), "nothing was written");
+
+    // Released (as when the holder ends, however it ends), the next writer goes ahead.
+    drop(lock);
+    ok(&mut run_into(&data("two_corridors.toml"), &out));
+    assert!(out.join("manifest.json").is_file());
+}
+
+#[test]
+fn a_killed_run_leaves_the_previous_results_and_blocks_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("res");
+    let mm1 = data("mm1.toml");
+    ok(corridor()
+        .arg("run")
+        .arg(&mm1)
+        .args(["--replications", "1", "--seed", "1", "--quiet", "--out"])
+        .arg(&out));
+    let before = files(&out);
+
+    // A long run into the same directory, killed once it is under way.
+    let mut child = corridor()
+        .arg("run")
+        .arg(&mm1)
+        .args(["--replications", "5000", "--seed", "2", "--quiet", "--out"])
+        .arg(&out)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let staged = |dir: &Path| {
+        fs::read_dir(dir).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".res.tmp-")
+        })
+    };
+    while !staged(tmp.path()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no staging directory"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(files(&out), before, "the previous results changed");
+
+    // Its leftovers neither block nor linger.
+    ok(corridor()
+        .arg("run")
+        .arg(&mm1)
+        .args(["--replications", "1", "--seed", "3", "--quiet", "--out"])
+        .arg(&out));
+    assert!(
+        !staged(tmp.path()),
+        "the killed run's staging directory is left"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["seed"], 3);
+}
+
+#[test]
+fn a_wrong_out_is_refused_before_the_simulation() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Long enough that a check made after the simulation would miss the deadline.
+    let slow = |out: &Path| {
+        corridor()
+            .arg("run")
+            .arg(data("mm1.toml"))
+            .args(["--replications", "100000", "--quiet", "--out"])
+            .arg(out)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let file = tmp.path().join("a-file");
+    fs::write(&file, "x").unwrap();
+    let o = wait_at_most(slow(&file), Duration::from_secs(30), "--out FILE");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is not a directory"), "{}", stderr(&o));
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let ro = tmp.path().join("read-only");
+        fs::create_dir(&ro).unwrap();
+        fs::set_permissions(&ro, fs::Permissions::from_mode(0o555)).unwrap();
+        let o = wait_at_most(slow(&ro), Duration::from_secs(30), "read-only --out");
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("read-only"), "{}", stderr(&o));
+        fs::set_permissions(&ro, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[test]
+fn results_of_another_command_are_replaced_whole_and_only_with_overwrite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("res");
+    let two = data("two_corridors.toml");
+    let twins = data("zones/twins.toml");
+    ok(corridor()
+        .arg("diff")
+        .args([&two, &two])
+        .args(["--replications", "2", "--quiet", "--out"])
+        .arg(&out));
+    let diff_files = files(&out);
+
+    // Another command (or scenario) into the same folder: refused, nothing touched.
+    let shown = out.display().to_string();
+    refused(
+        &mut run_into(&two, &out),
+        &[shown.as_str(), "holds the results of `diff ", "--overwrite"],
+    );
+    assert_eq!(files(&out), diff_files);
+    ok(&mut run_into(&twins, tmp.path().join("twins").as_path()));
+    refused(&mut run_into(&twins, &out), &["--overwrite"]);
+
+    // With --overwrite: exactly the run's files, none of the diff's left beside them.
+    ok(run_into(&two, &out).arg("--overwrite"));
+    assert_eq!(
+        names(&out),
+        [
+            "corridor_summary.csv",
+            "hub_summary.csv",
+            "manifest.json",
+            "od_summary.csv",
+            "route_shares.csv",
+            "service_summary.csv"
+        ]
+    );
+    // The same command on the same scenario replaces its own results without asking.
+    ok(run_into(&two, &out).args(["--seed", "9"]));
+
+    // A folder corridor-sim did not write is never replaced, even with --overwrite.
+    let mine = tmp.path().join("reports");
+    fs::create_dir(&mine).unwrap();
+    fs::write(mine.join("letter.txt"), "x").unwrap();
+    refused(
+        run_into(&two, &mine).arg("--overwrite"),
+        &["holds files corridor-sim did not write", "letter.txt"],
+    );
+    assert_eq!(names(&mine), ["letter.txt"]);
+}
