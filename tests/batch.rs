@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use cli::{corridor, data, ok, run, stderr};
+use cli::{corridor, data, ok, refused, run, stderr};
 use corridor_sim::batch::{self, Plan};
 
 fn batch(sweep: &Path, out: &Path) -> Command {
@@ -462,8 +462,14 @@ fn two_shards(tmp: &Path) -> (PathBuf, PathBuf, Vec<String>) {
     (a0, a1, ids)
 }
 
-fn merge_into(inputs: &[&Path], out: &Path) -> Output {
-    run(corridor().arg("merge").args(inputs).arg("--out").arg(out))
+fn merge_into(inputs: &[&Path], out: &Path) -> Command {
+    let mut c = corridor();
+    c.arg("merge")
+        .args(inputs)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet");
+    c
 }
 
 fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
@@ -476,6 +482,9 @@ fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
 fn merge_refuses_a_variant_id_that_is_a_path() {
     let tmp = tempfile::tempdir().unwrap();
     let (a0, a1, ids) = two_shards(tmp.path());
+    // An earlier merge: the output directory is reused.
+    let merged = tmp.path().join("merged");
+    ok(&mut merge_into(&[&a0, &a1], &merged));
     // A crafted id, `../../victim`, resolves to `tmp/victim` from `a0/variants` and from
     // `merged/variants`. Give it a committed-looking marker there, so that the merge would
     // find the variant held and clear its directory in the (reused) output.
@@ -498,9 +507,7 @@ fn merge_refuses_a_variant_id_that_is_a_path() {
             }
         });
     }
-    let merged = tmp.path().join("merged");
-    fs::create_dir_all(merged.join("variants")).unwrap();
-    let o = merge_into(&[&a0, &a1], &merged);
+    let o = run(&mut merge_into(&[&a0, &a1], &merged));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("sweep.json") && stderr(&o).contains("is not a variant id"),
@@ -535,7 +542,7 @@ fn merge_refuses_a_table_name_that_is_a_path() {
         }
     });
     let merged = tmp.path().join("merged");
-    let o = merge_into(&[&a0, &a1], &merged);
+    let o = run(&mut merge_into(&[&a0, &a1], &merged));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("not one of the run tables"),
@@ -560,7 +567,7 @@ fn a_truncated_table_is_refused_by_merge_and_recomputed_by_resume() {
     fs::write(&table, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
 
     let merged = tmp.path().join("merged");
-    let o = merge_into(&[&a0, &a1], &merged);
+    let o = run(&mut merge_into(&[&a0, &a1], &merged));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
@@ -578,12 +585,7 @@ fn a_truncated_table_is_refused_by_merge_and_recomputed_by_resume() {
         "{}",
         stderr(&o)
     );
-    ok(corridor()
-        .arg("merge")
-        .args([&a0, &a1])
-        .arg("--out")
-        .arg(&merged)
-        .arg("--quiet"));
+    ok(&mut merge_into(&[&a0, &a1], &merged));
     assert_same_csvs(&whole, &merged);
 
     // The marker records what `sha256sum` prints for each table.
@@ -595,4 +597,92 @@ fn a_truncated_table_is_refused_by_merge_and_recomputed_by_resume() {
     assert_eq!(od["name"], "od_summary.csv");
     assert_eq!(od["sha256"].as_str().unwrap().len(), 64);
     assert_eq!(od["rows"], 1);
+}
+
+#[test]
+fn replications_and_seed_on_the_command_line_override_the_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep = sweep_file(
+        tmp.path(),
+        "s.toml",
+        "replications = 2\n[[vary]]\npath = \"services.weekly-ship.departures_per_week\"\nvalues = [1, 2]\n",
+    );
+    let (given, written) = (tmp.path().join("given"), tmp.path().join("written"));
+    ok(batch(&sweep, &given).args(["--replications", "3", "--seed", "77", "--quiet"]));
+    // The same figures as a sweep file that says so itself.
+    let same = sweep_file(
+        tmp.path(),
+        "same.toml",
+        "replications = 3\nseed = 77\n[[vary]]\npath = \"services.weekly-ship.departures_per_week\"\nvalues = [1, 2]\n",
+    );
+    ok(batch(&same, &written).arg("--quiet"));
+    assert_same_csvs(&written, &given);
+    let done: serde_json::Value = serde_json::from_slice(
+        &fs::read(
+            given
+                .join("variants")
+                .join(&variant_ids(&given)[0])
+                .join("done.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        (done["replications"].as_u64(), done["seed"].as_u64()),
+        (Some(3), Some(77))
+    );
+
+    // They change every result: --resume refuses other values, and shards run with
+    // different values do not merge.
+    refused(
+        batch(&sweep, &given).args(["--replications", "4", "--resume"]),
+        &["another base scenario"],
+    );
+    let (s0, s1) = (tmp.path().join("s0"), tmp.path().join("s1"));
+    ok(batch(&sweep, &s0).args(["--shard", "0/2", "--seed", "1", "--quiet"]));
+    ok(batch(&sweep, &s1).args(["--shard", "1/2", "--seed", "2", "--quiet"]));
+    refused(
+        corridor()
+            .arg("merge")
+            .args([&s0, &s1])
+            .arg("--out")
+            .arg(tmp.path().join("m")),
+        &["not shards of the same sweep"],
+    );
+}
+
+#[test]
+fn another_sweep_or_command_is_not_written_over_without_overwrite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vary = |values: &str| {
+        format!(
+            "replications = 2\n[[vary]]\npath = \"services.weekly-ship.departures_per_week\"\nvalues = {values}\n"
+        )
+    };
+    let first = sweep_file(tmp.path(), "first.toml", &vary("[1, 2]"));
+    let second = sweep_file(tmp.path(), "second.toml", &vary("[3, 4]"));
+    let out = tmp.path().join("out");
+    ok(batch(&first, &out).arg("--quiet"));
+    let before = csvs(&out);
+    refused(
+        batch(&second, &out).arg("--quiet"),
+        &["first.toml", "--overwrite"],
+    );
+    assert_eq!(csvs(&out), before);
+    ok(batch(&second, &out).args(["--overwrite", "--quiet"]));
+    // Only the second sweep's variants are left (the first's have other ids).
+    let kept = fs::read_dir(out.join("variants")).unwrap().count();
+    assert_eq!(kept, 2);
+
+    // A `run`'s results are not a batch's to replace.
+    let run_out = tmp.path().join("run");
+    ok(corridor()
+        .arg("run")
+        .arg(data("two_corridors.toml"))
+        .args(["--replications", "2", "--quiet", "--out"])
+        .arg(&run_out));
+    refused(
+        batch(&first, &run_out).arg("--quiet"),
+        &["holds the results of `run "],
+    );
 }

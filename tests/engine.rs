@@ -682,19 +682,40 @@ fn cli_run_writes_identical_tables_for_one_and_two_threads() {
 }
 
 #[test]
-fn cli_run_defaults_to_out_scenario_name() {
+fn cli_run_defaults_to_a_folder_per_command_and_scenario_file() {
     let dir = tempfile::tempdir().unwrap();
-    let file = data("two_corridors.toml");
-    let o = corridor(
-        &["run", file.to_str().unwrap(), "--quiet", "--seed", "3"],
-        dir.path(),
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for t in TABLES.iter().chain(&["manifest.json"]) {
-        assert!(
-            dir.path().join("out/two-corridors").join(t).is_file(),
-            "{t}"
+    // Two scenario files of the same name (and scenario name) in different folders.
+    for sub in ["a", "b"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+        std::fs::copy(
+            data("two_corridors.toml"),
+            dir.path().join(sub).join("two_corridors.toml"),
+        )
+        .unwrap();
+        let o = corridor(
+            &[
+                "run",
+                &format!("{sub}/two_corridors.toml"),
+                "--quiet",
+                "--seed",
+                "3",
+            ],
+            dir.path(),
         );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let mut folders: Vec<String> = std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    folders.sort();
+    assert_eq!(folders.len(), 2, "{folders:?}");
+    for f in &folders {
+        assert!(f.starts_with("run-two_corridors-"), "{f}");
+        for t in TABLES.iter().chain(&["manifest.json"]) {
+            assert!(dir.path().join("out").join(f).join(t).is_file(), "{f}/{t}");
+        }
     }
 }
 

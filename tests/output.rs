@@ -10,17 +10,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use cli::{corridor, data, ok, run, stderr};
-
-fn refused(cmd: &mut Command, needles: &[&str]) -> String {
-    let o = run(cmd);
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{cmd:?}: {err}");
-    for n in needles {
-        assert!(err.contains(n), "`{n}` not in: {err}");
-    }
-    err
-}
+use cli::{corridor, data, ok, refused, stderr};
 
 fn run_into(scenario: &Path, out: &Path) -> Command {
     let mut c = corridor();

@@ -167,6 +167,11 @@ pub struct SweepRecord {
     pub tool: String,
     /// Crate version that wrote it (results of different versions are not merged).
     pub version: String,
+    /// Whose results the directory holds: `batch` and the sweep file's absolute path
+    /// (empty in records of earlier versions). A run of another sweep file replaces them
+    /// only with `--overwrite`.
+    #[serde(default)]
+    pub owner: String,
     /// The sweep file, as given.
     pub sweep: String,
     /// The sweep's fingerprint (shards merge only if theirs are equal).
@@ -191,6 +196,7 @@ impl SweepRecord {
         SweepRecord {
             tool: "corridor-sim".to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
+            owner: owner(&plan.sweep.path),
             sweep: plan.sweep.path.display().to_string(),
             fingerprint: plan.fingerprint.clone(),
             basis: plan.basis.clone(),
@@ -280,6 +286,22 @@ impl SweepRecord {
         }
         Ok(())
     }
+}
+
+/// The owner of the results of sweep file `path`: `batch` and its absolute path.
+#[must_use]
+pub fn owner(path: &Path) -> String {
+    let abs = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    format!("batch {}", abs.display())
+}
+
+/// Removes every committed variant of `dir`, whatever sweep it belonged to (for
+/// `--overwrite`: results of another sweep must not stay beside the new ones).
+///
+/// # Errors
+/// I/O errors.
+pub fn clear_variants(dir: &Path) -> Result<(), BatchError> {
+    remove_dir_if_present(&dir.join(VARIANTS_DIR))
 }
 
 /// `done.json`: a committed variant.
@@ -555,6 +577,7 @@ mod tests {
         SweepRecord {
             tool: "corridor-sim".into(),
             version: env!("CARGO_PKG_VERSION").into(),
+            owner: "batch /s.toml".into(),
             sweep: "s.toml".into(),
             fingerprint: "sweep".into(),
             basis: basis.into(),

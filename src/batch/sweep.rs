@@ -118,6 +118,9 @@ pub struct Sweep {
     pub dimensions: Vec<Dimension>,
     /// The `[[variants]]` entries, in file order.
     pub picked: Vec<Picked>,
+    /// Overrides given on the command line (see [`Sweep::override_run`]), as
+    /// `path=value` lines; part of the fingerprint, since they change every result.
+    pub command_line: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -271,7 +274,52 @@ impl Sweep {
             overrides,
             dimensions,
             picked,
+            command_line: Vec::new(),
         })
+    }
+
+    /// Applies `corridor batch --replications/--seed`: over the sweep file's own
+    /// `replications`/`seed` (a `[[vary]]` or `[[variants]]` of `scenario.seed` still wins
+    /// for its variants, as it does over the sweep file's). They enter the basis, so
+    /// `--resume` keeps only variants computed with the same values, and the fingerprint,
+    /// so shards run with different values do not merge.
+    ///
+    /// # Errors
+    /// A seed above 2^63 − 1, which the scenario tree cannot hold.
+    pub fn override_run(
+        &mut self,
+        replications: Option<u32>,
+        seed: Option<u64>,
+    ) -> Result<(), String> {
+        let loc = root(self.file);
+        let mut given = Vec::new();
+        if let Some(r) = replications {
+            given.push(("scenario.replications", i64::from(r)));
+        }
+        if let Some(s) = seed {
+            let s = i64::try_from(s).map_err(|_| {
+                format!(
+                    "--seed {s} is too large: a sweep's seed must be at most {}",
+                    i64::MAX
+                )
+            })?;
+            given.push(("scenario.seed", s));
+        }
+        for (path, value) in given {
+            let node = Node {
+                loc,
+                kind: NodeKind::Int(value),
+            };
+            let text = canonical(&node);
+            apply_set(&mut self.base_tree, path, node)?;
+            self.overrides.retain(|(p, _)| p != path);
+            self.overrides.push((path.to_string(), text.clone()));
+            self.command_line.push(format!("{path}={text}"));
+        }
+        // In path order, as the sweep file's own are: the basis does not depend on where
+        // an override was given.
+        self.overrides.sort();
+        Ok(())
     }
 
     /// Where the base scenario's root file starts (for problems with no better place).
@@ -288,7 +336,13 @@ impl Sweep {
     pub fn fingerprint(&self) -> String {
         let sweep = self.sources.file(self.file);
         let base = self.base_files().map(|f| f.text.as_bytes());
-        hash_parts(std::iter::once(sweep.text.as_bytes()).chain(base))
+        // Without command-line overrides, exactly the hash of the files (as before).
+        let command_line = self.command_line.iter().map(String::as_bytes);
+        hash_parts(
+            std::iter::once(sweep.text.as_bytes())
+                .chain(base)
+                .chain(command_line),
+        )
     }
 
     /// Identifies what every variant's results depend on besides its own parameters: the

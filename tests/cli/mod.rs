@@ -45,3 +45,14 @@ pub fn ok(cmd: &mut Command) -> Output {
     assert!(o.status.success(), "{cmd:?} failed:\n{}", stderr(&o));
     o
 }
+
+/// Runs `cmd`, asserts it exited 2 and that stderr holds every one of `needles`.
+pub fn refused(cmd: &mut Command, needles: &[&str]) -> String {
+    let o = run(cmd);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{cmd:?}: {err}");
+    for n in needles {
+        assert!(err.contains(n), "`{n}` not in: {err}");
+    }
+    err
+}

@@ -1,4 +1,5 @@
-//! `corridor batch SWEEP [--out DIR] [--shard K/N] [--shards N] [--resume] [--threads T] [--quiet]`
+//! `corridor batch SWEEP [--out DIR] [--shard K/N] [--shards N] [--resume] [--overwrite]
+//! [--replications N] [--seed S] [--threads T] [--quiet]`
 //!
 //! Read and check the whole sweep → pick this process's shard → prepare the output
 //! directory → run the shard's uncommitted variants on a pool of `--threads` workers,
@@ -22,9 +23,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::Failure;
 use crate::common;
 use corridor_sim::batch::{
-    self, BatchError, BatchManifest, Plan, Progress, Shard, Store, SweepRecord, execute,
+    self, BatchError, BatchManifest, Plan, Progress, Shard, Store, Sweep, SweepRecord, execute,
 };
-use corridor_sim::output::dir::OutLock;
+use corridor_sim::output::dir::{OutLock, check_owner};
 use corridor_sim::scenario::Diagnostics;
 
 /// Arguments of `corridor batch`.
@@ -32,10 +33,16 @@ use corridor_sim::scenario::Diagnostics;
 pub struct Args {
     /// Sweep file (`base`, `[[vary]]` and `[[variants]]`).
     pub sweep: PathBuf,
-    /// Output directory [default: out/STEM, or out/STEM-shard-K-of-N for a shard, where
-    /// STEM is the sweep file's name without extension].
+    /// Output directory [default: out/batch-STEM-HASH, or out/batch-STEM-HASH-shard-K-of-N
+    /// for a shard, where STEM is the sweep file's name without extension and HASH eight
+    /// hex digits of its absolute path].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Replace the results of another sweep file or command in --out.
+    #[arg(long)]
+    pub overwrite: bool,
+    #[command(flatten)]
+    pub run: common::RunOverrides,
     /// Run only shard K of N (0 ≤ K < N): the variants at positions i with i mod N = K.
     /// Default: from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX,
     /// else the whole sweep.
@@ -159,16 +166,38 @@ fn resolve_shard(
     Ok((Shard::WHOLE, ShardSource::Whole))
 }
 
-fn default_out(sweep: &Path, shard: Shard) -> PathBuf {
-    let stem = sweep
-        .file_stem()
-        .map_or_else(|| "sweep".to_string(), |s| s.to_string_lossy().into_owned());
-    let name = if shard.is_whole() {
-        stem
+fn default_out(sweep: &Path, owner: &str, shard: Shard) -> PathBuf {
+    let dir = common::default_out(&format!("batch-{}", common::stem(sweep)), owner);
+    if shard.is_whole() {
+        dir
     } else {
-        format!("{stem}-shard-{}-of-{}", shard.index, shard.count)
-    };
-    Path::new("out").join(name)
+        let mut name = dir.into_os_string();
+        name.push(format!("-shard-{}-of-{}", shard.index, shard.count));
+        PathBuf::from(name)
+    }
+}
+
+/// Checks, under the lock, that this sweep's results may go into `lock`'s directory;
+/// clears the committed variants of another sweep when `--overwrite` replaces them.
+/// A directory of this sweep file is always fine; with `--resume`, so is one of another
+/// sweep file on the same basis (the library refuses another basis).
+fn check_out(lock: &OutLock, owner: &str, args: &Args) -> Result<(), Failure> {
+    let dir = lock.dir();
+    let fail = |e| failure(e, &args.sweep);
+    match SweepRecord::read(dir).map_err(fail)? {
+        Some(old) if args.resume || old.owner == owner || old.owner.is_empty() => Ok(()),
+        Some(old) if !args.overwrite => {
+            eprintln!(
+                "error: {}: holds the results of `{}`, not of `{owner}`; pass --overwrite to \
+                 replace them, --resume to keep the variants they share, or choose another --out",
+                dir.display(),
+                old.owner
+            );
+            Err(Failure::BadInput)
+        }
+        Some(_) => batch::store::clear_variants(dir).map_err(fail),
+        None => check_owner(lock, owner, args.overwrite).map_err(common::out_failure),
+    }
 }
 
 fn progress_bar(replications: u64, quiet: bool) -> ProgressBar {
@@ -199,16 +228,25 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         .build()
         .context("cannot start the worker threads")?;
 
-    let plan = Plan::load(&args.sweep).map_err(|d| report(&d, &args.sweep))?;
+    let mut sweep = Sweep::load(&args.sweep).map_err(|d| report(&d, &args.sweep))?;
+    sweep
+        .override_run(args.run.replications, args.run.seed)
+        .map_err(|m| {
+            eprintln!("error: {m}");
+            Failure::BadInput
+        })?;
+    let plan = Plan::expand(sweep).map_err(|d| report(&d, &args.sweep))?;
     pool.install(|| batch::check(&plan))
         .map_err(|d| report(&d, &args.sweep))?;
 
+    let owner = batch::store::owner(&args.sweep);
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| default_out(&args.sweep, shard));
+        .unwrap_or_else(|| default_out(&args.sweep, &owner, shard));
     // One writer per directory: a second `batch` or `merge` into it fails at once.
-    let _lock = OutLock::acquire(&out).map_err(common::out_failure)?;
+    let lock = OutLock::acquire(&out).map_err(common::out_failure)?;
+    check_out(&lock, &owner, args)?;
     let fail = |e| failure(e, &args.sweep);
     let store = Store::open(&out, SweepRecord::new(&plan, shard), args.resume).map_err(fail)?;
     let pending = store.pending();
@@ -347,14 +385,21 @@ mod tests {
     }
 
     #[test]
-    fn default_directories_name_the_shard() {
-        assert_eq!(
-            default_out(Path::new("a/lock.toml"), Shard::WHOLE),
-            Path::new("out/lock")
+    fn default_directories_name_the_command_the_file_and_the_shard() {
+        let whole = default_out(Path::new("a/lock.toml"), "batch /a/lock.toml", Shard::WHOLE);
+        let name = whole.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("batch-lock-") && name.len() == 19,
+            "{name}"
         );
         assert_eq!(
-            default_out(Path::new("a/lock.toml"), shard(1, 3)),
-            Path::new("out/lock-shard-1-of-3")
+            default_out(Path::new("a/lock.toml"), "batch /a/lock.toml", shard(1, 3)),
+            Path::new(&format!("out/{name}-shard-1-of-3"))
+        );
+        // Another file of the same name elsewhere gets another folder.
+        assert_ne!(
+            default_out(Path::new("b/lock.toml"), "batch /b/lock.toml", Shard::WHOLE),
+            whole
         );
     }
 }

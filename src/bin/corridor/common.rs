@@ -5,12 +5,25 @@
 use crate::Failure;
 use anyhow::Context;
 use corridor_sim::output::dir::{OutDirError, Replacement};
-use corridor_sim::output::manifest::{Manifest, SourceFile};
+use corridor_sim::output::manifest::{Manifest, SourceFile, fnv1a64};
 use corridor_sim::output::tables::Table;
 use corridor_sim::scenario::{self, Loaded, Meta, SourceMap};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+
+/// `--replications` and `--seed`: over the scenario's (and a sweep's) own values.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunOverrides {
+    /// Replications (overrides the scenario's, and a sweep's; a sweep's `[[vary]]` of
+    /// `scenario.replications` still wins).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub replications: Option<u32>,
+    /// Master seed (overrides the scenario's, and a sweep's; a sweep's `[[vary]]` of
+    /// `scenario.seed` still wins).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+}
 
 /// Options every simulating command takes.
 #[derive(Debug, Clone, clap::Args)]
@@ -22,12 +35,8 @@ pub struct SimArgs {
     /// Replace the results of another command or scenario in --out.
     #[arg(long)]
     pub overwrite: bool,
-    /// Replications (overrides the scenario's).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub replications: Option<u32>,
-    /// Master seed (overrides the scenario's).
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub run: RunOverrides,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
@@ -54,10 +63,10 @@ pub fn load(path: &Path) -> Result<Loaded, Failure> {
 /// Loads a scenario and applies the `--replications` / `--seed` overrides.
 pub fn load_with_overrides(path: &Path, args: &SimArgs) -> Result<Loaded, Failure> {
     let mut loaded = load(path)?;
-    if let Some(r) = args.replications {
+    if let Some(r) = args.run.replications {
         loaded.scenario.meta.replications = r;
     }
-    if let Some(s) = args.seed {
+    if let Some(s) = args.run.seed {
         loaded.scenario.meta.seed = s;
     }
     Ok(loaded)
@@ -181,6 +190,24 @@ pub fn write_manifest(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
     manifest
         .write(dir)
         .with_context(|| format!("cannot write {}", dir.join("manifest.json").display()))
+}
+
+/// The default output directory of a command: `out/<label>-<8 hex digits>`, where the
+/// label is readable (the command and the scenario file names) and the digits, a hash of
+/// `owner` (the command and the absolute scenario paths), tell apart two scenario files
+/// of the same name in different folders — so no two commands or scenario files share a
+/// default folder.
+pub fn default_out(label: &str, owner: &str) -> PathBuf {
+    let digits = fnv1a64(owner.as_bytes()) >> 32;
+    Path::new("out").join(format!("{}-{digits:08x}", dir_name(label)))
+}
+
+/// A file's name without its extension, for labels.
+pub fn stem(path: &Path) -> String {
+    path.file_stem().map_or_else(
+        || "scenario".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    )
 }
 
 /// A directory name made from a scenario name.

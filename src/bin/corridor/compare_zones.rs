@@ -5,7 +5,7 @@ use crate::Failure;
 use crate::common::{self, SimArgs};
 use corridor_sim::compare::zones;
 use corridor_sim::output::manifest::Manifest;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// Arguments of `corridor compare-zones`.
@@ -49,12 +49,11 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         }
     }
     let name = &base.meta.name;
-    let out = args
-        .sim
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("out").join(format!("zones-{}", common::dir_name(name))));
     let owner = common::owner("compare-zones", &[&args.file], "");
+    let out = args.sim.out.clone().unwrap_or_else(|| {
+        let label = format!("compare-zones-{}", common::stem(&args.file));
+        common::default_out(&label, &owner)
+    });
     let staged = common::begin_output(&out, &owner, args.sim.overwrite)?;
     let (pool, threads) = common::pool(args.sim.threads)?;
     let reps = base.meta.replications;

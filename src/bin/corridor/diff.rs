@@ -5,7 +5,7 @@ use crate::common::{self, SimArgs};
 use corridor_sim::compare::{self, KINDS, paired};
 use corridor_sim::output::manifest::Manifest;
 use corridor_sim::run;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// Arguments of `corridor diff`.
@@ -28,14 +28,15 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     b.scenario.meta.seed = a.scenario.meta.seed;
     b.scenario.meta.replications = a.scenario.meta.replications;
     let (name_a, name_b) = (&a.scenario.meta.name, &b.scenario.meta.name);
-    let out = args.sim.out.clone().unwrap_or_else(|| {
-        Path::new("out").join(format!(
-            "diff-{}-vs-{}",
-            common::dir_name(name_a),
-            common::dir_name(name_b)
-        ))
-    });
     let owner = common::owner("diff", &[&args.a, &args.b], "");
+    let out = args.sim.out.clone().unwrap_or_else(|| {
+        let label = format!(
+            "diff-{}-vs-{}",
+            common::stem(&args.a),
+            common::stem(&args.b)
+        );
+        common::default_out(&label, &owner)
+    });
     let staged = common::begin_output(&out, &owner, args.sim.overwrite)?;
     let (pool, threads) = common::pool(args.sim.threads)?;
     let reps = a.scenario.meta.replications;

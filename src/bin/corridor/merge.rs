@@ -11,8 +11,8 @@ use std::time::Instant;
 use crate::Failure;
 use crate::batch::failure;
 use crate::common;
-use corridor_sim::batch::{self, BatchManifest};
-use corridor_sim::output::dir::OutLock;
+use corridor_sim::batch::{self, BatchManifest, SweepRecord};
+use corridor_sim::output::dir::{OutLock, check_owner};
 
 /// Arguments of `corridor merge`.
 #[derive(Debug, clap::Args)]
@@ -23,6 +23,9 @@ pub struct Args {
     /// Output directory.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Replace the results of another command in --out.
+    #[arg(long)]
+    pub overwrite: bool,
     /// No summary line.
     #[arg(long, short)]
     pub quiet: bool,
@@ -32,7 +35,12 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<(), Failure> {
     let started = Instant::now();
     let fail = |e| failure(e, &args.out);
-    let _lock = OutLock::acquire(&args.out).map_err(common::out_failure)?;
+    let lock = OutLock::acquire(&args.out).map_err(common::out_failure)?;
+    // Into an earlier merge or batch directory (of any sweep: its variants are replaced or
+    // left out of the tables), or one the check allows.
+    if SweepRecord::read(lock.dir()).map_err(fail)?.is_none() {
+        check_owner(&lock, "merge", args.overwrite).map_err(common::out_failure)?;
+    }
     let (store, combined) = batch::merge(&args.dirs, &args.out).map_err(fail)?;
     let mut manifest = BatchManifest::new(&store, &combined, "merge");
     manifest.arguments = std::env::args().skip(1).collect();

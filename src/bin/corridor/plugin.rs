@@ -6,7 +6,7 @@ use crate::common::{self, SimArgs};
 use corridor_sim::compare::{self, KINDS, paired};
 use corridor_sim::output::manifest::Manifest;
 use corridor_sim::run;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// Arguments of `corridor plugin`.
@@ -40,14 +40,11 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         return Err(Failure::BadInput);
     };
     let plugged = base.with_candidate(zone);
-    let out = args.sim.out.clone().unwrap_or_else(|| {
-        Path::new("out").join(format!(
-            "plugin-{}-{}",
-            common::dir_name(&base.meta.name),
-            common::dir_name(&args.zone)
-        ))
-    });
     let owner = common::owner("plugin", &[&args.file], &format!("--zone {}", args.zone));
+    let out = args.sim.out.clone().unwrap_or_else(|| {
+        let label = format!("plugin-{}-{}", common::stem(&args.file), args.zone);
+        common::default_out(&label, &owner)
+    });
     let staged = common::begin_output(&out, &owner, args.sim.overwrite)?;
     let (pool, threads) = common::pool(args.sim.threads)?;
     let reps = base.meta.replications;

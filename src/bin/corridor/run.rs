@@ -5,7 +5,7 @@
 //! `manifest.json` atomically. The CSVs depend only on the scenario, seed and replication
 //! count, never on the thread count.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::Failure;
@@ -32,12 +32,12 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let path = &args.file;
     let loaded = common::load_with_overrides(path, &args.sim)?;
     let scenario = &loaded.scenario;
+    let owner = common::owner("run", &[path], "");
     let out = args
         .sim
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("out").join(common::dir_name(&scenario.meta.name)));
-    let owner = common::owner("run", &[path], "");
+        .unwrap_or_else(|| common::default_out(&format!("run-{}", common::stem(path)), &owner));
     let staged = common::begin_output(&out, &owner, args.sim.overwrite)?;
     let (pool, threads) = common::pool(args.sim.threads)?;
 
