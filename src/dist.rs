@@ -27,6 +27,14 @@ use rand::distr::Distribution;
 use rand_distr::{Exp, StandardNormal, Triangular, Uniform};
 use thiserror::Error;
 
+use crate::num::Num;
+
+/// The largest parameter, mean or standard deviation a distribution may have, in the unit
+/// of its field: 1e6 hours is 114 years, 1e6 days 2,700. Every duration the model forms
+/// (sums along routes, times a value of time, seconds on the clock) stays finite below it;
+/// see [`crate::scenario::limits`].
+pub const MAX_DURATION: f64 = 1.0e6;
+
 /// The 0.9 quantile of the standard normal distribution.
 pub const Z_0_9: f64 = 1.281_551_565_544_600_4;
 
@@ -73,7 +81,7 @@ pub enum Dist {
 #[derive(Clone, Debug, PartialEq, Error)]
 pub enum DistError {
     /// A parameter is NaN or infinite.
-    #[error("{param} must be a finite number, got {value}")]
+    #[error("{param} must be a finite number, got {}", Num(*.value))]
     NotFinite {
         /// The parameter's name.
         param: &'static str,
@@ -81,7 +89,7 @@ pub enum DistError {
         value: f64,
     },
     /// A parameter is below zero (times cannot be negative).
-    #[error("{param} must not be negative, got {value}")]
+    #[error("{param} must not be negative, got {}", Num(*.value))]
     Negative {
         /// The parameter's name.
         param: &'static str,
@@ -89,7 +97,7 @@ pub enum DistError {
         value: f64,
     },
     /// A parameter must be strictly positive but is zero (or negative).
-    #[error("{param} must be greater than 0, got {value}")]
+    #[error("{param} must be greater than 0, got {}", Num(*.value))]
     NotPositive {
         /// The parameter's name.
         param: &'static str,
@@ -97,7 +105,7 @@ pub enum DistError {
         value: f64,
     },
     /// `min` is greater than `max`.
-    #[error("min ({min}) must not be greater than max ({max})")]
+    #[error("min ({}) must not be greater than max ({})", Num(*.min), Num(*.max))]
     MinAboveMax {
         /// The `min` given.
         min: f64,
@@ -105,7 +113,12 @@ pub enum DistError {
         max: f64,
     },
     /// A triangular `mode` outside `[min, max]`.
-    #[error("mode ({mode}) must lie within [min, max] = [{min}, {max}]")]
+    #[error(
+        "mode ({}) must lie within [min, max] = [{}, {}]",
+        Num(*.mode),
+        Num(*.min),
+        Num(*.max)
+    )]
     ModeOutOfRange {
         /// The `min` given.
         min: f64,
@@ -115,7 +128,7 @@ pub enum DistError {
         max: f64,
     },
     /// A log-normal `p90` not above its `median`.
-    #[error("p90 ({p90}) must be greater than median ({median})")]
+    #[error("p90 ({}) must be greater than median ({})", Num(*.p90), Num(*.median))]
     P90NotAboveMedian {
         /// The `median` given.
         median: f64,
@@ -123,7 +136,7 @@ pub enum DistError {
         p90: f64,
     },
     /// A log-normal so wide that `p90 / median` overflows.
-    #[error("p90 / median ({p90} / {median}) is too large to represent")]
+    #[error("p90 / median ({} / {}) is too large to represent", Num(*.p90), Num(*.median))]
     LogNormalTooWide {
         /// The `median` given.
         median: f64,
@@ -134,7 +147,7 @@ pub enum DistError {
     #[error("empirical distribution needs at least one value, got none")]
     EmptyEmpirical,
     /// An empirical value that is NaN or infinite.
-    #[error("empirical value #{index} must be a finite number, got {value}")]
+    #[error("empirical value #{index} must be a finite number, got {}", Num(*.value))]
     EmpiricalNotFinite {
         /// Zero-based position of the value.
         index: usize,
@@ -142,38 +155,82 @@ pub enum DistError {
         value: f64,
     },
     /// A negative empirical value.
-    #[error("empirical value #{index} must not be negative, got {value}")]
+    #[error("empirical value #{index} must not be negative, got {}", Num(*.value))]
     EmpiricalNegative {
         /// Zero-based position of the value.
         index: usize,
         /// The value given.
         value: f64,
     },
+    /// A parameter above [`MAX_DURATION`].
+    #[error(
+        "{param} must be at most {} (in the field's unit; 1e6 hours is 114 years), got {}",
+        Num(MAX_DURATION),
+        Num(*.value)
+    )]
+    TooLarge {
+        /// The parameter's name.
+        param: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// An empirical value above [`MAX_DURATION`].
+    #[error(
+        "empirical value #{index} must be at most {} (in the field's unit; 1e6 hours is 114 years), got {}",
+        Num(MAX_DURATION),
+        Num(*.value)
+    )]
+    EmpiricalTooLarge {
+        /// Zero-based position of the value.
+        index: usize,
+        /// The value given.
+        value: f64,
+    },
+    /// A log-normal so skewed that its mean or standard deviation is above
+    /// [`MAX_DURATION`] (or overflows).
+    #[error(
+        "a log-normal with median {} and p90 {} has a mean of {} and a standard deviation of {}, more than {}: p90 is too far above the median",
+        Num(*.median),
+        Num(*.p90),
+        Num(Dist::LogNormal { median: *.median, p90: *.p90 }.mean()),
+        Num(Dist::LogNormal { median: *.median, p90: *.p90 }.std_dev()),
+        Num(MAX_DURATION)
+    )]
+    LogNormalTooSkewed {
+        /// The `median` given.
+        median: f64,
+        /// The `p90` given.
+        p90: f64,
+    },
     /// A scale factor that is negative, NaN or infinite.
-    #[error("scale factor must be a finite number >= 0, got {factor}")]
+    #[error("scale factor must be a finite number >= 0, got {}", Num(*.factor))]
     InvalidScale {
         /// The factor given.
         factor: f64,
     },
 }
 
-/// Checks that `value` is finite and not negative.
+/// Checks that `value` is finite, not negative and at most [`MAX_DURATION`].
 fn check_non_negative(param: &'static str, value: f64) -> Result<(), DistError> {
     if !value.is_finite() {
         Err(DistError::NotFinite { param, value })
     } else if value < 0.0 {
         Err(DistError::Negative { param, value })
+    } else if value > MAX_DURATION {
+        Err(DistError::TooLarge { param, value })
     } else {
         Ok(())
     }
 }
 
-/// Checks that `value` is finite and strictly positive.
+/// Checks that `value` is finite, strictly positive and at most [`MAX_DURATION`].
 fn check_positive(param: &'static str, value: f64) -> Result<(), DistError> {
     if !value.is_finite() {
         Err(DistError::NotFinite { param, value })
     } else if value <= 0.0 {
         Err(DistError::NotPositive { param, value })
+    } else if value > MAX_DURATION {
+        Err(DistError::TooLarge { param, value })
     } else {
         Ok(())
     }
@@ -275,6 +332,11 @@ impl Dist {
                 if !(p90 / median).is_finite() {
                     return Err(DistError::LogNormalTooWide { median, p90 });
                 }
+                check_non_negative("p90", p90)?;
+                // Written so that NaN (an overflow) fails too.
+                if !(self.mean() <= MAX_DURATION && self.std_dev() <= MAX_DURATION) {
+                    return Err(DistError::LogNormalTooSkewed { median, p90 });
+                }
                 Ok(())
             }
             &Dist::Exponential { mean } => check_positive("mean", mean),
@@ -288,6 +350,9 @@ impl Dist {
                     }
                     if value < 0.0 {
                         return Err(DistError::EmpiricalNegative { index, value });
+                    }
+                    if value > MAX_DURATION {
+                        return Err(DistError::EmpiricalTooLarge { index, value });
                     }
                 }
                 Ok(())
@@ -796,11 +861,33 @@ mod tests {
                 Err(DistError::InvalidScale { .. })
             ));
         }
-        let big = Dist::fixed(1e308).unwrap();
+        let big = Dist::fixed(MAX_DURATION).unwrap();
         assert!(matches!(
             big.try_scaled(10.0),
+            Err(DistError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            Dist::Fixed(1e308).try_scaled(10.0),
             Err(DistError::NotFinite { .. })
         ));
+    }
+
+    #[test]
+    fn parameters_and_moments_beyond_max_duration_are_rejected() {
+        assert!(matches!(
+            Dist::fixed(1e308),
+            Err(DistError::TooLarge { param: "value", .. })
+        ));
+        assert!(matches!(
+            Dist::empirical(vec![1.0, 1e308]),
+            Err(DistError::EmpiricalTooLarge { index: 1, .. })
+        ));
+        // p90 within bounds, but so far above the median that the mean overflows.
+        let e = Dist::lognormal(1e-300, 1.0).unwrap_err();
+        assert!(matches!(e, DistError::LogNormalTooSkewed { .. }), "{e}");
+        assert!(e.to_string().contains("median 1e-300"), "{e}");
+        assert!(Dist::lognormal(6.0, 15.0).is_ok());
+        assert!(Dist::uniform(0.0, MAX_DURATION).is_ok());
     }
 
     #[test]

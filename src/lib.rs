@@ -30,6 +30,7 @@ pub mod compare;
 pub mod dist;
 pub mod ids;
 pub mod network;
+pub mod num;
 pub mod output;
 pub mod rng;
 pub mod routing;

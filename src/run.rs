@@ -19,7 +19,7 @@ pub enum RunError {
     #[error(transparent)]
     Model(#[from] ModelError),
     /// The route plan does not fit the scenario (an internal inconsistency).
-    #[error("the route plan does not fit the scenario: {0}")]
+    #[error("the route plan does not fit the scenario")]
     Route(#[from] RouteError),
 }
 

@@ -1304,3 +1304,207 @@ fn every_single_mutation_of_two_corridors_is_located() {
     // Most mutations break the scenario; some (a comment or blank line) do not.
     assert!(err > mutations.len() / 2 && ok > 0, "{ok} ok, {err} errors");
 }
+
+// ---- what `validate` guarantees ----------------------------------------------------
+
+/// Text replacements, each `(from, to)`, made once in order.
+type Edits = &'static [(&'static str, &'static str)];
+
+/// Finite numbers the model cannot compute with, each passed `validate` and then made
+/// `run` panic, fail without a location, or write `inf`: (edits to two_corridors.toml,
+/// the line the problem must be reported on, the field named).
+const BEYOND_THE_MODEL: &[(Edits, &str, &str)] = &[
+    (
+        &[(
+            "logit_scale = 4.0",
+            "logit_scale = 4.0\nvot_rate_per_day = 1e308",
+        )],
+        "vot_rate_per_day = 1e308",
+        "vot_rate_per_day",
+    ),
+    (
+        &[(
+            "logit_scale = 4.0",
+            "logit_scale = 4.0\nreliability_ratio = 1e308",
+        )],
+        "reliability_ratio = 1e308",
+        "reliability_ratio",
+    ),
+    (
+        &[(
+            "departures_per_week = 1\n",
+            "departures_per_week = 1e-300\n",
+        )],
+        "departures_per_week = 1e-300",
+        "departures_per_week",
+    ),
+    (
+        &[("median = 40, p90 = 55", "median = 1, p90 = 1e300")],
+        "p90 = 1e300",
+        "time_h",
+    ),
+    (
+        &[(
+            "time_h = 8\n",
+            "time_h = { dist = \"empirical\", values = [1e308] }\n",
+        )],
+        "values = [1e308]",
+        "time_h",
+    ),
+    (
+        &[
+            ("cost_usd_per_teu = 400", "cost_usd_per_teu = 1.7e308"),
+            ("cost_usd_per_teu = 300", "cost_usd_per_teu = 1.7e308"),
+        ],
+        "cost_usd_per_teu = 1.7e308",
+        "cost_usd_per_teu",
+    ),
+    (
+        &[("value_usd_per_teu = 30000", "value_usd_per_teu = 1e308")],
+        "value_usd_per_teu = 1e308",
+        "value_usd_per_teu",
+    ),
+    (
+        &[("distance_km = 1700", "distance_km = 1e308")],
+        "distance_km = 1e308",
+        "distance_km",
+    ),
+    (
+        &[("k_routes = 2", "k_routes = 100000")],
+        "k_routes = 100000",
+        "k_routes",
+    ),
+    (
+        &[(
+            "corridor = \"north\"\n",
+            "corridor = \"north\"\nbottleneck = { name = \"Gate\", servers = 1, time_h = 0.1, background_per_day = 1e9 }\n",
+        )],
+        "background_per_day = 1e9",
+        "background_per_day",
+    ),
+];
+
+fn edited_two_corridors(edits: &[(&str, &str)]) -> String {
+    let mut text = two_corridors_text();
+    for (from, to) in edits {
+        assert!(text.contains(from), "two_corridors.toml has no {from:?}");
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+/// Whether `text` has a run of more than 20 digits (a number printed in full).
+fn has_long_number(text: &str) -> bool {
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c.is_ascii_digit() { run + 1 } else { 0 };
+        if run > 20 {
+            return true;
+        }
+    }
+    false
+}
+
+#[test]
+fn numbers_beyond_what_the_model_computes_are_rejected_where_written() {
+    let dir = tempfile::tempdir().unwrap();
+    for (edits, line, field) in BEYOND_THE_MODEL {
+        let text = edited_two_corridors(edits);
+        let path = dir.path().join("case.toml");
+        fs::write(&path, &text).unwrap();
+        let out = corridor(&["validate", path.to_str().unwrap()]);
+        let stderr = text_of(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{line}: {stderr}");
+        let n = text.lines().position(|l| l.contains(line)).unwrap() + 1;
+        let at = format!("{}:{n}:", path.display());
+        assert!(
+            stderr.contains(&at) && stderr.contains(field),
+            "{line}: want {at} and {field} in:\n{stderr}"
+        );
+        assert!(!has_long_number(&stderr), "{line}: {stderr}");
+    }
+}
+
+#[test]
+fn a_service_with_more_stops_than_positions_is_rejected() {
+    let stops = vec!["\"port\""; 65_536].join(", ");
+    let text = edited_two_corridors(&[(
+        "stops = [\"port\", \"market\"]",
+        &format!("stops = [{stops}]"),
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("case.toml");
+    fs::write(&path, &text).unwrap();
+    let out = corridor(&["validate", path.to_str().unwrap()]);
+    let stderr = text_of(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("at most 65535 stops"), "{stderr}");
+}
+
+#[test]
+fn a_deep_extends_chain_is_an_error_not_a_stack_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = manifest_dir().join(TWO_CORRIDORS);
+    fs::write(
+        dir.path().join("0.toml"),
+        format!("extends = {:?}\n", base.display().to_string()),
+    )
+    .unwrap();
+    for i in 1..6_000 {
+        let body = format!("extends = \"{}.toml\"\n", i - 1);
+        fs::write(dir.path().join(format!("{i}.toml")), body).unwrap();
+    }
+    let top = dir.path().join("5999.toml");
+    let out = corridor(&["validate", top.to_str().unwrap()]);
+    let stderr = text_of(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`extends` chain deeper than 32"),
+        "{stderr}"
+    );
+    // A chain within the limit still loads.
+    let ok = corridor(&["validate", dir.path().join("20.toml").to_str().unwrap()]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text_of(&ok.stderr));
+}
+
+/// What `validate` promises: a scenario it accepts runs, and its tables hold finite
+/// numbers. Checked on every single-number mutation of two_corridors.toml that validates,
+/// with replacements at the edges of what is accepted.
+#[test]
+fn every_mutation_that_validates_runs_with_finite_tables() {
+    const EDGES: &[&str] = &["1e308", "1e-300", "1e15", "1e7", "1e6", "0.0002", "0"];
+    let dir = tempfile::tempdir().unwrap();
+    let text = two_corridors_text();
+    let mut ran = 0;
+    for i in 0..numbers(&text).len() {
+        for r in EDGES {
+            let mutated = mutate(&text, &Mutation::Number(i, r));
+            let Ok(loaded) = load_bytes(dir.path(), mutated.as_bytes()) else {
+                continue;
+            };
+            let mut s = loaded.scenario;
+            // Two replications at 100 TEU/day at most keep this quick; what overflows does
+            // so in any replication, and the demand's size costs time, not arithmetic
+            // (arrivals at every accepted rate are counted in tests/engine.rs).
+            s.meta.replications = s.meta.replications.min(2);
+            for d in &mut s.demand {
+                d.teu_per_day = d.teu_per_day.min(100.0);
+            }
+            let run = corridor_sim::run::simulate_merged(&s, &|| {})
+                .unwrap_or_else(|e| panic!("number {i} = {r} validates but fails: {e:#}"));
+            for table in run.tables().all() {
+                for row in &table.rows {
+                    for cell in row {
+                        assert!(
+                            !cell.contains("inf") && !cell.contains("NaN"),
+                            "number {i} = {r}: {} has {cell}",
+                            table.file
+                        );
+                    }
+                }
+            }
+            ran += 1;
+        }
+    }
+    assert!(ran > 20, "only {ran} mutations validated");
+}

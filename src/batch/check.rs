@@ -217,6 +217,16 @@ mod tests {
     }
 
     #[test]
+    fn a_value_beyond_what_the_model_computes_is_caught_before_any_variant_runs() {
+        let err =
+            check_sweep("[[vary]]\npath = \"choice.reliability_ratio\"\nvalues = [1, 1e308]\n")
+                .unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert!(err[0].contains("s.toml:4:14:"), "{err:?}");
+        assert!(err[0].contains("must be at most 100"), "{err:?}");
+    }
+
+    #[test]
     fn values_valid_only_together_are_accepted() {
         // The base has horizon 60 and warm-up 10: a horizon of 8 is invalid alone, but
         // not with a warm-up of 2.

@@ -46,6 +46,12 @@ fn load_recursive(
         Some(loc) => Diagnostic::at(loc, msg),
         None => Diagnostic::file(path, msg),
     };
+    if chain.len() >= super::limits::MAX_EXTENDS_DEPTH {
+        return Err(vec![complain(format!(
+            "`extends` chain deeper than {} files (a scenario extends a base, perhaps an overlay of it; not a chain this long)",
+            super::limits::MAX_EXTENDS_DEPTH
+        ))]);
+    }
     let bytes = std::fs::read(path)
         .map_err(|e| vec![complain(format!("cannot read {}: {e}", path.display()))])?;
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());

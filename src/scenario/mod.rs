@@ -7,6 +7,7 @@
 //! naming the field and the entity; nothing here panics on bad input.
 
 pub mod de;
+pub mod limits;
 pub mod merge;
 pub mod model;
 pub mod node;

@@ -6,6 +6,7 @@
 //! Every problem found is reported, each naming the entity and the field.
 
 use super::de::{DeError, Located, from_node};
+use super::limits::{self, Limit};
 use super::merge::{ENTITY_SECTIONS, TABLE_SECTIONS};
 use super::model::*;
 use super::node::{Node, NodeKind, Table};
@@ -13,6 +14,7 @@ use super::raw::*;
 use super::source::{Diagnostic, Loc, SourceMap};
 use crate::dist::Dist;
 use crate::ids::{CandidateId, CorridorId, HubId, LinkId, ServiceId};
+use crate::num::Num;
 use std::collections::{BTreeMap, VecDeque};
 
 /// Validates a merged scenario tree whose root file starts at `root`.
@@ -104,37 +106,61 @@ impl Validator<'_> {
                 x.loc,
                 format!(
                     "{what}: field `{field}` must be a finite number, got {}",
-                    x.value
+                    Num(x.value)
                 ),
             );
             false
         }
     }
 
-    fn positive(&mut self, what: &str, field: &str, x: &Located<f64>) -> f64 {
-        if self.finite(what, field, x) && x.value <= 0.0 {
-            self.err(
-                x.loc,
-                format!(
-                    "{what}: field `{field}` must be greater than 0, got {}",
-                    x.value
-                ),
-            );
+    /// A number in `(0, limit.max]`.
+    fn positive(&mut self, what: &str, field: &str, x: &Located<f64>, limit: Limit) -> f64 {
+        self.in_range(what, field, x, limit, false)
+    }
+
+    /// A number in `[0, limit.max]`.
+    fn non_negative(&mut self, what: &str, field: &str, x: &Located<f64>, limit: Limit) -> f64 {
+        self.in_range(what, field, x, limit, true)
+    }
+
+    /// A finite number from 0 (`zero_ok`) or just above it up to `limit.max`.
+    fn in_range(
+        &mut self,
+        what: &str,
+        field: &str,
+        x: &Located<f64>,
+        limit: Limit,
+        zero_ok: bool,
+    ) -> f64 {
+        if self.finite(what, field, x) {
+            let (below, must) = if zero_ok {
+                (x.value < 0.0, "must not be negative")
+            } else {
+                (x.value <= 0.0, "must be greater than 0")
+            };
+            if below {
+                let got = Num(x.value);
+                self.err(x.loc, format!("{what}: field `{field}` {must}, got {got}"));
+            } else {
+                self.at_most(what, field, x, limit);
+            }
         }
         x.value
     }
 
-    fn non_negative(&mut self, what: &str, field: &str, x: &Located<f64>) -> f64 {
-        if self.finite(what, field, x) && x.value < 0.0 {
+    /// Reports a finite number above `limit` (see [`limits`] for why every number has one).
+    fn at_most(&mut self, what: &str, field: &str, x: &Located<f64>, limit: Limit) {
+        if x.value > limit.max {
             self.err(
                 x.loc,
                 format!(
-                    "{what}: field `{field}` must not be negative, got {}",
-                    x.value
+                    "{what}: field `{field}` must be at most {} ({}), got {}",
+                    Num(limit.max),
+                    limit.why,
+                    Num(x.value)
                 ),
             );
         }
-        x.value
     }
 
     fn at_least_one(&mut self, what: &str, field: &str, x: &Located<u32>) -> u32 {
@@ -153,7 +179,7 @@ impl Validator<'_> {
                 x.loc,
                 format!(
                     "{what}: field `{field}` must be between -{limit} and {limit} degrees, got {}",
-                    x.value
+                    Num(x.value)
                 ),
             );
         }
@@ -230,7 +256,12 @@ impl Validator<'_> {
         Facility {
             servers: self.at_least_one(what, &format!("{field}.servers"), servers),
             time_h: self.duration(what, &format!("{field}.time_h"), time_h),
-            cost_usd_per_teu: self.non_negative(what, &format!("{field}.cost_usd_per_teu"), cost),
+            cost_usd_per_teu: self.non_negative(
+                what,
+                &format!("{field}.cost_usd_per_teu"),
+                cost,
+                limits::USD_PER_TEU,
+            ),
         }
     }
 
@@ -252,7 +283,7 @@ impl Validator<'_> {
                 Some(self.facility(what, "transfer", &t.servers, &t.time_h, &t.cost_usd_per_teu)),
                 t.target_h
                     .as_ref()
-                    .map(|x| self.positive(what, "transfer.target_h", x)),
+                    .map(|x| self.positive(what, "transfer.target_h", x, limits::HOURS)),
             ),
             None => (None, None),
         };
@@ -418,7 +449,7 @@ impl Validator<'_> {
                 self.hub_facilities(what, &h.transfer, &h.customs);
             let departure_rebate_usd_per_teu =
                 h.departure_rebate_usd_per_teu.as_ref().map_or(0.0, |x| {
-                    self.non_negative(what, "departure_rebate_usd_per_teu", x)
+                    self.non_negative(what, "departure_rebate_usd_per_teu", x, limits::USD_PER_TEU)
                 });
             hubs.push(Hub {
                 id: h.id.value.clone(),
@@ -458,11 +489,22 @@ impl Validator<'_> {
                 servers: self.at_least_one(what, "bottleneck.servers", &b.servers),
                 time_h: self.duration(what, "bottleneck.time_h", &b.time_h),
                 background_per_day: b.background_per_day.as_ref().map_or(0.0, |x| {
-                    self.non_negative(what, "bottleneck.background_per_day", x)
+                    self.non_negative(
+                        what,
+                        "bottleneck.background_per_day",
+                        x,
+                        limits::BACKGROUND_PER_DAY,
+                    )
                 }),
             });
-            let distance_km = self.positive(what, "distance_km", &l.distance_km);
-            let cost = self.non_negative(what, "cost_usd_per_teu", &l.cost_usd_per_teu);
+            let distance_km =
+                self.positive(what, "distance_km", &l.distance_km, limits::DISTANCE_KM);
+            let cost = self.non_negative(
+                what,
+                "cost_usd_per_teu",
+                &l.cost_usd_per_teu,
+                limits::USD_PER_TEU,
+            );
             let time_h = self.duration(what, "time_h", &l.time_h);
             if from.is_none() || to.is_none() {
                 link_ids.broken.insert(l.id.value.clone());
@@ -657,8 +699,9 @@ impl Validator<'_> {
         let Some(w) = w else { return d };
         let what = "[compare] weights";
         let mut get = |field: &str, x: &Option<Located<f64>>, default: f64| {
-            x.as_ref()
-                .map_or(default, |x| self.non_negative(what, field, x))
+            x.as_ref().map_or(default, |x| {
+                self.non_negative(what, field, x, limits::SCORE_WEIGHT)
+            })
         };
         ScoreWeights {
             generalized_cost: get("generalized_cost", &w.generalized_cost, d.generalized_cost),
@@ -670,8 +713,8 @@ impl Validator<'_> {
 
     fn meta(&mut self, m: RawMeta) -> Option<Meta> {
         let what = "[scenario]";
-        let horizon = self.positive(what, "horizon_days", &m.horizon_days);
-        let warmup = self.non_negative(what, "warmup_days", &m.warmup_days);
+        let horizon = self.positive(what, "horizon_days", &m.horizon_days, limits::DAYS);
+        let warmup = self.non_negative(what, "warmup_days", &m.warmup_days, limits::DAYS);
         if horizon.is_finite()
             && horizon > 0.0
             && warmup.is_finite()
@@ -681,13 +724,6 @@ impl Validator<'_> {
             self.err(
                 m.horizon_days.loc,
                 format!("{what}: `horizon_days` ({horizon}) must be greater than `warmup_days` ({warmup})"),
-            );
-        }
-        const MAX_HORIZON_DAYS: f64 = 36_500.0;
-        if horizon.is_finite() && horizon > MAX_HORIZON_DAYS {
-            self.err(
-                m.horizon_days.loc,
-                format!("{what}: `horizon_days` must be at most {MAX_HORIZON_DAYS} (100 years), got {horizon}"),
             );
         }
         if m.name.trim().is_empty() {
@@ -723,16 +759,28 @@ impl Validator<'_> {
             k_routes: c
                 .k_routes
                 .as_ref()
-                .map_or(d.k_routes, |x| self.at_least_one(what, "k_routes", x)),
+                .map_or(d.k_routes, |x| {
+                    if x.value > limits::K_ROUTES {
+                        self.err(
+                            x.loc,
+                            format!(
+                                "{what}: field `k_routes` must be at most {} (routes kept per origin and destination), got {}",
+                                limits::K_ROUTES,
+                                x.value
+                            ),
+                        );
+                    }
+                    self.at_least_one(what, "k_routes", x)
+                }),
             logit_scale,
             reliability_ratio: c
                 .reliability_ratio
                 .as_ref()
                 .map_or(d.reliability_ratio, |x| {
-                    self.non_negative(what, "reliability_ratio", x)
+                    self.non_negative(what, "reliability_ratio", x, limits::RELIABILITY_RATIO)
                 }),
             vot_rate_per_day: c.vot_rate_per_day.as_ref().map_or(d.vot_rate_per_day, |x| {
-                self.non_negative(what, "vot_rate_per_day", x)
+                self.non_negative(what, "vot_rate_per_day", x, limits::VOT_RATE_PER_DAY)
             }),
         }
     }
@@ -752,10 +800,20 @@ impl Validator<'_> {
             .and_then(|c| self.resolve(what, "corridor", corridor_ids, c));
         let headway_h = match (&s.departures_per_week, &s.headway_h) {
             (Some(d), None) => {
-                let d = self.positive(what, "departures_per_week", d);
-                168.0 / d
+                let n = self.positive(what, "departures_per_week", d, limits::DEPARTURES_PER_WEEK);
+                if n.is_finite() && n > 0.0 && n < limits::MIN_DEPARTURES_PER_WEEK {
+                    self.err(
+                        d.loc,
+                        format!(
+                            "{what}: field `departures_per_week` must be at least {} (one departure in 96 years), got {}",
+                            limits::MIN_DEPARTURES_PER_WEEK,
+                            Num(n)
+                        ),
+                    );
+                }
+                168.0 / n
             }
-            (None, Some(h)) => self.positive(what, "headway_h", h),
+            (None, Some(h)) => self.positive(what, "headway_h", h, limits::HOURS),
             (Some(d), Some(_)) => {
                 self.err(
                     d.loc,
@@ -780,18 +838,20 @@ impl Validator<'_> {
                 .map_or(s.id.loc, |x| x.loc);
             self.err(
                 loc,
-                format!("{what}: departures more often than once a minute (headway {headway_h} h) are not a timetable"),
+                format!(
+                    "{what}: departures more often than once a minute (headway {} h) are not a timetable",
+                    Num(headway_h)
+                ),
             );
         }
-        let first_departure_h = s
-            .first_departure_h
-            .as_ref()
-            .map_or(0.0, |x| self.non_negative(what, "first_departure_h", x));
+        let first_departure_h = s.first_departure_h.as_ref().map_or(0.0, |x| {
+            self.non_negative(what, "first_departure_h", x, limits::HOURS)
+        });
         let capacity_teu = self.at_least_one(what, "capacity_teu", &s.capacity_teu);
         let fare = s
             .fare_usd_per_teu
             .as_ref()
-            .map(|x| self.non_negative(what, "fare_usd_per_teu", x));
+            .map(|x| self.non_negative(what, "fare_usd_per_teu", x, limits::USD_PER_TEU));
         let dwell_h = s
             .dwell_h
             .as_ref()
@@ -799,7 +859,18 @@ impl Validator<'_> {
         let scheduled_run_h = s
             .scheduled_run_h
             .as_ref()
-            .map(|x| self.positive(what, "scheduled_run_h", x));
+            .map(|x| self.positive(what, "scheduled_run_h", x, limits::HOURS));
+        if s.stops.len() > limits::MAX_STOPS {
+            self.err(
+                s.stops.loc,
+                format!(
+                    "{what}: field `stops` may have at most {} stops, got {}",
+                    limits::MAX_STOPS,
+                    s.stops.len()
+                ),
+            );
+            return None;
+        }
         if s.stops.len() < 2 {
             self.err(
                 s.stops.loc,
@@ -877,21 +948,12 @@ impl Validator<'_> {
         vot: &Option<Located<f64>>,
     ) -> (f64, f64, f64, Option<f64>) {
         (
-            {
-                const MAX_TEU_PER_DAY: f64 = 1.0e6;
-                let x = self.positive(what, "teu_per_day", teu);
-                if x.is_finite() && x > MAX_TEU_PER_DAY {
-                    self.err(
-                        teu.loc,
-                        format!("{what}: field `teu_per_day` must be at most {MAX_TEU_PER_DAY} (more than the world's container ports handle), got {x}"),
-                    );
-                }
-                x
-            },
-            self.non_negative(what, "value_usd_per_teu", value),
-            self.positive(what, "due_days", due),
-            vot.as_ref()
-                .map(|x| self.non_negative(what, "vot_usd_per_teu_day", x)),
+            self.positive(what, "teu_per_day", teu, limits::TEU_PER_DAY),
+            self.non_negative(what, "value_usd_per_teu", value, limits::VALUE_USD_PER_TEU),
+            self.positive(what, "due_days", due, limits::DAYS),
+            vot.as_ref().map(|x| {
+                self.non_negative(what, "vot_usd_per_teu_day", x, limits::VOT_USD_PER_TEU_DAY)
+            }),
         )
     }
 
@@ -939,8 +1001,14 @@ impl Validator<'_> {
                 .corridor
                 .as_ref()
                 .and_then(|x| self.resolve(&cw, "corridor", corridor_ids, x));
-            let distance_km = self.positive(&cw, "distance_km", &k.distance_km);
-            let cost = self.non_negative(&cw, "cost_usd_per_teu", &k.cost_usd_per_teu);
+            let distance_km =
+                self.positive(&cw, "distance_km", &k.distance_km, limits::DISTANCE_KM);
+            let cost = self.non_negative(
+                &cw,
+                "cost_usd_per_teu",
+                &k.cost_usd_per_teu,
+                limits::USD_PER_TEU,
+            );
             let time_h = self.duration(&cw, "time_h", &k.time_h);
             if let Some(to) = to {
                 connectors.push(Connector {
@@ -1071,9 +1139,11 @@ impl Validator<'_> {
                         f.loc,
                         format!(
                             "{what}: field `time_factor` must be greater than 1, got {}",
-                            f.value
+                            Num(f.value)
                         ),
                     );
+                } else {
+                    self.at_most(what, "time_factor", f, limits::TIME_FACTOR);
                 }
                 f.value
             }
