@@ -686,3 +686,36 @@ fn another_sweep_or_command_is_not_written_over_without_overwrite() {
         &["holds the results of `run "],
     );
 }
+
+#[test]
+fn resume_after_reordering_vary_or_adding_a_path_gives_the_fresh_tables() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ships = "[[vary]]\npath = \"services.weekly-ship.departures_per_week\"\nvalues = [1, 2]\n";
+    let port = "[[vary]]\npath = \"hubs.port.transfer.time_h\"\nvalues = [2, 3]\n";
+    let out = tmp.path().join("out");
+    let first = sweep_file(
+        tmp.path(),
+        "first.toml",
+        &format!("replications = 2\n{ships}{port}"),
+    );
+    ok(batch(&first, &out).arg("--quiet"));
+    // Resumes `out` with the sweep `text`, expecting `counts`, and compares the tables
+    // with a fresh run of it.
+    let resume_as = |name: &str, text: &str, counts: &str| {
+        let sweep = sweep_file(tmp.path(), &format!("{name}.toml"), text);
+        let o = ok(batch(&sweep, &out).arg("--resume"));
+        assert!(stderr(&o).contains(counts), "{name}: {}", stderr(&o));
+        let clean = tmp.path().join(name);
+        ok(batch(&sweep, &clean).arg("--quiet"));
+        assert_same_csvs(&clean, &out);
+    };
+
+    // The same variants, the other [[vary]] first: columns and rows follow the new order.
+    let text = format!("replications = 2\n{port}{ships}");
+    resume_as("reordered", &text, "(4 already committed, 0 run)");
+    // A hand-picked variant setting a path no [[vary]] has: one more column.
+    let text = format!(
+        "{text}[[variants]]\nname = \"big-ship\"\nset = {{ \"services.weekly-ship.capacity_teu\" = 200 }}\n"
+    );
+    resume_as("grown", &text, "(4 already committed, 1 run)");
+}

@@ -1,7 +1,10 @@
 //! The combined tables of a directory, from its committed variants.
 //!
 //! Each combined table is the variants' tables concatenated in canonical variant order,
-//! header once. Both `batch` (from the variants it just committed) and `merge` (from the
+//! header once, with the sweep's parameter columns inserted after `variant` — taken from
+//! the directory's record, not from the committed files, so a resumed sweep whose
+//! `[[vary]]` were reordered or whose `[[variants]]` set a new path gets the columns of
+//! the sweep as it is now. Both `batch` (from the variants it just committed) and `merge` (from the
 //! variants it copied out of the shards) go through this one function over the same
 //! committed files, which is what makes a merged sweep byte-identical to an unsharded one.
 //! Rows are streamed from file to file, so a sweep of thousands of variants is combined in
@@ -73,9 +76,9 @@ pub fn combine(store: &Store) -> Result<Combined, BatchError> {
         let path = store.dir().join(name);
         let sources: Vec<_> = slice
             .iter()
-            .map(|v| store.variant_dir(&v.id).join(name))
+            .map(|v| (store.variant_dir(&v.id).join(name), v.cells.as_slice()))
             .collect();
-        concatenate(&path, &sources)?;
+        concatenate(&path, &record.columns, &sources)?;
         outputs.push(name.clone());
     }
 
@@ -106,14 +109,29 @@ pub fn combine(store: &Store) -> Result<Combined, BatchError> {
     })
 }
 
-/// Writes `path` as the CSV files `sources` one after the other, the (identical) header
-/// once.
-fn concatenate(path: &Path, sources: &[std::path::PathBuf]) -> Result<(), BatchError> {
+/// Writes `path` as the CSV files of `sources` one after the other, the (identical)
+/// header once, each row with its file's `cells` (the parameter `columns`) inserted after
+/// the `variant` column.
+fn concatenate(
+    path: &Path,
+    columns: &[String],
+    sources: &[(std::path::PathBuf, &[String])],
+) -> Result<(), BatchError> {
     let mut mismatch: Option<std::path::PathBuf> = None;
     write_atomic(path, |w| {
         let mut out = csv::Writer::from_writer(w);
-        let mut header: Option<csv::StringRecord> = None;
-        for src in sources {
+        let mut header: Option<(csv::StringRecord, usize)> = None;
+        let with = |rec: &csv::StringRecord, at: usize, cells: &[String]| {
+            let mut row = csv::StringRecord::with_capacity(rec.as_slice().len(), rec.len());
+            for (i, field) in rec.iter().enumerate() {
+                row.push_field(field);
+                if i == at {
+                    cells.iter().for_each(|c| row.push_field(c));
+                }
+            }
+            row
+        };
+        for (src, cells) in sources {
             let mut rdr = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .from_path(src)?;
@@ -121,19 +139,24 @@ fn concatenate(path: &Path, sources: &[std::path::PathBuf]) -> Result<(), BatchE
             let Some(first) = records.next().transpose()? else {
                 continue;
             };
-            match &header {
+            let at = match &header {
                 None => {
-                    out.write_record(&first)?;
-                    header = Some(first);
+                    let Some(at) = first.iter().position(|h| h == "variant") else {
+                        mismatch = Some(src.clone());
+                        return Err(io::Error::other("no variant column"));
+                    };
+                    out.write_record(&with(&first, at, columns))?;
+                    header = Some((first, at));
+                    at
                 }
-                Some(h) if *h != first => {
+                Some((h, _)) if *h != first => {
                     mismatch = Some(src.clone());
                     return Err(io::Error::other("header mismatch"));
                 }
-                Some(_) => {}
-            }
+                Some((_, at)) => *at,
+            };
             for rec in records {
-                out.write_record(&rec?)?;
+                out.write_record(&with(&rec?, at, cells))?;
             }
         }
         out.flush()

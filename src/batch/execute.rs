@@ -5,9 +5,12 @@
 //! large ones both keep every core busy. Each variant is simulated exactly as `corridor run`
 //! would simulate its scenario — same routes, same random streams for the same seed — so
 //! variants share common random numbers and their differences are paired. Its tables get
-//! the `variant` column and the parameter columns after `scenario`, and are committed to
-//! the store as soon as it finishes; completion order does not matter because the combined
-//! tables are assembled later in canonical order.
+//! the `variant` column after `scenario`, and are committed to the store as soon as it
+//! finishes; completion order does not matter because the combined tables are assembled
+//! later in canonical order. The parameter columns are not committed with them: which
+//! columns a sweep has, and in what order, depends on the sweep file around the variant
+//! (reorder the `[[vary]]`, add a `[[variants]]` with a new path), while a committed
+//! variant stays valid across such edits, so they are added when combining.
 
 use super::BatchError;
 use super::canon::lookup;
@@ -79,11 +82,10 @@ fn run_variant(
     })?;
     let agg = &merged.agg;
     let wall_time_s = started.elapsed().as_secs_f64();
-    let cells = plan.cells(v);
     let tables = merged.tables().all();
     let mut files = Vec::with_capacity(tables.len());
     for t in &tables {
-        let bytes = variant_csv(t, &v.id, &plan.columns, &cells).map_err(|e| BatchError::Io {
+        let bytes = variant_csv(t, &v.id).map_err(|e| BatchError::Io {
             path: plan.sweep.path.clone(),
             source: e.into(),
         })?;
@@ -103,29 +105,22 @@ fn run_variant(
     Ok((files, done))
 }
 
-/// A run table as CSV with `variant` and the parameter columns inserted after
-/// `scenario` (or first, for a table without one).
+/// A run table as CSV with the `variant` column inserted after `scenario` (or first, for
+/// a table without one); the combine adds the parameter columns after it.
 ///
 /// # Errors
 /// A CSV error (not expected when writing to memory).
-pub fn variant_csv(
-    table: &Table,
-    id: &str,
-    columns: &[String],
-    cells: &[String],
-) -> Result<Vec<u8>, csv::Error> {
+pub fn variant_csv(table: &Table, id: &str) -> Result<Vec<u8>, csv::Error> {
     let at = table
         .header
         .iter()
         .position(|h| *h == "scenario")
         .map_or(0, |p| p + 1);
-    let extra = || std::iter::once(id).chain(cells.iter().map(String::as_str));
     let mut w = csv::Writer::from_writer(Vec::new());
-    let names = std::iter::once("variant").chain(columns.iter().map(String::as_str));
     let header = table.header[..at]
         .iter()
         .copied()
-        .chain(names)
+        .chain(std::iter::once("variant"))
         .chain(table.header[at..].iter().copied());
     w.write_record(header)?;
     for row in &table.rows {
@@ -133,7 +128,7 @@ pub fn variant_csv(
         let rec = head
             .iter()
             .map(String::as_str)
-            .chain(extra())
+            .chain(std::iter::once(id))
             .chain(tail.iter().map(String::as_str));
         w.write_record(rec)?;
     }
@@ -145,16 +140,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn columns_go_after_scenario() {
+    fn the_variant_goes_after_scenario() {
         let t = Table {
             file: "t.csv",
             header: &["scenario", "x_h"],
             rows: vec![vec!["s".into(), "1.0000".into()]],
         };
-        let bytes = variant_csv(&t, "vabc", &["a.b.c".into()], &["{ x = 1 }".into()]).unwrap();
+        let bytes = variant_csv(&t, "vabc").unwrap();
         assert_eq!(
             String::from_utf8(bytes).unwrap(),
-            "scenario,variant,a.b.c,x_h\ns,vabc,{ x = 1 },1.0000\n"
+            "scenario,variant,x_h\ns,vabc,1.0000\n"
         );
     }
 }

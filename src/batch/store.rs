@@ -3,7 +3,7 @@
 //! ```text
 //! OUT/
 //!   sweep.json                 what this directory is for: sweep fingerprint and basis, shard, every variant
-//!   variants/<id>/*.csv        one committed variant's tables (same columns as the combined ones)
+//!   variants/<id>/*.csv        one committed variant's tables (the combined columns but the parameters)
 //!   variants/<id>/done.json    its completion marker, written last
 //!   od_summary.csv ...         combined tables, written only once every variant of the shard is committed
 //!   variants.csv               the variants in this directory: id, label, parameters
