@@ -719,3 +719,28 @@ fn resume_after_reordering_vary_or_adding_a_path_gives_the_fresh_tables() {
     );
     resume_as("grown", &text, "(4 already committed, 1 run)");
 }
+
+#[test]
+fn an_overlong_values_list_is_refused_at_the_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    // One more value than a whole sweep may have variants, all distinct.
+    let values: Vec<String> = (0..=100_000).map(|i| format!("{}", i + 1)).collect();
+    let sweep = sweep_file(
+        tmp.path(),
+        "long.toml",
+        &format!(
+            "[[vary]]\npath = \"services.weekly-ship.capacity_teu\"\nvalues = [{}]\n",
+            values.join(", ")
+        ),
+    );
+    let err = refused(
+        batch(&sweep, &tmp.path().join("out")).arg("--quiet"),
+        &[
+            "`values` of `services.weekly-ship.capacity_teu` has 100001 values, more than the 100000",
+        ],
+    );
+    assert!(
+        err.starts_with(&format!("{}:4:10: ", sweep.display())),
+        "{err}"
+    );
+}

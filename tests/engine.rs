@@ -770,3 +770,32 @@ fn cli_run_stats_reports_throughput_and_peak_queues() {
     }
     assert!(err.contains("origin customs"), "{err}");
 }
+
+#[test]
+fn cli_refuses_a_runaway_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = data("two_corridors.toml");
+    for command in [["run"].as_slice(), ["batch"].as_slice()] {
+        let target = if command[0] == "batch" {
+            data("sweeps/small.toml")
+        } else {
+            file.clone()
+        };
+        let o = corridor(
+            &[
+                command[0],
+                target.to_str().unwrap(),
+                "--threads",
+                "10000",
+                "--quiet",
+                "--out",
+                "o",
+            ],
+            dir.path(),
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{command:?}: {err}");
+        assert!(err.contains("--threads 10000 is more than"), "{err}");
+    }
+    assert!(!dir.path().join("o").exists(), "nothing written");
+}

@@ -35,6 +35,7 @@
 //! scenario is built.
 
 use super::canon::{canonical, cell};
+use super::variant::MAX_VARIANTS;
 use crate::output::manifest::fnv1a64;
 use crate::scenario::de::{DeError, Located, from_node, from_table};
 use crate::scenario::merge::{self, apply_set};
@@ -42,7 +43,7 @@ use crate::scenario::node::{self, Node, NodeKind, Table};
 use crate::scenario::source::{Diagnostic, Diagnostics, FileId, Loc, SourceMap};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// One `path = value` patch, with where both are written.
@@ -255,7 +256,7 @@ impl Sweep {
         }
         let dimensions = dimensions(&table, &raw.vary, &sources, &mut problems);
         let picked = picked(&table, &raw.variants, &sources, &mut problems);
-        if dimensions.is_empty() && picked.is_empty() {
+        if raw.vary.is_empty() && raw.variants.is_empty() {
             problems.push(Diagnostic::at(
                 root(file),
                 "the sweep has no variants: give [[vary]] entries (path and values) or [[variants]] (name and set)",
@@ -437,6 +438,20 @@ fn dimensions(
             ));
         }
         let nodes = items(t, "values");
+        // Before anything per value: a list longer than a whole sweep may be is refused
+        // at once, however long it is.
+        if nodes.len() > MAX_VARIANTS {
+            problems.push(Diagnostic::at(
+                r.values.loc,
+                format!(
+                    "`values` of `{}` has {} values, more than the {MAX_VARIANTS} variants a sweep may have; \
+                     split it into several sweep files",
+                    r.path.value,
+                    nodes.len()
+                ),
+            ));
+            continue;
+        }
         if nodes.is_empty() {
             problems.push(Diagnostic::at(
                 r.values.loc,
@@ -466,9 +481,10 @@ fn dimensions(
             check_names(&l.value, "label", problems);
         }
         let mut values: Vec<Choice> = Vec::with_capacity(nodes.len());
+        let mut distinct: BTreeSet<String> = BTreeSet::new();
         for (value, label) in nodes.iter().zip(labels) {
             let canonical = canonical(value);
-            if values.iter().any(|c| c.canonical == canonical) {
+            if !distinct.insert(canonical.clone()) {
                 problems.push(Diagnostic::at(
                     value.loc,
                     format!(
@@ -515,10 +531,11 @@ fn overlap_message(path: &str, other: &str, at: &str) -> String {
 
 /// Names (variant names, value labels) must be non-empty and distinct.
 fn check_names(names: &[Located<String>], what: &str, problems: &mut Vec<Diagnostic>) {
-    for (i, n) in names.iter().enumerate() {
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    for n in names {
         if n.value.trim().is_empty() {
             problems.push(Diagnostic::at(n.loc, format!("a {what} cannot be empty")));
-        } else if names[..i].iter().any(|m| m.value == n.value) {
+        } else if !seen.insert(n.value.as_str()) {
             problems.push(Diagnostic::at(
                 n.loc,
                 format!("{what} `{}` is used twice; each must differ", n.value),
@@ -533,6 +550,19 @@ fn picked(
     sources: &SourceMap,
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<Picked> {
+    if raw.len() > MAX_VARIANTS {
+        let loc = raw
+            .get(MAX_VARIANTS)
+            .map_or(root(FileId(0)), |r| r.name.loc);
+        problems.push(Diagnostic::at(
+            loc,
+            format!(
+                "{} [[variants]], more than the {MAX_VARIANTS} a sweep may have; split it into several sweep files",
+                raw.len()
+            ),
+        ));
+        return Vec::new();
+    }
     let names: Vec<Located<String>> = raw.iter().map(|r| r.name.clone()).collect();
     check_names(&names, "variant name", problems);
     let mut out = Vec::new();

@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::Failure;
@@ -220,13 +219,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             eprintln!("error: {m}");
             Failure::BadInput
         })?;
-    let threads = args
-        .threads
-        .map_or_else(rayon::current_num_threads, usize::from);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("cannot start the worker threads")?;
+    let (pool, threads) = common::pool(args.threads)?;
 
     let mut sweep = Sweep::load(&args.sweep).map_err(|d| report(&d, &args.sweep))?;
     sweep

@@ -72,8 +72,27 @@ pub fn load_with_overrides(path: &Path, args: &SimArgs) -> Result<Loaded, Failur
     Ok(loaded)
 }
 
+/// The most worker threads per core `--threads` may ask for. Results do not depend on the
+/// thread count, so more threads than cores only cost memory (a workspace and a stack
+/// each); a few per core leave room for hyper-threads and I/O waits, while `--threads
+/// 10000` — a typo, or a job script's task count in the wrong flag — is refused instead
+/// of exhausting memory.
+const MAX_THREADS_PER_CORE: usize = 4;
+
 /// A local worker pool of `--threads` workers (default: one per core).
+///
+/// # Errors
+/// [`Failure::BadInput`] for more than [`MAX_THREADS_PER_CORE`] threads per core.
 pub fn pool(threads: Option<u16>) -> Result<(rayon::ThreadPool, usize), Failure> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let max = MAX_THREADS_PER_CORE * cores;
+    if let Some(t) = threads.map(usize::from).filter(|&t| t > max) {
+        eprintln!(
+            "error: --threads {t} is more than {max} ({MAX_THREADS_PER_CORE} per core on this \
+             machine's {cores}); results do not depend on the thread count, so use at most {max}"
+        );
+        return Err(Failure::BadInput);
+    }
     let threads = threads.map_or_else(rayon::current_num_threads, usize::from);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
