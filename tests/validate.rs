@@ -1508,3 +1508,122 @@ fn every_mutation_that_validates_runs_with_finite_tables() {
     }
     assert!(ran > 20, "only {ran} mutations validated");
 }
+
+// ---- what `extends` may read -------------------------------------------------------
+
+/// Validates a one-line scenario `extends = TARGET` written in `dir`.
+fn validate_extending(dir: &Path, target: &str) -> (Option<i32>, String) {
+    let path = dir.join("child.toml");
+    fs::write(&path, format!("extends = {target:?}\n")).unwrap();
+    let out = corridor(&["validate", path.to_str().unwrap()]);
+    (out.status.code(), text_of(&out.stderr))
+}
+
+#[test]
+fn extends_reads_only_regular_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("sub");
+    fs::create_dir(&sub).unwrap();
+    let mut targets = vec![sub.display().to_string()];
+    if Path::new("/dev/zero").exists() {
+        // Read whole, this never ends.
+        targets.push("/dev/zero".to_string());
+    }
+    for target in &targets {
+        let (code, stderr) = validate_extending(dir.path(), target);
+        assert_eq!(code, Some(2), "{target}: {stderr}");
+        assert!(
+            stderr.contains("child.toml:1:11: cannot read ")
+                && stderr.contains("not a regular file"),
+            "{target}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn extends_that_is_empty_or_not_a_scenario_says_so_without_quoting_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = validate_extending(dir.path(), "");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("`extends` is empty"), "{stderr}");
+    fs::write(
+        dir.path().join("notes.txt"),
+        "password = \"hunter2\"\n[db]\nuser = \"root\"\n",
+    )
+    .unwrap();
+    let (code, stderr) = validate_extending(dir.path(), "notes.txt");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("is not a scenario file"), "{stderr}");
+    for secret in ["hunter2", "password", "root", "db"] {
+        assert!(!stderr.contains(secret), "{secret} echoed: {stderr}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn extends_is_relative_to_the_real_file_behind_a_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let (real, links) = (dir.path().join("real"), dir.path().join("links"));
+    fs::create_dir(&real).unwrap();
+    fs::create_dir(&links).unwrap();
+    fs::copy(manifest_dir().join(TWO_CORRIDORS), real.join("base.toml")).unwrap();
+    fs::write(
+        real.join("overlay.toml"),
+        "extends = \"base.toml\"\n[scenario]\nreplications = 2\n",
+    )
+    .unwrap();
+    let link = links.join("overlay.toml");
+    std::os::unix::fs::symlink(real.join("overlay.toml"), &link).unwrap();
+    let out = corridor(&["validate", link.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out.stderr));
+}
+
+#[test]
+fn a_service_of_20_000_stops_validates_in_memory_linear_in_stops() {
+    // Validation's reachability used to join every stop to every later stop, again for
+    // each demand flow (0.9 GB here), and each stop looked its link up by a scan.
+    const STOPS: usize = 20_000;
+    let mut text = String::from(
+        "[scenario]\nname = \"long-line\"\nhorizon_days = 2\nwarmup_days = 1\n\
+         replications = 1\nseed = 1\n",
+    );
+    for i in 0..STOPS {
+        let lon = 100.0 + i as f64 * 0.0005;
+        text.push_str(&format!(
+            "[[hubs]]\nid = \"h{i}\"\nname = \"H{i}\"\nkind = \"rail_terminal\"\nlat = 30\nlon = {lon}\n"
+        ));
+    }
+    for i in 1..STOPS {
+        text.push_str(&format!(
+            "[[links]]\nid = \"l{i}\"\nfrom = \"h{}\"\nto = \"h{i}\"\nmode = \"rail\"\n\
+             distance_km = 1\ntime_h = 0.1\ncost_usd_per_teu = 1\n",
+            i - 1
+        ));
+    }
+    let stops: Vec<String> = (0..STOPS).map(|i| format!("\"h{i}\"")).collect();
+    text.push_str(&format!(
+        "[[services]]\nid = \"line\"\nmode = \"rail\"\nstops = [{}]\n\
+         departures_per_week = 7\ncapacity_teu = 100\n",
+        stops.join(", ")
+    ));
+    for k in 0..20 {
+        text.push_str(&format!(
+            "[[demand]]\nfrom = \"h{k}\"\nto = \"h{}\"\nteu_per_day = 1\n\
+             value_usd_per_teu = 1000\ndue_days = 10\n",
+            STOPS - 1 - k
+        ));
+    }
+    // And one that cannot get there: the line runs one way.
+    text.push_str(
+        "[[demand]]\nfrom = \"h19999\"\nto = \"h0\"\nteu_per_day = 1\n\
+         value_usd_per_teu = 1000\ndue_days = 10\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let err = match load_bytes(dir.path(), text.as_bytes()) {
+        Ok(_) => panic!("the reverse flow cannot be reached"),
+        Err((_, rendered)) => rendered,
+    };
+    assert_eq!(err.len(), 1, "{:?}", &err[..err.len().min(3)]);
+    assert!(err[0].contains("demand \"h19999-h0\""), "{err:?}");
+    assert!(err[0].contains("cannot be reached"), "{err:?}");
+}

@@ -38,6 +38,7 @@ use super::canon::{canonical, cell};
 use super::variant::MAX_VARIANTS;
 use crate::output::manifest::fnv1a64;
 use crate::scenario::de::{DeError, Located, from_node, from_table};
+use crate::scenario::input::InputError;
 use crate::scenario::merge::{self, apply_set};
 use crate::scenario::node::{self, Node, NodeKind, Table};
 use crate::scenario::source::{Diagnostic, Diagnostics, FileId, Loc, SourceMap};
@@ -214,10 +215,9 @@ impl Sweep {
                 .map_err(|e| fail(alone.clone(), vec![de_diag(&e, root(id))]))?;
             (raw.base.value, raw.base.loc)
         };
-        let base_path = path
-            .parent()
-            .unwrap_or_else(|| Path::new(""))
-            .join(&base_rel);
+        // Resolved as `extends` is (through a symbolic link, from where the sweep really is).
+        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let base_path = merge::relative_to(path, &real, &base_rel);
         if let Err(e) = std::fs::metadata(&base_path) {
             let msg = format!("cannot read the base scenario {}: {e}", base_path.display());
             return Err(fail(alone, vec![Diagnostic::at(base_loc, msg)]));
@@ -393,10 +393,12 @@ fn hash_parts<'a>(parts: impl Iterator<Item = &'a [u8]>) -> String {
 }
 
 fn read_text(path: &Path) -> Result<String, Diagnostic> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostic::file(path, format!("cannot read {}: {e}", path.display())))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Diagnostic::file(path, "not UTF-8 text; a sweep is a TOML text file"))?;
+    let text = crate::scenario::input::read_text(path).map_err(|e| match e {
+        InputError::Binary | InputError::NotUtf8 { .. } => {
+            Diagnostic::file(path, format!("{e}; a sweep is a TOML text file"))
+        }
+        e => Diagnostic::file(path, format!("cannot read {}: {e}", path.display())),
+    })?;
     if text.trim().is_empty() {
         return Err(Diagnostic::file(
             path,

@@ -7,6 +7,7 @@
 //! order. Because patching happens on the located tree, a patched value that turns out to
 //! be invalid is reported at the `set` entry that wrote it.
 
+use super::input::InputError;
 use super::node::{self, Entry, Node, NodeKind, Table};
 use super::source::{Diagnostic, Loc, SourceMap};
 use std::path::{Path, PathBuf};
@@ -52,8 +53,21 @@ fn load_recursive(
             super::limits::MAX_EXTENDS_DEPTH
         ))]);
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| vec![complain(format!("cannot read {}: {e}", path.display()))])?;
+    let text = match super::input::read_text(path) {
+        Ok(text) => text,
+        Err(e @ (InputError::Binary | InputError::NotUtf8 { .. })) => {
+            return Err(vec![Diagnostic::file(
+                path,
+                format!("{e}; a scenario is a TOML text file"),
+            )]);
+        }
+        Err(e) => {
+            return Err(vec![complain(format!(
+                "cannot read {}: {e}",
+                path.display()
+            ))]);
+        }
+    };
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if let Some(pos) = chain.iter().position(|p| *p == canonical) {
         let cycle: Vec<String> = chain[pos..]
@@ -66,21 +80,6 @@ fn load_recursive(
             cycle.join(" -> ")
         ))]);
     }
-    if bytes.contains(&0) {
-        return Err(vec![Diagnostic::file(
-            path,
-            "not a text file (it contains NUL bytes); a scenario is a TOML text file",
-        )]);
-    }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        vec![Diagnostic::file(
-            path,
-            format!(
-                "not UTF-8 text (invalid byte at offset {}); a scenario is a TOML text file",
-                e.utf8_error().valid_up_to()
-            ),
-        )]
-    })?;
     if text.trim().is_empty() {
         return Err(vec![Diagnostic::file(
             path,
@@ -89,6 +88,16 @@ fn load_recursive(
     }
     let file = sources.add(path.to_path_buf(), text);
     let mut table = node::parse(file, &sources.file(file).text).map_err(|d| vec![d])?;
+    if extended_from.is_some() && !looks_like_a_scenario(&table) {
+        // Said without quoting the file: `extends` may point anywhere by mistake, and
+        // what is there is none of the planner's business to see echoed back.
+        return Err(vec![complain(format!(
+            "{} is not a scenario file (it has none of the sections {}, {}); `extends` names the scenario this one builds on",
+            path.display(),
+            TABLE_SECTIONS.join(", "),
+            ENTITY_SECTIONS.join(", ")
+        ))]);
+    }
 
     let extends = table.remove("extends");
     let sets = table.remove("set");
@@ -96,8 +105,12 @@ fn load_recursive(
 
     if let Some(ext) = extends {
         match &ext.value.kind {
+            NodeKind::Str(rel) if rel.trim().is_empty() => errors.push(Diagnostic::at(
+                ext.value.loc,
+                "`extends` is empty: give the path of the scenario file this one builds on",
+            )),
             NodeKind::Str(rel) => {
-                let parent_path = path.parent().unwrap_or_else(|| Path::new("")).join(rel);
+                let parent_path = relative_to(path, &canonical, rel);
                 chain.push(canonical.clone());
                 let parent = load_recursive(&parent_path, Some(ext.value.loc), sources, chain);
                 chain.pop();
@@ -147,6 +160,24 @@ fn load_recursive(
     } else {
         Err(errors)
     }
+}
+
+/// `rel`, named in the file at `path` (whose canonical path is `canonical`), as a path.
+/// Relative to the directory the file is in — where it really is when `path` is a
+/// symbolic link, so that a link to a scenario behaves like the scenario itself,
+/// wherever the link sits. Otherwise the path keeps the form the user gave, for messages.
+pub fn relative_to(path: &Path, canonical: &Path, rel: &str) -> PathBuf {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let file = if is_link { canonical } else { path };
+    file.parent().unwrap_or_else(|| Path::new("")).join(rel)
+}
+
+/// Whether a parsed file has at least one scenario section (or `extends`/`set`).
+fn looks_like_a_scenario(table: &Table) -> bool {
+    table.entries.iter().any(|e| {
+        let k = e.key.as_str();
+        TABLE_SECTIONS.contains(&k) || ENTITY_SECTIONS.contains(&k) || k == "extends" || k == "set"
+    })
 }
 
 /// The key an entity is matched on when merging: its `id`, or for demand without one,

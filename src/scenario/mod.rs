@@ -7,11 +7,13 @@
 //! naming the field and the entity; nothing here panics on bad input.
 
 pub mod de;
+pub mod input;
 pub mod limits;
 pub mod merge;
 pub mod model;
 pub mod node;
 pub mod raw;
+pub mod reach;
 pub mod source;
 pub mod validate;
 

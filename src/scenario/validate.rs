@@ -11,11 +11,12 @@ use super::merge::{ENTITY_SECTIONS, TABLE_SECTIONS};
 use super::model::*;
 use super::node::{Node, NodeKind, Table};
 use super::raw::*;
+use super::reach::Reach;
 use super::source::{Diagnostic, Loc, SourceMap};
 use crate::dist::Dist;
 use crate::ids::{CandidateId, CorridorId, HubId, LinkId, ServiceId};
 use crate::num::Num;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 /// Validates a merged scenario tree whose root file starts at `root`.
 ///
@@ -531,10 +532,11 @@ impl Validator<'_> {
             self.read_all(tree, "services", "service");
         let mut service_ids = IdMap::<ServiceId>::with_broken("service", broken);
         let mut services = Vec::new();
+        let between = LinksBetween::new(&links);
         for (what, s) in &raw_services {
             self.id_of(what, &s.id);
             let links_complete = link_ids.broken.is_empty();
-            match self.service(what, s, &hub_ids, &corridor_ids, &links, links_complete) {
+            match self.service(what, s, &hub_ids, &corridor_ids, &between, links_complete) {
                 Some(svc) => {
                     self.define(&mut service_ids, &s.id, ServiceId::new(services.len()));
                     services.push(svc);
@@ -562,7 +564,8 @@ impl Validator<'_> {
             }
         }
 
-        // Demand.
+        // Demand. Reachability is judged on one graph of the network, built once.
+        let mut reach = Reach::new(hubs.len(), &links, &services);
         let (raw_demand, broken): (Vec<(String, RawDemand)>, _) =
             self.read_all(tree, "demand", "demand");
         let mut demand_ids = IdMap::<usize>::with_broken("demand", broken);
@@ -594,7 +597,7 @@ impl Validator<'_> {
                 continue;
             };
             // Reachability is derived from everything above: only judged on a clean network.
-            if self.diags.is_empty() && !reachable(&links, &services, &[from], to, modes) {
+            if self.diags.is_empty() && !reach.reaches(&[from], to, modes) {
                 self.err(
                     d.to.loc,
                     format!(
@@ -639,8 +642,7 @@ impl Validator<'_> {
                 &c.id,
                 CandidateId::new(candidates.len()),
             );
-            if let Some(cand) = self.candidate(what, c, &hub_ids, &corridor_ids, &links, &services)
-            {
+            if let Some(cand) = self.candidate(what, c, &hub_ids, &corridor_ids, &mut reach) {
                 candidates.push(cand);
             }
         }
@@ -791,7 +793,7 @@ impl Validator<'_> {
         s: &RawService,
         hub_ids: &IdMap<HubId>,
         corridor_ids: &IdMap<CorridorId>,
-        links: &[Link],
+        between: &LinksBetween,
         links_complete: bool,
     ) -> Option<Service> {
         let corridor = s
@@ -890,11 +892,8 @@ impl Validator<'_> {
         let mut legs = Vec::with_capacity(stops.len() - 1);
         for (i, pair) in stops.windows(2).enumerate() {
             let (a, b) = (pair[0], pair[1]);
-            let found = links
-                .iter()
-                .position(|l| l.mode == s.mode.value && l.other_end(a) == Some(b));
-            match found {
-                Some(li) => legs.push(LinkId::new(li)),
+            match between.get(a, b, s.mode.value) {
+                Some(l) => legs.push(l),
                 None if !links_complete => {}
                 None => {
                     self.err(
@@ -977,15 +976,13 @@ impl Validator<'_> {
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn candidate(
         &mut self,
         what: &str,
         c: &RawCandidate,
         hub_ids: &IdMap<HubId>,
         corridor_ids: &IdMap<CorridorId>,
-        links: &[Link],
-        services: &[Service],
+        reach: &mut Reach,
     ) -> Option<Candidate> {
         if c.connectors.is_empty() {
             self.err(
@@ -1036,7 +1033,7 @@ impl Validator<'_> {
                     .collect();
                 if self.diags.is_empty()
                     && !connectors.is_empty()
-                    && !reachable(links, services, &starts, flow.to, flow.modes)
+                    && !reach.reaches(&starts, flow.to, flow.modes)
                 {
                     self.err(
                         f.to.loc,
@@ -1224,58 +1221,26 @@ fn apply_rate_discounts(
     }
 }
 
-/// Whether `to` can be reached from any of `starts` by road links (continuous trucking)
-/// and service rides, using only `modes`.
-pub fn reachable(
-    links: &[Link],
-    services: &[Service],
-    starts: &[HubId],
-    to: HubId,
-    modes: ModeSet,
-) -> bool {
-    let n = links
-        .iter()
-        .flat_map(|l| [l.from.index(), l.to.index()])
-        .chain(
-            services
-                .iter()
-                .flat_map(|s| s.stops.iter().map(|h| h.index())),
-        )
-        .chain(starts.iter().map(|h| h.index()))
-        .chain(std::iter::once(to.index()))
-        .max()
-        .map_or(0, |m| m + 1);
-    let mut adj: Vec<Vec<HubId>> = vec![Vec::new(); n];
-    if modes.contains(Mode::Road) {
-        for l in links.iter().filter(|l| l.mode == Mode::Road) {
-            adj[l.from.index()].push(l.to);
+/// The first link of each mode that may be used from one hub to another, so that a
+/// service's stops find their links in `O(log links)` each rather than by a scan.
+struct LinksBetween(BTreeMap<(HubId, HubId, Mode), LinkId>);
+
+impl LinksBetween {
+    fn new(links: &[Link]) -> LinksBetween {
+        let mut map = BTreeMap::new();
+        for (i, l) in links.iter().enumerate() {
+            map.entry((l.from, l.to, l.mode)).or_insert(LinkId::new(i));
             if l.two_way {
-                adj[l.to.index()].push(l.from);
+                map.entry((l.to, l.from, l.mode)).or_insert(LinkId::new(i));
             }
         }
+        LinksBetween(map)
     }
-    for s in services.iter().filter(|s| modes.contains(s.mode)) {
-        for (i, &a) in s.stops.iter().enumerate() {
-            adj[a.index()].extend(s.stops[i + 1..].iter().copied());
-        }
+
+    /// The first link (in file order) of `mode` that leads from `a` to `b`.
+    fn get(&self, a: HubId, b: HubId, mode: Mode) -> Option<LinkId> {
+        self.0.get(&(a, b, mode)).copied()
     }
-    let mut seen = vec![false; n];
-    let mut queue: VecDeque<HubId> = starts.iter().copied().collect();
-    for s in starts {
-        seen[s.index()] = true;
-    }
-    while let Some(h) = queue.pop_front() {
-        if h == to {
-            return true;
-        }
-        for &next in &adj[h.index()] {
-            if !seen[next.index()] {
-                seen[next.index()] = true;
-                queue.push_back(next);
-            }
-        }
-    }
-    false
 }
 
 /// The location of a root file's start, for problems with no better place.
