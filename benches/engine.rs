@@ -53,15 +53,7 @@ fn load(rel: &str) -> Option<Scenario> {
 }
 
 fn route(legs: Vec<Leg>, share: f64) -> Route {
-    Route {
-        legs,
-        hubs: Vec::new(),
-        time_h: 0.0,
-        sd_time_h: 0.0,
-        cost_usd_per_teu: 0.0,
-        generalized_cost_usd_per_teu: 0.0,
-        share,
-    }
+    Route::with_legs(legs, share)
 }
 
 /// The plan of `tests/data/river.toml` (as in the engine tests).

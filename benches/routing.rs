@@ -51,13 +51,15 @@ fn grid(c: &mut Criterion) {
     );
     // A long query across the grid: near one corner to near the opposite one.
     let query = |k| RouteQuery {
-        from: spec.hub(5, 7),
-        to: spec.hub(spec.width - 9, spec.height - 4),
-        modes: ModeSet::ALL,
-        vot_usd_per_teu_day: 30.0,
         k,
         reliability_ratio: 0.0,
-        logit_scale: 4.0,
+        ..RouteQuery::new(
+            &s.choice,
+            spec.hub(5, 7),
+            spec.hub(spec.width - 9, spec.height - 4),
+            ModeSet::ALL,
+            30.0,
+        )
     };
     let mut ws = QueryWorkspace::new(&g);
     let mut group = c.benchmark_group("grid-102k");

@@ -36,13 +36,15 @@ fn main() -> anyhow::Result<()> {
     let g = RoutingGraph::build(&scenario);
     // The query of `cargo bench --bench routing`: corner to opposite corner.
     let query = RouteQuery {
-        from: spec.hub(5, 7),
-        to: spec.hub(spec.width - 9, spec.height - 4),
-        modes: ModeSet::ALL,
-        vot_usd_per_teu_day: VOT_USD_PER_TEU_DAY,
         k: 1,
         reliability_ratio: 0.0,
-        logit_scale: 4.0,
+        ..RouteQuery::new(
+            &scenario.choice,
+            spec.hub(5, 7),
+            spec.hub(spec.width - 9, spec.height - 4),
+            ModeSet::ALL,
+            VOT_USD_PER_TEU_DAY,
+        )
     };
     let mut ws = QueryWorkspace::new(&g);
     let mut times_s = Vec::with_capacity(RUNS);

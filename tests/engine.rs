@@ -32,15 +32,7 @@ fn load(name: &str) -> Scenario {
 
 /// A hand-made route with the given legs and share (figures routing would fill are 0).
 fn route(legs: Vec<Leg>, share: f64) -> Route {
-    Route {
-        legs,
-        hubs: Vec::new(),
-        time_h: 0.0,
-        sd_time_h: 0.0,
-        cost_usd_per_teu: 0.0,
-        generalized_cost_usd_per_teu: 0.0,
-        share,
-    }
+    Route::with_legs(legs, share)
 }
 
 fn hub(s: &Scenario, id: &str) -> HubId {

@@ -4,7 +4,8 @@
 use corridor_sim::dist::{Dist, Z_0_9};
 use corridor_sim::ids::{HubId, LinkId};
 use corridor_sim::routing::{
-    Leg, RoutingGraph, k_best_routes, plan, route_corridors, route_label, route_modes,
+    Leg, QueryWorkspace, Route, RouteQuery, RoutingGraph, k_best_routes, plan, route_corridors,
+    route_label, route_modes,
 };
 use corridor_sim::scenario::{
     self, Choice, Compare, Hub, HubKind, Link, Meta, Mode, ModeSet, Scenario,
@@ -122,13 +123,21 @@ fn road_scenario(net: &RoadNet) -> Scenario {
     }
 }
 
-/// Directed adjacency of the road net: (neighbour, link, time).
+/// Directed adjacency of the road net: (neighbour, link, time). Of parallel links in one
+/// direction only the fastest is a separate road (the first in file order among equals):
+/// with no money cost and no spread, a slower copy adds no route.
 fn adjacency(net: &RoadNet) -> Vec<Vec<(usize, usize, f64)>> {
-    let mut adj = vec![Vec::new(); net.n];
+    let mut adj: Vec<Vec<(usize, usize, f64)>> = vec![Vec::new(); net.n];
+    let mut add = |a: usize, b: usize, i: usize, t: f64| match adj[a].iter_mut().find(|x| x.0 == b)
+    {
+        Some(x) if t < x.2 => *x = (b, i, t),
+        Some(_) => {}
+        None => adj[a].push((b, i, t)),
+    };
     for (i, &(a, b, t, two_way)) in net.links.iter().enumerate() {
-        adj[a].push((b, i, t));
+        add(a, b, i, t);
         if two_way {
-            adj[b].push((a, i, t));
+            add(b, a, i, t);
         }
     }
     adj
@@ -222,11 +231,14 @@ proptest! {
         let s = road_scenario(&net);
         let g = RoutingGraph::build(&s);
         // VOT 24 USD/TEU-day = 1 USD per hour: GC equals the time in hours.
-        let routes = k_best_routes(
+        let routes = candidates(
             &g, HubId::new(net.from), HubId::new(net.to), ModeSet::ALL, 24.0, net.k, 0.0,
         );
-        let best = k_best_routes(
+        let best = candidates(
             &g, HubId::new(net.from), HubId::new(net.to), ModeSet::ALL, 24.0, 1, 0.0,
+        );
+        let offered = k_best_routes(
+            &g, HubId::new(net.from), HubId::new(net.to), ModeSet::ALL, 24.0, net.k, 0.0,
         );
         let paths = all_simple_paths(&net);
         match plain_dijkstra(&net) {
@@ -273,8 +285,188 @@ proptest! {
                     prop_assert!(!seen_links.contains(&links));
                     seen_links.push(links);
                 }
-                let total: f64 = routes.iter().map(|r| r.share).sum();
+                // The offered routes: the best, and no route both slower and no cheaper.
+                prop_assert!(close(offered[0].time_h, t));
+                prop_assert!(offered.iter().all(|r| routes.iter().any(|c| c.legs == r.legs)));
+                let total: f64 = offered.iter().map(|r| r.share).sum();
                 prop_assert!(close(total, 1.0));
+            }
+        }
+    }
+}
+
+/// The k best distinct admissible routes before the choice-set rules, shares unset.
+fn candidates(
+    g: &RoutingGraph,
+    from: HubId,
+    to: HubId,
+    modes: ModeSet,
+    vot: f64,
+    k: usize,
+    rho: f64,
+) -> Vec<Route> {
+    let query = RouteQuery {
+        k,
+        reliability_ratio: rho,
+        ..RouteQuery::new(g.choice(), from, to, modes, vot)
+    };
+    g.k_best_candidates(&mut QueryWorkspace::new(g), &query)
+}
+
+// ---------------------------------------------------------------------------------------
+// 1b. Large road networks against a plainly written Yen.
+// ---------------------------------------------------------------------------------------
+
+/// A random planar-ish road network of `n` hubs: each hub joined to its three nearest
+/// neighbours, every link declared once in each direction with `two_way` left on (so each
+/// road is entered twice, the way a new user writes it), times 1–20 h in steps of 0.5 h
+/// (many exact ties).
+fn large_road_net(n: usize, seed: u64) -> RoadNet {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let pts: Vec<(f64, f64)> = (0..n).map(|_| (rng.random(), rng.random())).collect();
+    let mut pairs = std::collections::BTreeSet::new();
+    for i in 0..n {
+        let mut near: Vec<usize> = (0..n).filter(|&j| j != i).collect();
+        let d = |j: usize| (pts[i].0 - pts[j].0).powi(2) + (pts[i].1 - pts[j].1).powi(2);
+        near.sort_by(|&a, &b| d(a).total_cmp(&d(b)));
+        for &j in &near[..3] {
+            pairs.insert((i.min(j), i.max(j)));
+        }
+    }
+    let mut links = Vec::new();
+    for (a, b) in pairs {
+        let t = f64::from(rng.random_range(2u32..=40)) / 2.0;
+        links.push((a, b, t, true));
+        links.push((b, a, t, true));
+    }
+    RoadNet {
+        n,
+        links,
+        from: 0,
+        to: 1,
+        k: 3,
+    }
+}
+
+/// Textbook Yen (1971) over the hub graph of [`adjacency`], with plain Dijkstra spur
+/// searches that avoid the root's hubs and the next arcs of accepted paths sharing the
+/// root: the k best simple paths' times, best first.
+fn textbook_yen(net: &RoadNet) -> Vec<f64> {
+    let adj = adjacency(net);
+    let dijkstra = |from: usize, banned_hub: &[bool], banned_arc: &[(usize, usize)]| {
+        let mut dist = vec![f64::INFINITY; net.n];
+        let mut pred = vec![usize::MAX; net.n];
+        let mut done = vec![false; net.n];
+        dist[from] = 0.0;
+        loop {
+            let v = (0..net.n)
+                .filter(|&v| !done[v] && dist[v].is_finite())
+                .min_by(|&a, &b| dist[a].total_cmp(&dist[b]))?;
+            if v == net.to {
+                let mut path = vec![v];
+                while *path.last().unwrap() != from {
+                    path.push(pred[*path.last().unwrap()]);
+                }
+                path.reverse();
+                return Some((dist[v], path));
+            }
+            done[v] = true;
+            for &(u, _, t) in &adj[v] {
+                if banned_hub[u] || banned_arc.contains(&(v, u)) {
+                    continue;
+                }
+                if dist[v] + t < dist[u] {
+                    dist[u] = dist[v] + t;
+                    pred[u] = v;
+                }
+            }
+        }
+    };
+    let arc_time = |a: usize, b: usize| adj[a].iter().find(|x| x.0 == b).expect("arc").2;
+    let no_hubs = vec![false; net.n];
+    let Some(first) = dijkstra(net.from, &no_hubs, &[]) else {
+        return Vec::new();
+    };
+    let mut accepted = vec![first];
+    let mut pending: Vec<(f64, Vec<usize>)> = Vec::new();
+    while accepted.len() < net.k {
+        let prev = accepted.last().expect("one path").1.clone();
+        for i in 0..prev.len() - 1 {
+            let root = &prev[..=i];
+            let root_time: f64 = root.windows(2).map(|w| arc_time(w[0], w[1])).sum();
+            let banned_arc: Vec<(usize, usize)> = accepted
+                .iter()
+                .map(|p| &p.1)
+                .filter(|p| p.len() > i + 1 && p[..=i] == *root)
+                .map(|p| (p[i], p[i + 1]))
+                .collect();
+            let mut banned_hub = vec![false; net.n];
+            for &h in &root[..i] {
+                banned_hub[h] = true;
+            }
+            if let Some((t, spur)) = dijkstra(prev[i], &banned_hub, &banned_arc) {
+                let mut path = root[..i].to_vec();
+                path.extend(spur);
+                if !pending.iter().any(|p| p.1 == path) && !accepted.iter().any(|p| p.1 == path) {
+                    pending.push((root_time + t, path));
+                }
+            }
+        }
+        let Some(best) = (0..pending.len()).min_by(|&a, &b| pending[a].0.total_cmp(&pending[b].0))
+        else {
+            break;
+        };
+        accepted.push(pending.swap_remove(best));
+    }
+    accepted.into_iter().map(|p| p.0).collect()
+}
+
+/// On 300- and 400-hub road networks with every road entered twice, two-way links and
+/// tied times, the k candidates of 20 random ODs per network are distinct routes whose
+/// times are those of textbook Yen, to 1e-9 relative, for k = 3 and 8.
+#[test]
+fn large_road_networks_give_distinct_routes_matching_textbook_yen() {
+    use rand::{Rng, SeedableRng};
+    for (n, seed) in [(300, 1), (300, 2), (400, 3)] {
+        let mut net = large_road_net(n, seed);
+        let s = road_scenario(&net);
+        let g = RoutingGraph::build(&s);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed + 100);
+        for _ in 0..20 {
+            net.from = rng.random_range(0..n);
+            net.to = (net.from + rng.random_range(1..n)) % n;
+            for k in [3, 8] {
+                net.k = k;
+                let got = candidates(
+                    &g,
+                    HubId::new(net.from),
+                    HubId::new(net.to),
+                    ModeSet::ALL,
+                    24.0,
+                    k,
+                    0.0,
+                );
+                let want = textbook_yen(&net);
+                assert_eq!(
+                    got.len(),
+                    want.len(),
+                    "{n} hubs, {}->{} k={k}",
+                    net.from,
+                    net.to
+                );
+                for (r, t) in got.iter().zip(&want) {
+                    assert!(
+                        (r.time_h - t).abs() <= 1e-9 * t.max(1.0),
+                        "{}->{} k={k}: {:?} vs {want:?}",
+                        net.from,
+                        net.to,
+                        got.iter().map(|r| r.time_h).collect::<Vec<_>>()
+                    );
+                }
+                for (i, r) in got.iter().enumerate() {
+                    assert!(got[..i].iter().all(|o| o.hubs != r.hubs), "same hubs twice");
+                }
             }
         }
     }
@@ -454,14 +646,16 @@ fn multi_scenario(net: &MultiNet) -> Scenario {
     s
 }
 
-/// The GCs of every path of the routing graph from the origin's node to the destination's
-/// sink that never comes back to a hub it left and never re-boards the service it just
-/// alighted from at the same stop (unless it cleared customs there), sorted. Exhaustive
+/// The GCs of every admissible path of the routing graph from the origin's node to the
+/// destination's sink, sorted: it never comes back to a hub it left, never re-boards the
+/// service it just alighted from at the same stop (unless it cleared customs there),
+/// never changes pointlessly between services bound for the same next stop, and never
+/// trucks further to or from a ride than the ride goes. Exhaustive
 /// DFS over the petgraph graph: it checks Yen's enumeration (spur blocking, Lawler's rule,
 /// A*, the reliability stopping rule) on state-expanded graphs with transfers and customs.
 fn all_loopless_gcs(s: &Scenario, g: &RoutingGraph, net: &MultiNet, vot: f64) -> Vec<f64> {
     use corridor_sim::routing::{Edge, EdgeKind, Node};
-    use petgraph::graph::{DiGraph, NodeIndex};
+    use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
     use petgraph::visit::EdgeRef;
 
     struct Dfs<'a> {
@@ -472,6 +666,7 @@ fn all_loopless_gcs(s: &Scenario, g: &RoutingGraph, net: &MultiNet, vot: f64) ->
         visited: Vec<bool>,
         /// (money, mean time, variance) of each complete path.
         out: Vec<(f64, f64, f64)>,
+        vot: f64,
     }
 
     impl Dfs<'_> {
@@ -496,9 +691,54 @@ fn all_loopless_gcs(s: &Scenario, g: &RoutingGraph, net: &MultiNet, vot: f64) ->
             }
         }
 
-        /// `alighted`: the service and stop last alighted at, unless customs was cleared
-        /// since; boarding it again there is not a route.
-        fn walk(&mut self, v: NodeIndex, sums: (f64, f64, f64), alighted: Option<(usize, u16)>) {
+        /// Whether changing at a hub from the ride left by edge `alight` to the one
+        /// boarded by edge `board` is pointless: the old service goes on to the new one's
+        /// next stop, and staying aboard (or, after customs, boarding it again) costs no
+        /// more than the change (`spent` since alighting plus the new boarding).
+        fn pointless(
+            &self,
+            alight: EdgeIndex,
+            board: EdgeIndex,
+            spent: f64,
+            cleared: bool,
+        ) -> bool {
+            let g = self.graph;
+            let EdgeKind::Alight { service: old, stop } = g[alight].kind else {
+                return false;
+            };
+            let EdgeKind::Board { service: new, .. } = g[board].kind else {
+                return false;
+            };
+            if new == old {
+                return false;
+            }
+            let (_, board_head) = g.edge_endpoints(board).expect("edge");
+            let next_stop = self.hub_of(board_head);
+            let weight = |e: &Edge| e.cost_usd_per_teu + self.vot / 24.0 * e.time_h;
+            let (from, kind, change) = if cleared {
+                let (tail, _) = g.edge_endpoints(board).expect("edge");
+                (
+                    tail,
+                    EdgeKind::Board { service: old, stop },
+                    weight(&g[board]),
+                )
+            } else {
+                let (tail, _) = g.edge_endpoints(alight).expect("edge");
+                let kind = EdgeKind::StayAboard { service: old, stop };
+                (tail, kind, spent + weight(&g[board]))
+            };
+            g.edges(from).any(|e| {
+                e.weight().kind == kind
+                    && self.allowed(e.weight())
+                    && self.hub_of(e.target()) == next_stop
+                    && change >= weight(e.weight())
+            })
+        }
+
+        /// `at`: where the walk stands, with the ride last alighted from (its alight
+        /// edge), what was spent since and whether customs was cleared since, and the
+        /// trucking and riding distances the drayage rule compares.
+        fn walk(&mut self, v: NodeIndex, sums: (f64, f64, f64), at: Walk) {
             if self.graph[v] == self.sink {
                 self.out.push(sums);
                 return;
@@ -512,29 +752,67 @@ fn all_loopless_gcs(s: &Scenario, g: &RoutingGraph, net: &MultiNet, vot: f64) ->
                 if !self.allowed(w) || (hu != here && self.visited[hu]) {
                     continue;
                 }
-                let next_alighted = match w.kind {
-                    EdgeKind::Alight { service, stop } => Some((service.index(), stop)),
-                    EdgeKind::Customs(_) => None,
-                    EdgeKind::Board { service, stop } => {
-                        if alighted == Some((service.index(), stop)) {
+                let mut next_at = at;
+                match w.kind {
+                    EdgeKind::Alight { .. } => {
+                        if at.access_km > at.ride_km.max(at.prev_ride_km) {
                             continue;
                         }
-                        alighted
+                        next_at.prev_ride_km = at.ride_km;
+                        next_at.alight = Some((e.id(), 0.0, false));
                     }
-                    _ => alighted,
-                };
+                    EdgeKind::Customs(_) | EdgeKind::Transfer(_) => {
+                        let cleared = matches!(w.kind, EdgeKind::Customs(_));
+                        next_at.alight = at.alight.map(|(a, spent, c)| {
+                            (
+                                a,
+                                spent + w.cost_usd_per_teu + self.vot / 24.0 * w.time_h,
+                                c || cleared,
+                            )
+                        });
+                    }
+                    EdgeKind::Board { service, stop } => {
+                        if let Some((a, spent, cleared)) = at.alight {
+                            let same = graph[a].kind == EdgeKind::Alight { service, stop };
+                            if (same && !cleared) || self.pointless(a, e.id(), spent, cleared) {
+                                continue;
+                            }
+                        }
+                        next_at.access_km = at.stretch_km;
+                        next_at.stretch_km = 0.0;
+                        next_at.ride_km = w.distance_km;
+                    }
+                    EdgeKind::StayAboard { .. } => next_at.ride_km += w.distance_km,
+                    EdgeKind::Drive { .. } => next_at.stretch_km += w.distance_km,
+                    EdgeKind::Finish
+                        if at.prev_ride_km > 0.0 && at.stretch_km > at.prev_ride_km =>
+                    {
+                        continue;
+                    }
+                    _ => {}
+                }
                 self.visited[hu] = true;
                 let next = (
                     sums.0 + w.cost_usd_per_teu,
                     sums.1 + w.time_h,
                     sums.2 + w.var_time_h2,
                 );
-                self.walk(u, next, next_alighted);
+                self.walk(u, next, next_at);
                 if hu != here {
                     self.visited[hu] = false;
                 }
             }
         }
+    }
+
+    /// The state of a walk the admissibility rules look at.
+    #[derive(Clone, Copy, Default)]
+    struct Walk {
+        alight: Option<(EdgeIndex, f64, bool)>,
+        stretch_km: f64,
+        access_km: f64,
+        ride_km: f64,
+        prev_ride_km: f64,
     }
 
     let graph = g.graph();
@@ -549,9 +827,10 @@ fn all_loopless_gcs(s: &Scenario, g: &RoutingGraph, net: &MultiNet, vot: f64) ->
         sink: Node::Sink(HubId::new(net.to)),
         visited: vec![false; s.hubs.len()],
         out: Vec::new(),
+        vot,
     };
     dfs.visited[net.from] = true;
-    dfs.walk(origin, (0.0, 0.0, 0.0), None);
+    dfs.walk(origin, (0.0, 0.0, 0.0), Walk::default());
     let mut gcs: Vec<f64> = dfs
         .out
         .iter()
@@ -575,7 +854,7 @@ proptest! {
         if net.road_allowed { modes.push(Mode::Road); }
         if net.rail_allowed { modes.push(Mode::Rail); }
         let vot = 36.0;
-        let routes = k_best_routes(
+        let routes = candidates(
             &g, HubId::new(net.from), HubId::new(net.to), ModeSet::of(&modes), vot, net.k,
             net.rho,
         );
@@ -593,9 +872,8 @@ proptest! {
             prop_assert_eq!(r.hubs.first(), Some(&HubId::new(net.from)));
             prop_assert_eq!(r.hubs.last(), Some(&HubId::new(net.to)));
         }
-        if !routes.is_empty() {
-            let total: f64 = routes.iter().map(|r| r.share).sum();
-            prop_assert!(close(total, 1.0));
+        for (i, r) in routes.iter().enumerate() {
+            prop_assert!(routes[..i].iter().all(|o| o.legs != r.legs), "duplicate route");
         }
     }
 }
@@ -763,7 +1041,7 @@ fn cli_routes_csv() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "rank,route,modes,corridors,time_h,cost_usd_per_teu,generalized_cost_usd_per_teu,share"
+        "rank,route,modes,corridors,time_h,cost_usd_per_teu,generalized_cost_usd_per_teu,share,nest,nest_share,path_size"
     );
     assert_eq!(lines.len(), 3);
     assert!(lines[1].starts_with(

@@ -48,14 +48,24 @@
 //! no path can take two transfers in a row or a transfer at the destination, and
 //! every path has exactly one sequence of [`Leg`](super::Leg)s.
 //!
+//! ## Parallel road links
+//!
+//! Two road links between the same hubs are two routes only when each is better than the
+//! other in something (money, mean time or spread). A direction of a road link that
+//! another link of the same ends matches or beats in all three (a road entered twice, or
+//! once each way while links are two-way by default) gets no drive edge: left in, every
+//! route over that road would come back once per copy, as distinct paths of equal cost,
+//! and take a logit share per copy. Of exact copies the first in file order is kept.
+//!
 //! The graph is a petgraph [`DiGraph`] (inspectable with [`RoutingGraph::graph`]); the
 //! searches run on compressed forward and reverse adjacency arrays derived from it, with
 //! each edge's cost data stored as flat arrays so the inner loop touches no hash map
 //! and no enum.
 
-use crate::ids::{HubId, LinkId, ServiceId};
-use crate::scenario::{Bottleneck, Facility, HubKind, Mode, Scenario};
+use crate::ids::{CorridorId, HubId, LinkId, ServiceId};
+use crate::scenario::{Bottleneck, Choice, Facility, HubKind, Mode, Scenario};
 use petgraph::graph::{DiGraph, NodeIndex};
+use std::collections::BTreeMap;
 
 /// Expected wait, hours, charged at a bottleneck whose background traffic alone saturates
 /// it (utilisation ≥ 1). A steady-state M/M/c queue has no finite wait then; a year keeps
@@ -167,6 +177,10 @@ pub struct Edge {
     pub time_h: f64,
     /// Variance of the time, hours².
     pub var_time_h2: f64,
+    /// Distance covered, km (0 for edges that move nothing: waits, customs, transfers).
+    pub distance_km: f64,
+    /// Corridor the distance counts towards (a service's own tag wins over its links').
+    pub corridor: Option<CorridorId>,
 }
 
 /// Marks an edge usable by every demand in [`Arc::mode`].
@@ -209,7 +223,7 @@ pub struct RoutingGraph {
     pub(crate) rev: Vec<Arc>,
     pub(crate) edge_tail: Vec<u32>,
     pub(crate) edge_head: Vec<u32>,
-    logit_scale: f64,
+    choice: Choice,
     /// Per hub: customs there takes advance declarations (see [`RoutingGraph::adjust`]).
     pub(crate) hub_advance: Vec<bool>,
     /// Per hub: departure-port rebate per TEU boarding a service there.
@@ -230,7 +244,7 @@ enum HubState {
 impl RoutingGraph {
     /// Builds the routing graph of a validated scenario.
     ///
-    /// The logit scale of the scenario's `[choice]` is kept as the default θ of queries.
+    /// The scenario's `[choice]` is kept as the default of queries.
     ///
     /// # Panics
     ///
@@ -247,8 +261,8 @@ impl RoutingGraph {
         for i in 0..scenario.hubs.len() {
             b.hub_edges(HubId::new(i));
         }
-        for i in 0..scenario.links.len() {
-            b.road_edges(LinkId::new(i));
+        for (i, offered) in offered_road_directions(scenario).into_iter().enumerate() {
+            b.road_edges(LinkId::new(i), offered);
         }
         for i in 0..scenario.services.len() {
             b.service_edges(ServiceId::new(i));
@@ -266,7 +280,7 @@ impl RoutingGraph {
             layers,
             aboard_base,
             node_hub,
-            scenario.choice.logit_scale,
+            scenario.choice.clone(),
         );
         g.hub_advance = scenario
             .hubs
@@ -289,7 +303,7 @@ impl RoutingGraph {
         layers: usize,
         aboard_base: Vec<u32>,
         node_hub: Vec<u32>,
-        logit_scale: f64,
+        choice: Choice,
     ) -> Self {
         let n = graph.node_count();
         let m = graph.edge_count();
@@ -332,7 +346,7 @@ impl RoutingGraph {
             rev,
             edge_tail,
             edge_head,
-            logit_scale,
+            choice,
             hub_advance: vec![false; hub_count],
             hub_rebate: vec![0.0; hub_count],
         }
@@ -365,7 +379,13 @@ impl RoutingGraph {
     /// θ of the scenario's relative-cost logit, the default for queries.
     #[must_use]
     pub fn logit_scale(&self) -> f64 {
-        self.logit_scale
+        self.choice.logit_scale
+    }
+
+    /// The scenario's `[choice]`, the default for queries.
+    #[must_use]
+    pub fn choice(&self) -> &Choice {
+        &self.choice
     }
 
     /// The edge with this index.
@@ -586,22 +606,17 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Drive edges of a road link (continuous trucking), each usable direction, in every
-    /// layer where the tail is not held by customs. Other modes are only ridden.
-    fn road_edges(&mut self, id: LinkId) {
+    /// Drive edges of a road link (continuous trucking), each offered direction
+    /// (`offered`: forward, backward; see [`offered_road_directions`]), in every layer
+    /// where the tail is not held by customs. Other modes are only ridden.
+    fn road_edges(&mut self, id: LinkId, offered: [bool; 2]) {
         let link = self.scenario.link(id);
         if link.mode != Mode::Road || link.from == link.to {
             return;
         }
-        let (b_time, b_var) = link
-            .bottleneck
-            .as_ref()
-            .map_or((0.0, 0.0), bottleneck_delay);
-        let mut directions = vec![(link.from, link.to)];
-        if link.two_way {
-            directions.push((link.to, link.from));
-        }
-        for (from, to) in directions {
+        let (time_h, var_time_h2) = road_moments(link);
+        let directions = [(link.from, link.to), (link.to, link.from)];
+        for ((from, to), _) in directions.into_iter().zip(offered).filter(|d| d.1) {
             for c in 0..self.layers {
                 if self.held(from, c) {
                     continue;
@@ -613,8 +628,10 @@ impl<'a> Builder<'a> {
                         kind: EdgeKind::Drive { link: id, from, to },
                         mode: Some(Mode::Road),
                         cost_usd_per_teu: link.cost_usd_per_teu,
-                        time_h: link.time_h.mean() + b_time,
-                        var_time_h2: link.time_h.variance() + b_var,
+                        time_h,
+                        var_time_h2,
+                        distance_km: link.distance_km,
+                        corridor: link.corridor,
                     },
                 );
             }
@@ -640,8 +657,8 @@ impl<'a> Builder<'a> {
             .sum();
         // A fixed schedule's legs and dwells take their stated times, without spread.
         let scheduled = s.scheduled_times_h(&self.scenario.links);
-        // (money, mean time, variance) of riding each leg.
-        let hops: Vec<(f64, f64, f64)> = s
+        // (money, mean time, variance, km, corridor) of riding each leg.
+        let hops: Vec<(f64, f64, f64, f64, Option<CorridorId>)> = s
             .legs
             .iter()
             .enumerate()
@@ -661,7 +678,13 @@ impl<'a> Builder<'a> {
                     Some((legs_h, _)) => (legs_h[i], 0.0),
                     None => (link.time_h.mean(), link.time_h.variance()),
                 };
-                (cost, time + b_time, var + b_var)
+                (
+                    cost,
+                    time + b_time,
+                    var + b_var,
+                    link.distance_km,
+                    s.corridor.or(link.corridor),
+                )
             })
             .collect();
         // Waiting for a departure at a random moment: uniform on [0, H).
@@ -672,7 +695,7 @@ impl<'a> Builder<'a> {
             None => (s.dwell_h.mean(), s.dwell_h.variance()),
         };
         for c in 0..self.layers {
-            for (i, &(cost, time, var)) in hops.iter().enumerate() {
+            for (i, &(cost, time, var, distance_km, corridor)) in hops.iter().enumerate() {
                 let stop_hub = s.stops[i];
                 // Held by customs: neither boards nor rides through before clearing.
                 if self.held(stop_hub, c) {
@@ -688,6 +711,8 @@ impl<'a> Builder<'a> {
                         cost_usd_per_teu: cost,
                         time_h: wait_h + time,
                         var_time_h2: wait_var + var,
+                        distance_km,
+                        corridor,
                     },
                 );
                 if i >= 1 {
@@ -700,6 +725,8 @@ impl<'a> Builder<'a> {
                             cost_usd_per_teu: cost,
                             time_h: dwell_h + time,
                             var_time_h2: dwell_var + var,
+                            distance_km,
+                            corridor,
                         },
                     );
                 }
@@ -725,7 +752,58 @@ fn free(kind: EdgeKind) -> Edge {
         cost_usd_per_teu: 0.0,
         time_h: 0.0,
         var_time_h2: 0.0,
+        distance_km: 0.0,
+        corridor: None,
     }
+}
+
+/// (mean time h, variance h²) of driving a road link, its bottleneck included.
+fn road_moments(link: &crate::scenario::Link) -> (f64, f64) {
+    let (b_time, b_var) = link
+        .bottleneck
+        .as_ref()
+        .map_or((0.0, 0.0), bottleneck_delay);
+    (link.time_h.mean() + b_time, link.time_h.variance() + b_var)
+}
+
+/// Per road link, whether its forward (`from → to`) and backward direction get drive
+/// edges: a usable direction is dropped when another road link between the same hubs,
+/// in the same direction, is no worse in money, mean time and variance, and better in
+/// one of them or earlier in the file (see the [module docs](self)).
+///
+/// O(L log L) plus the square of the largest group of parallel links.
+fn offered_road_directions(scenario: &Scenario) -> Vec<[bool; 2]> {
+    let mut offered: Vec<[bool; 2]> = scenario.links.iter().map(|l| [true, l.two_way]).collect();
+    /// A usable direction of a road link: (link index, direction, money, time, variance).
+    type Direction = (usize, usize, f64, f64, f64);
+    let mut groups: BTreeMap<(HubId, HubId), Vec<Direction>> = BTreeMap::new();
+    for (i, l) in scenario.links.iter().enumerate() {
+        if l.mode != Mode::Road || l.from == l.to {
+            continue;
+        }
+        let (t, v) = road_moments(l);
+        for (dir, ends) in [(l.from, l.to), (l.to, l.from)].into_iter().enumerate() {
+            if offered[i][dir] {
+                groups
+                    .entry(ends)
+                    .or_default()
+                    .push((i, dir, l.cost_usd_per_teu, t, v));
+            }
+        }
+    }
+    for group in groups.values().filter(|g| g.len() > 1) {
+        for &(i, dir, c, t, v) in group {
+            let beaten = group.iter().any(|&(j, _, cj, tj, vj)| {
+                let no_worse = cj <= c && tj <= t && vj <= v;
+                let better = cj < c || tj < t || vj < v;
+                j != i && no_worse && (better || j < i)
+            });
+            if beaten {
+                offered[i][dir] = false;
+            }
+        }
+    }
+    offered
 }
 
 /// The edge of a hub facility (transfer or customs): its mean time (or `time`, the
@@ -740,6 +818,8 @@ fn facility_edge(kind: EdgeKind, f: Option<&Facility>, time: Option<(f64, f64)>)
             cost_usd_per_teu: f.cost_usd_per_teu,
             time_h,
             var_time_h2,
+            distance_km: 0.0,
+            corridor: None,
         }
     })
 }

@@ -41,13 +41,21 @@
 //!   customs hub, so a shipment not yet cleared cannot ride *through* an intermediate stop
 //!   that has customs: it alights there, clears, transfers and continues on a later vehicle
 //!   (the legs say so, and the simulation walks them).
-//! - **Choice.** The relative-cost multinomial logit of choice_facts §5c
-//!   ([`logit_shares`]): `P_r ∝ exp(−θ · GC_r / GC*)`, all-or-nothing when θ = ∞ or k = 1.
+//! - **Distinct, admissible routes.** The k routes are k different leg sequences: parallel
+//!   road links that add nothing get no edge ([`graph`]), so no two graph paths have the
+//!   same legs. Beyond hub-looplessness, a route must not change pointlessly between two
+//!   services bound for the same next stop, nor truck further to or from a ride than the
+//!   ride goes ([`search`] lists the rules; scenarios/README.md gives the reasons).
+//! - **Choice set.** Of the k, a route is offered unless another dominates it (no dearer,
+//!   slower or less reliable, better in one) or its GC exceeds `gc_cutoff_ratio` × the best.
+//! - **Choice.** A relative-cost logit over the offered routes ([`choice`]): the MNL
+//!   `P_r ∝ exp(−θ · GC_r / GC*)`, the path-size logit (overlap by shared time) or the
+//!   nested logit by main corridor; all-or-nothing when θ = ∞ or one route is offered.
 //!
 //! Queries reuse a per-thread [`QueryWorkspace`], so planning thousands of ODs allocates
 //! almost nothing; [`generate`] builds large synthetic networks for benchmarks.
 
-use crate::ids::{HubId, LinkId, ServiceId};
+use crate::ids::{CorridorId, HubId, LinkId, ServiceId};
 
 /// One step of a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -97,15 +105,45 @@ pub struct Route {
     pub cost_usd_per_teu: f64,
     /// Generalized cost per TEU: money + VOT × (E(T) + ρ · SD(T)).
     pub generalized_cost_usd_per_teu: f64,
-    /// Logit share among the OD's routes (they sum to 1).
+    /// Distance travelled, km (drives and rides).
+    pub distance_km: f64,
+    /// The corridor with the most km on the route (ties: the lower id); `None` if no leg
+    /// is tagged. The route's nest under `model = "nested"`.
+    pub main_corridor: Option<CorridorId>,
+    /// Path-size term among the OD's offered routes (1: shares nothing with them; see
+    /// [`choice`]). Computed whatever the model, so a planner can see the overlap.
+    pub path_size: f64,
+    /// Share of the OD's freight under the scenario's choice model (they sum to 1).
     pub share: f64,
 }
 
+impl Route {
+    /// A route of these legs taking `share` of its flow, with the figures routing would
+    /// fill left empty: for building route tables by hand (tests, benchmarks).
+    #[must_use]
+    pub fn with_legs(legs: Vec<Leg>, share: f64) -> Self {
+        Self {
+            legs,
+            hubs: Vec::new(),
+            time_h: 0.0,
+            sd_time_h: 0.0,
+            cost_usd_per_teu: 0.0,
+            generalized_cost_usd_per_teu: 0.0,
+            distance_km: 0.0,
+            main_corridor: None,
+            path_size: 1.0,
+            share,
+        }
+    }
+}
+
+pub mod choice;
 pub mod describe;
 pub mod generate;
 pub mod graph;
 pub mod search;
 
+pub use choice::logit_shares;
 pub use describe::{route_corridors, route_label, route_modes};
 pub use graph::{
     Edge, EdgeKind, Node, RoutingGraph, SATURATED_BOTTLENECK_WAIT_H, bottleneck_delay, erlang_c,
@@ -136,9 +174,9 @@ impl RoutePlan {
     }
 }
 
-/// Routes every demand flow of the scenario: its `choice.k_routes` best routes by
-/// generalized cost, with its own VOT and allowed modes, split by the relative-cost
-/// logit with `choice.logit_scale` and `choice.reliability_ratio`.
+/// Routes every demand flow of the scenario: the routes offered among its
+/// `choice.k_routes` best by generalized cost, with its own VOT and allowed modes, split
+/// by the scenario's `[choice]` model.
 ///
 /// Runs the flows in parallel (rayon), one [`QueryWorkspace`] per worker, and collects the
 /// results in demand order, so the plan is identical whatever the thread count.
@@ -164,7 +202,6 @@ pub fn plan(scenario: &Scenario) -> RoutePlan {
 #[must_use]
 pub fn plan_on(graph: &RoutingGraph, scenario: &Scenario) -> RoutePlan {
     let choice = &scenario.choice;
-    let k = usize::try_from(choice.k_routes).unwrap_or(usize::MAX);
     // A workspace is sized to the graph (tens of MB for a million nodes); keep the number
     // rayon creates near a few per thread rather than one per split.
     let min_len = scenario
@@ -181,67 +218,12 @@ pub fn plan_on(graph: &RoutingGraph, scenario: &Scenario) -> RoutePlan {
             |ws, d| {
                 graph.k_best_routes(
                     ws,
-                    &RouteQuery {
-                        from: d.from,
-                        to: d.to,
-                        modes: d.modes,
-                        vot_usd_per_teu_day: d.vot_usd_per_teu_day,
-                        k,
-                        reliability_ratio: choice.reliability_ratio,
-                        logit_scale: choice.logit_scale,
-                    },
+                    &RouteQuery::new(choice, d.from, d.to, d.modes, d.vot_usd_per_teu_day),
                 )
             },
         )
         .collect();
     RoutePlan { per_demand }
-}
-
-/// Shares of the relative-cost multinomial logit (choice_facts §5c):
-/// `P_r = exp(−θ · GC_r / GC*) / Σ_s exp(−θ · GC_s / GC*)`, GC* the smallest GC.
-///
-/// The relative form keeps θ meaningful from short truck hauls to Europe. With θ = ∞
-/// (or a single route) it is all-or-nothing: the first route with the smallest GC gets
-/// everything, so ties go to the earlier route. If GC* is 0 the ratio is undefined; the
-/// routes with GC 0 then share equally (the limit of the logit as the others become
-/// infinitely dearer).
-///
-/// # Panics
-///
-/// Never; NaN costs give NaN shares.
-///
-/// # Complexity
-///
-/// O(n).
-#[must_use]
-pub fn logit_shares(gcs: &[f64], theta: f64) -> Vec<f64> {
-    let Some(best) = gcs.iter().copied().reduce(f64::min) else {
-        return Vec::new();
-    };
-    let mut shares = vec![0.0; gcs.len()];
-    if theta.is_infinite() || gcs.len() == 1 {
-        if let Some(i) = gcs.iter().position(|&g| g == best) {
-            shares[i] = 1.0;
-        }
-        return shares;
-    }
-    if best <= 0.0 {
-        let ties = gcs.iter().filter(|&&g| g == best).count() as f64;
-        for (s, &g) in shares.iter_mut().zip(gcs) {
-            *s = if g == best { 1.0 / ties } else { 0.0 };
-        }
-        return shares;
-    }
-    // exp(−θ(GC/GC* − 1)): the best route has weight 1, so nothing overflows.
-    let weights: Vec<f64> = gcs
-        .iter()
-        .map(|&g| (-theta * (g / best - 1.0)).exp())
-        .collect();
-    let total: f64 = weights.iter().sum();
-    for (s, w) in shares.iter_mut().zip(&weights) {
-        *s = w / total;
-    }
-    shares
 }
 
 #[cfg(test)]

@@ -41,9 +41,9 @@
 //! With ρ = 0 the bound is exact and enumeration stops after k routes.
 
 use super::graph::{Arc, EdgeKind, NO_MODE, RoutingGraph};
-use super::{Leg, Route, logit_shares};
-use crate::ids::HubId;
-use crate::scenario::{Mode, ModeSet};
+use super::{Leg, Route, choice};
+use crate::ids::{CorridorId, HubId, ServiceId};
+use crate::scenario::{Choice, ChoiceModel, Mode, ModeSet};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
@@ -76,9 +76,35 @@ pub struct RouteQuery {
     pub reliability_ratio: f64,
     /// θ of the relative-cost logit (> 0; `f64::INFINITY` for all-or-nothing).
     pub logit_scale: f64,
+    /// How the freight is split among the routes offered.
+    pub model: ChoiceModel,
+    /// Routes whose GC exceeds this multiple of the best are not offered (≥ 1).
+    pub gc_cutoff_ratio: f64,
 }
 
 impl RouteQuery {
+    /// A query for one OD with the scenario's `[choice]` settings.
+    #[must_use]
+    pub fn new(
+        choice: &Choice,
+        from: HubId,
+        to: HubId,
+        modes: ModeSet,
+        vot_usd_per_teu_day: f64,
+    ) -> Self {
+        Self {
+            from,
+            to,
+            modes,
+            vot_usd_per_teu_day,
+            k: usize::try_from(choice.k_routes).unwrap_or(usize::MAX),
+            reliability_ratio: choice.reliability_ratio,
+            logit_scale: choice.logit_scale,
+            model: choice.model,
+            gc_cutoff_ratio: choice.gc_cutoff_ratio,
+        }
+    }
+
     /// GC = money + VOT · (E(T) + ρ · SD(T)), USD per TEU: VOT per day, times in hours.
     /// Graph searches weigh each edge by its money and mean time (SD(T) = 0); the ρ·SD(T)
     /// term enters when whole candidate routes are ranked.
@@ -392,23 +418,81 @@ impl QueryWorkspace {
     }
 
     /// Index (into the path's node sequence) of the first node at which the path stops
-    /// being an admissible route, if any: it comes back to a hub it had left, or it
-    /// boards the service it has just alighted from at the same stop without clearing
-    /// customs in between (a dominated detour: the same vehicles, plus a transfer and a
-    /// wait).
-    fn first_inadmissible(&mut self, g: &RoutingGraph, source: u32, path: &[u32]) -> Option<usize> {
+    /// being an admissible route, if any. Each rule looks only at the path so far, so a
+    /// path that breaks one at node i breaks it with every continuation (what Yen's
+    /// spurring relies on); scenarios/README.md gives the reasons for each:
+    ///
+    /// 1. it comes back to a hub it had left;
+    /// 2. it boards the service it has just alighted from at the same stop without
+    ///    clearing customs in between (the same vehicles, plus a transfer and a wait);
+    /// 3. it changes from one service to another at a hub where both go on to the same
+    ///    next stop, and the change does not cost less (by `w`) than staying aboard to
+    ///    that stop, or, when customs made it alight, than boarding the first service again;
+    /// 4. it trucks further to reach or leave a ride than that ride goes (the longer of
+    ///    the two rides when the trucking sits between two): the truck is then the
+    ///    line-haul and the ride a detour.
+    fn first_inadmissible(
+        &mut self,
+        g: &RoutingGraph,
+        source: u32,
+        path: &[u32],
+        w: Weights,
+    ) -> Option<usize> {
         let hg = next_generation(&mut self.hub_generation, &mut self.hub_mark);
         let mut last = g.node_hub[source as usize];
         self.hub_mark[last as usize] = hg;
-        let mut alighted = None;
+        // The ride just left: (alight edge, service, stop), and what was spent since on
+        // transfers; whether customs was cleared since.
+        let mut alighted: Option<(u32, ServiceId, u16)> = None;
+        let mut spent_since_alight = 0.0;
+        let mut cleared_since_alight = false;
+        // Trucking and riding distances for rule 4.
+        let (mut stretch_km, mut access_km, mut ride_km, mut prev_ride_km) =
+            (0.0, 0.0, 0.0_f64, 0.0);
         for (i, &e) in path.iter().enumerate() {
-            match g.edge(e).kind {
-                EdgeKind::Alight { service, stop } => alighted = Some((service, stop)),
-                EdgeKind::Customs(_) => alighted = None,
-                EdgeKind::Board { service, stop } if alighted == Some((service, stop)) => {
-                    return Some(i + 1);
+            let edge = g.edge(e);
+            match edge.kind {
+                EdgeKind::Alight { service, stop } => {
+                    if access_km > ride_km.max(prev_ride_km) {
+                        return Some(i + 1);
+                    }
+                    prev_ride_km = ride_km;
+                    alighted = Some((e, service, stop));
+                    spent_since_alight = 0.0;
+                    cleared_since_alight = false;
                 }
-                _ => {}
+                EdgeKind::Customs(_) => {
+                    cleared_since_alight = true;
+                    spent_since_alight += w.edge_weight(g, e);
+                }
+                EdgeKind::Transfer(_) => spent_since_alight += w.edge_weight(g, e),
+                EdgeKind::Board { service, stop } => {
+                    if let Some((alight_edge, s1, stop1)) = alighted {
+                        let reboards = s1 == service && stop1 == stop && !cleared_since_alight;
+                        if reboards
+                            || g.pointless_change(
+                                w,
+                                alight_edge,
+                                e,
+                                spent_since_alight,
+                                cleared_since_alight,
+                            )
+                        {
+                            return Some(i + 1);
+                        }
+                    }
+                    access_km = stretch_km;
+                    stretch_km = 0.0;
+                    ride_km = edge.distance_km;
+                }
+                EdgeKind::StayAboard { .. } => ride_km += edge.distance_km,
+                EdgeKind::Drive { .. } => stretch_km += edge.distance_km,
+                EdgeKind::Finish => {
+                    if prev_ride_km > 0.0 && stretch_km > prev_ride_km {
+                        return Some(i + 1);
+                    }
+                }
+                EdgeKind::Start | EdgeKind::KeepDriving => {}
             }
             let h = g.node_hub[g.edge_head[e as usize] as usize];
             if h != last {
@@ -424,7 +508,73 @@ impl QueryWorkspace {
 }
 
 impl RoutingGraph {
-    /// The k best hub-loopless routes for `query`, best first, with their logit shares.
+    /// Rule 3 of [`QueryWorkspace::first_inadmissible`]: whether changing from the
+    /// service left by `alight` to the one boarded by `board` is pointless, `spent` being
+    /// what the change cost since alighting (transfer, customs) and `cleared` whether
+    /// customs was cleared in between.
+    ///
+    /// The comparison is the change (`spent` + waiting and riding the new service to its
+    /// next stop) against staying aboard the old one to the same stop (its dwell and
+    /// hop). When customs made the shipment alight, staying aboard was not possible: the
+    /// comparison is then between boarding the new service and boarding the old one
+    /// again, after the same customs and transfer.
+    fn pointless_change(
+        &self,
+        w: Weights,
+        alight: u32,
+        board: u32,
+        spent: f64,
+        cleared: bool,
+    ) -> bool {
+        let EdgeKind::Alight { service: old, stop } = self.edge(alight).kind else {
+            return false;
+        };
+        if matches!(self.edge(board).kind, EdgeKind::Board { service, .. } if service == old) {
+            return false; // boarding the same service again: rule 2's business
+        }
+        let next_stop = self.node_hub[self.edge_head[board as usize] as usize];
+        let (from, kind, change) = if cleared {
+            let kind = EdgeKind::Board { service: old, stop };
+            (
+                self.edge_tail[board as usize],
+                kind,
+                w.edge_weight(self, board),
+            )
+        } else {
+            let kind = EdgeKind::StayAboard { service: old, stop };
+            (
+                self.edge_tail[alight as usize],
+                kind,
+                spent + w.edge_weight(self, board),
+            )
+        };
+        let v = from as usize;
+        let (lo, hi) = (self.fwd_first[v] as usize, self.fwd_first[v + 1] as usize);
+        self.fwd[lo..hi].iter().any(|a| {
+            self.edge(a.edge).kind == kind
+                && w.usable(a)
+                && self.node_hub[a.other as usize] == next_stop
+                && change >= w.weight(a)
+        })
+    }
+
+    /// The routes offered to `query`'s freight, best first, with their shares under its
+    /// choice model: [`Self::k_best_candidates`] less those dominated by another of them
+    /// or dearer than `gc_cutoff_ratio` times the best (see scenarios/README.md, "Route
+    /// choice"). Same panics and complexity as [`Self::k_best_candidates`].
+    #[must_use]
+    pub fn k_best_routes(&self, ws: &mut QueryWorkspace, query: &RouteQuery) -> Vec<Route> {
+        let found = self.candidates(ws, query);
+        self.offer(query, found)
+    }
+
+    /// The k best distinct admissible routes for `query`, by the generalized cost the
+    /// search ranks them by (before advance-declaration and rebate credits), with
+    /// shares left at 0: the candidates from which [`Self::k_best_routes`] offers.
+    ///
+    /// Two candidates never have the same legs: each is a different path of the routing
+    /// graph, and no two paths of the graph have the same legs (parallel road links that
+    /// add nothing are not in it; see [`super::graph`]).
     ///
     /// Routes are ordered by generalized cost; equal costs keep the order in which the
     /// search found them, which depends only on the graph (built in scenario order), so
@@ -444,7 +594,15 @@ impl RoutingGraph {
     /// each of at most [`examination_cap`]`(k)` accepted paths of P nodes, up to P spur
     /// A* searches (each usually exploring only its detour) and O(k·P) prefix comparisons.
     #[must_use]
-    pub fn k_best_routes(&self, ws: &mut QueryWorkspace, query: &RouteQuery) -> Vec<Route> {
+    pub fn k_best_candidates(&self, ws: &mut QueryWorkspace, query: &RouteQuery) -> Vec<Route> {
+        self.candidates(ws, query)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect()
+    }
+
+    /// [`Self::k_best_candidates`] with their paths, in the order found by search cost.
+    fn candidates(&self, ws: &mut QueryWorkspace, query: &RouteQuery) -> Vec<(Route, Vec<u32>)> {
         assert!(
             query.from.index() < self.hub_count() && query.to.index() < self.hub_count(),
             "hub out of range"
@@ -472,10 +630,8 @@ impl RoutingGraph {
                 return Vec::new();
             };
             // An inadmissible best path is rare; Yen below handles it exactly.
-            if ws.first_inadmissible(self, source, &path).is_none() {
-                let mut routes = vec![self.assemble(query, &path).0];
-                set_shares(&mut routes, query.logit_scale);
-                return routes;
+            if ws.first_inadmissible(self, source, &path, w).is_none() {
+                return vec![(self.assemble(query, &path).0, path)];
             }
         }
 
@@ -496,7 +652,7 @@ impl RoutingGraph {
         // searches stop there instead of exploring expensive detours.
         let mut best_k: BinaryHeap<u64> = BinaryHeap::new();
         let note_found = |ws: &mut QueryWorkspace, best_k: &mut BinaryHeap<u64>, p: &[u32]| {
-            if ws.first_inadmissible(self, source, p).is_none() {
+            if ws.first_inadmissible(self, source, p, w).is_none() {
                 best_k.push(key(self.path_gc(query, p)));
                 if best_k.len() > query.k {
                     best_k.pop();
@@ -508,7 +664,7 @@ impl RoutingGraph {
         candidates.insert((key(self.path_gc0(w, &first)), seq), (first.clone(), 0));
         known.insert(first);
         // Routes found, with the generalized cost the search ranked them by.
-        let mut routes: Vec<(Route, f64)> = Vec::new();
+        let mut routes: Vec<(Route, f64, Vec<u32>)> = Vec::new();
         let mut nodes: Vec<u32> = Vec::new();
         let mut root_gc0: Vec<f64> = Vec::new();
 
@@ -519,9 +675,10 @@ impl RoutingGraph {
                     break;
                 }
             }
-            let inadmissible = ws.first_inadmissible(self, source, &path);
+            let inadmissible = ws.first_inadmissible(self, source, &path, w);
             if inadmissible.is_none() {
-                routes.push(self.assemble(query, &path));
+                let (route, searched) = self.assemble(query, &path);
+                routes.push((route, searched, path.clone()));
             }
             accepted.push(path);
             if (rho == 0.0 && routes.len() >= query.k) || accepted.len() >= cap {
@@ -584,13 +741,77 @@ impl RoutingGraph {
         // listed and split by their cost after the policies of `assemble`.
         routes.sort_by(|a, b| a.1.total_cmp(&b.1));
         routes.truncate(query.k);
-        let mut routes: Vec<Route> = routes.into_iter().map(|(r, _)| r).collect();
-        routes.sort_by(|a, b| {
-            a.generalized_cost_usd_per_teu
-                .total_cmp(&b.generalized_cost_usd_per_teu)
+        routes.into_iter().map(|(r, _, path)| (r, path)).collect()
+    }
+
+    /// The choice set among the k best routes (`found`, with their paths), listed by
+    /// generalized cost (stable), with path-size terms and shares:
+    ///
+    /// - a route dominated by another of them — no cheaper, no faster, no more reliable,
+    ///   and worse in one of the three — is not offered;
+    /// - nor is a route whose GC exceeds `gc_cutoff_ratio` times the best.
+    fn offer(&self, query: &RouteQuery, found: Vec<(Route, Vec<u32>)>) -> Vec<Route> {
+        let best = found
+            .iter()
+            .map(|r| r.0.generalized_cost_usd_per_teu)
+            .fold(f64::INFINITY, f64::min);
+        let dominated = |r: &Route| {
+            found.iter().any(|(o, _)| {
+                let no_worse = o.cost_usd_per_teu <= r.cost_usd_per_teu
+                    && o.time_h <= r.time_h
+                    && o.sd_time_h <= r.sd_time_h;
+                let better = o.cost_usd_per_teu < r.cost_usd_per_teu
+                    || o.time_h < r.time_h
+                    || o.sd_time_h < r.sd_time_h;
+                no_worse && better
+            })
+        };
+        let mut offered: Vec<(Route, Vec<u32>)> = found
+            .iter()
+            .filter(|(r, _)| {
+                !dominated(r) && r.generalized_cost_usd_per_teu <= best * query.gc_cutoff_ratio
+            })
+            .cloned()
+            .collect();
+        offered.sort_by(|a, b| {
+            a.0.generalized_cost_usd_per_teu
+                .total_cmp(&b.0.generalized_cost_usd_per_teu)
         });
-        set_shares(&mut routes, query.logit_scale);
+        let elements: Vec<Vec<(Element, f64)>> =
+            offered.iter().map(|(_, p)| self.elements(p)).collect();
+        let mut routes: Vec<Route> = offered.into_iter().map(|(r, _)| r).collect();
+        for (r, ps) in routes.iter_mut().zip(choice::path_sizes(&elements)) {
+            r.path_size = ps;
+        }
+        let shares = choice::shares(query.model, query.logit_scale, &routes);
+        for (r, share) in routes.iter_mut().zip(shares) {
+            r.share = share;
+        }
         routes
+    }
+
+    /// The physical elements of a path with their expected times: what two routes can
+    /// share (a road link in one direction, a hop of a service, customs or a transfer at
+    /// a hub). Customs layers do not matter: the same link cleared or not is one element.
+    fn elements(&self, path: &[u32]) -> Vec<(Element, f64)> {
+        path.iter()
+            .filter_map(|&e| {
+                let edge = self.edge(e);
+                let element = match edge.kind {
+                    EdgeKind::Drive { link, from, .. } => Element::Road(link.0, from.0),
+                    EdgeKind::Board { service, stop } | EdgeKind::StayAboard { service, stop } => {
+                        Element::Hop(service.0, stop)
+                    }
+                    EdgeKind::Customs(hub) => Element::Customs(hub.0),
+                    EdgeKind::Transfer(hub) => Element::Transfer(hub.0),
+                    EdgeKind::Start
+                    | EdgeKind::Finish
+                    | EdgeKind::KeepDriving
+                    | EdgeKind::Alight { .. } => return None,
+                };
+                Some((element, edge.time_h))
+            })
+            .collect()
     }
 
     /// GC₀ of a path, summed edge by edge in path order.
@@ -637,8 +858,18 @@ impl RoutingGraph {
         let (mut money, mut time_h, mut var_h2) = (0.0, 0.0, 0.0);
         let (mut saved_h, mut saved_var_h2, mut rebate) = (0.0, 0.0, 0.0);
         let mut board = 0u16;
+        let mut distance_km = 0.0;
+        // km per corridor, in order of first use.
+        let mut corridor_km: Vec<(CorridorId, f64)> = Vec::new();
         for &e in path {
             let edge = self.edge(e);
+            distance_km += edge.distance_km;
+            if let Some(c) = edge.corridor {
+                match corridor_km.iter_mut().find(|x| x.0 == c) {
+                    Some(x) => x.1 += edge.distance_km,
+                    None => corridor_km.push((c, edge.distance_km)),
+                }
+            }
             if let EdgeKind::Customs(hub) = edge.kind
                 && self.hub_advance[hub.index()]
             {
@@ -687,6 +918,9 @@ impl RoutingGraph {
             sd_time_h,
             cost_usd_per_teu: money,
             generalized_cost_usd_per_teu: generalized,
+            distance_km,
+            main_corridor: main_corridor(&corridor_km),
+            path_size: 1.0,
             share: 0.0,
         };
         (route, searched)
@@ -694,25 +928,43 @@ impl RoutingGraph {
 }
 
 /// The k-th smallest search GC among `routes` (k ≤ len).
-fn kth_smallest_gc(routes: &[(Route, f64)], k: usize) -> f64 {
+fn kth_smallest_gc(routes: &[(Route, f64, Vec<u32>)], k: usize) -> f64 {
     let mut gcs: Vec<f64> = routes.iter().map(|r| r.1).collect();
     gcs.sort_by(f64::total_cmp);
     gcs[k - 1]
 }
 
-fn set_shares(routes: &mut [Route], theta: f64) {
-    let gcs: Vec<f64> = routes
+/// The corridor with the most km (ties: the lower id) among (corridor, km) pairs.
+fn main_corridor(corridor_km: &[(CorridorId, f64)]) -> Option<CorridorId> {
+    corridor_km
         .iter()
-        .map(|r| r.generalized_cost_usd_per_teu)
-        .collect();
-    for (r, s) in routes.iter_mut().zip(logit_shares(&gcs, theta)) {
-        r.share = s;
-    }
+        .copied()
+        .reduce(|m, c| {
+            if c.1 > m.1 || (c.1 == m.1 && c.0 < m.0) {
+                c
+            } else {
+                m
+            }
+        })
+        .map(|m| m.0)
+}
+
+/// A physical element of a route, for the path-size overlap (see [`choice`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Element {
+    /// A road link entered at a hub (link, hub).
+    Road(u32, u32),
+    /// A service's hop from `stops[j]` to `stops[j + 1]` (service, j).
+    Hop(u32, u16),
+    /// Customs at a hub.
+    Customs(u32),
+    /// A transfer at a hub.
+    Transfer(u32),
 }
 
 /// The k best hub-loopless routes from `from` to `to` (see
-/// [`RoutingGraph::k_best_routes`]), split with the graph's default logit scale (the
-/// scenario's `choice.logit_scale`). Allocates a fresh workspace: for many queries keep a
+/// [`RoutingGraph::k_best_routes`]), offered and split by the rest of the scenario's
+/// `[choice]` (logit scale, model, cut-off). Allocates a fresh workspace: for many queries keep a
 /// [`QueryWorkspace`] and call [`RoutingGraph::k_best_routes`].
 ///
 /// # Panics
@@ -733,16 +985,10 @@ pub fn k_best_routes(
     rho: f64,
 ) -> Vec<Route> {
     let mut ws = QueryWorkspace::new(graph);
-    graph.k_best_routes(
-        &mut ws,
-        &RouteQuery {
-            from,
-            to,
-            modes,
-            vot_usd_per_teu_day,
-            k,
-            reliability_ratio: rho,
-            logit_scale: graph.logit_scale(),
-        },
-    )
+    let query = RouteQuery {
+        k,
+        reliability_ratio: rho,
+        ..RouteQuery::new(graph.choice(), from, to, modes, vot_usd_per_teu_day)
+    };
+    graph.k_best_routes(&mut ws, &query)
 }

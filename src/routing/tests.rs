@@ -451,20 +451,13 @@ fn plan_is_deterministic_and_workspace_reusable() {
     let g = RoutingGraph::build(&s);
     let mut ws = QueryWorkspace::new(&g);
     for (i, d) in s.demand.iter().enumerate() {
-        let q = RouteQuery {
-            from: d.from,
-            to: d.to,
-            modes: d.modes,
-            vot_usd_per_teu_day: d.vot_usd_per_teu_day,
-            k: 3,
-            reliability_ratio: 0.0,
-            logit_scale: 4.0,
-        };
+        let q = RouteQuery::new(&s.choice, d.from, d.to, d.modes, d.vot_usd_per_teu_day);
         assert_eq!(g.k_best_routes(&mut ws, &q), p1.per_demand[i]);
         let shares: f64 = p1.per_demand[i].iter().map(|r| r.share).sum();
         assert!(close(shares, 1.0));
-        assert_eq!(p1.per_demand[i].len(), 3);
-        for r in &p1.per_demand[i] {
+        let candidates = g.k_best_candidates(&mut ws, &RouteQuery { k: 3, ..q });
+        assert_eq!(candidates.len(), 3);
+        for r in candidates.iter().chain(&p1.per_demand[i]) {
             let mut hubs = r.hubs.clone();
             hubs.sort();
             hubs.dedup();
@@ -474,8 +467,10 @@ fn plan_is_deterministic_and_workspace_reusable() {
 }
 
 #[test]
-fn no_reboarding_the_same_service() {
-    // Getting off at b and waiting for the next vehicle of the same line is not a route.
+fn no_reboarding_the_same_service_nor_pointless_changes() {
+    // Getting off at b and waiting for the next vehicle of the same line is not a route;
+    // nor is changing at b to another line whose next stop is also c, when staying aboard
+    // costs less than the change.
     let mut n = Net::new();
     let a = n.hub("a", None, None);
     let b = n.hub("b", None, None);
@@ -483,27 +478,132 @@ fn no_reboarding_the_same_service() {
     let ab = n.link(a, b, Mode::Rail, 100.0, 4.0, 7.0);
     let bc = n.link(b, c, Mode::Rail, 300.0, 6.0, 9.0);
     let s = n.service(Mode::Rail, &[a, b, c], &[ab, bc], 10.0, None, 0.0);
-    let t = n.service(Mode::Rail, &[b, c], &[bc], 20.0, None, 0.0);
-    let routes = n.routes(a, c, ModeSet::ALL, 5);
-    let rides: Vec<Vec<Leg>> = routes
-        .iter()
-        .map(|r| {
-            r.legs
-                .iter()
-                .copied()
-                .filter(|l| matches!(l, Leg::Ride { .. }))
-                .collect()
-        })
-        .collect();
+    n.service(Mode::Rail, &[b, c], &[bc], 20.0, None, 0.0);
+    let rides = |n: &Net| -> Vec<Vec<Leg>> {
+        let g = RoutingGraph::build(&n.0);
+        let q = RouteQuery {
+            k: 5,
+            ..RouteQuery::new(&n.0.choice, a, c, ModeSet::ALL, VOT)
+        };
+        g.k_best_candidates(&mut QueryWorkspace::new(&g), &q)
+            .iter()
+            .map(|r| {
+                r.legs
+                    .iter()
+                    .copied()
+                    .filter(|l| matches!(l, Leg::Ride { .. }))
+                    .collect()
+            })
+            .collect()
+    };
     let ride = |service, board, alight| Leg::Ride {
         service,
         board,
         alight,
     };
+    assert_eq!(rides(&n), vec![vec![ride(s, 0, 2)]]);
+    // A change that saves something real stays: a second line over a faster track with
+    // departures every 2 h (wait 1 h + 1 h ride < the 6 h of staying aboard).
+    let fast = n.link(b, c, Mode::Rail, 300.0, 1.0, 9.0);
+    let u = n.service(Mode::Rail, &[b, c], &[fast], 2.0, None, 0.0);
     assert_eq!(
-        rides,
-        vec![vec![ride(s, 0, 2)], vec![ride(s, 0, 1), ride(t, 0, 1)]]
+        rides(&n),
+        vec![vec![ride(s, 0, 1), ride(u, 0, 1)], vec![ride(s, 0, 2)]]
     );
+}
+
+#[test]
+fn no_trucking_further_than_the_ride_it_feeds() {
+    // a --road 500 km--> b ==rail 100 km==> c, and a --road 520 km--> c: trucking 500 km
+    // to ride 100 is a road route with a detour, not an intermodal one.
+    let mut n = Net::new();
+    let a = n.hub("a", None, None);
+    let b = n.hub("b", None, None);
+    let c = n.hub("c", None, None);
+    n.link(a, b, Mode::Road, 500.0, 8.0, 500.0);
+    let bc = n.link(b, c, Mode::Rail, 100.0, 1.0, 10.0);
+    n.service(Mode::Rail, &[b, c], &[bc], 1.0, None, 0.0);
+    n.link(a, c, Mode::Road, 520.0, 20.0, 700.0);
+    let g = RoutingGraph::build(&n.0);
+    let q = RouteQuery {
+        k: 5,
+        ..RouteQuery::new(&n.0.choice, a, c, ModeSet::ALL, VOT)
+    };
+    let routes = g.k_best_candidates(&mut QueryWorkspace::new(&g), &q);
+    assert_eq!(routes.len(), 1, "{routes:?}");
+    assert_eq!(routes[0].legs.len(), 1, "only the direct road is left");
+    // A ride longer than its access trucking is offered.
+    let mut n = Net::new();
+    let a = n.hub("a", None, None);
+    let b = n.hub("b", None, None);
+    let c = n.hub("c", None, None);
+    n.link(a, b, Mode::Road, 50.0, 1.0, 50.0);
+    let bc = n.link(b, c, Mode::Rail, 100.0, 1.0, 10.0);
+    n.service(Mode::Rail, &[b, c], &[bc], 1.0, None, 0.0);
+    let routes = n.routes(a, c, ModeSet::ALL, 5);
+    assert_eq!(routes.len(), 1);
+    assert!(routes[0].legs.iter().any(|l| matches!(l, Leg::Ride { .. })));
+}
+
+#[test]
+fn parallel_road_links_that_add_nothing_are_one_route() {
+    // The same road entered once per direction (both two-way), plus a dearer copy: one
+    // route. A parallel road that is faster but dearer is a second route.
+    let mut n = Net::new();
+    let a = n.hub("a", None, None);
+    let b = n.hub("b", None, None);
+    let c = n.hub("c", None, None);
+    n.link(a, b, Mode::Road, 100.0, 2.0, 50.0);
+    n.link(b, a, Mode::Road, 100.0, 2.0, 50.0);
+    n.link(a, b, Mode::Road, 100.0, 2.0, 60.0);
+    n.link(b, c, Mode::Road, 100.0, 2.0, 50.0);
+    n.link(c, b, Mode::Road, 100.0, 2.0, 50.0);
+    let g = RoutingGraph::build(&n.0);
+    let q = RouteQuery {
+        k: 5,
+        ..RouteQuery::new(&n.0.choice, a, c, ModeSet::ALL, VOT)
+    };
+    let routes = g.k_best_candidates(&mut QueryWorkspace::new(&g), &q);
+    assert_eq!(routes.len(), 1, "{routes:?}");
+    let toll = n.link(a, b, Mode::Road, 90.0, 1.0, 70.0);
+    let g = RoutingGraph::build(&n.0);
+    let routes = g.k_best_candidates(&mut QueryWorkspace::new(&g), &q);
+    assert_eq!(routes.len(), 2, "{routes:?}");
+    assert!(routes.iter().any(|r| r.legs.contains(&Leg::Drive {
+        link: toll,
+        from: a,
+        to: b
+    })));
+    assert_ne!(routes[0].legs, routes[1].legs);
+}
+
+#[test]
+fn choice_set_drops_dominated_and_far_dearer_routes() {
+    // a→b three ways: road 10 h 100 USD; road 12 h 100 USD (dominated); road 5 h 400 USD
+    // (dearer but faster: offered); road 60 h 90 USD (GC 150 vs best 110: within 1.5×).
+    let mut n = Net::new();
+    let a = n.hub("a", None, None);
+    let b = n.hub("b", None, None);
+    let m = n.hub("m", None, None);
+    n.link(a, b, Mode::Road, 100.0, 10.0, 100.0);
+    n.link(a, m, Mode::Road, 50.0, 6.0, 50.0);
+    n.link(m, b, Mode::Road, 50.0, 6.0, 50.0);
+    let x = n.hub("x", None, None);
+    n.link(a, x, Mode::Road, 50.0, 2.5, 200.0);
+    n.link(x, b, Mode::Road, 50.0, 2.5, 200.0);
+    let y = n.hub("y", None, None);
+    n.link(a, y, Mode::Road, 50.0, 30.0, 45.0);
+    n.link(y, b, Mode::Road, 50.0, 30.0, 45.0);
+    let routes = n.routes(a, b, ModeSet::ALL, 5);
+    let gcs: Vec<f64> = routes
+        .iter()
+        .map(|r| r.generalized_cost_usd_per_teu)
+        .collect();
+    assert_eq!(gcs, vec![110.0, 150.0]);
+    n.0.choice.gc_cutoff_ratio = 1.2;
+    let routes = n.routes(a, b, ModeSet::ALL, 5);
+    assert_eq!(routes.len(), 1);
+    assert_eq!(routes[0].share, 1.0);
 }
 
 #[test]
@@ -524,13 +624,15 @@ fn workspace_moves_between_graphs() {
     });
     let (gs, gl) = (RoutingGraph::build(&small), RoutingGraph::build(&large));
     let query = |s: &Scenario, d: usize| RouteQuery {
-        from: s.demand[d].from,
-        to: s.demand[d].to,
-        modes: ModeSet::ALL,
-        vot_usd_per_teu_day: 30.0,
         k: 3,
         reliability_ratio: 1.0,
-        logit_scale: 4.0,
+        ..RouteQuery::new(
+            &s.choice,
+            s.demand[d].from,
+            s.demand[d].to,
+            ModeSet::ALL,
+            30.0,
+        )
     };
     let mut ws = QueryWorkspace::new(&gs);
     for d in 0..3 {

@@ -132,17 +132,42 @@ pub struct Choice {
     pub reliability_ratio: f64,
     /// Default VOT as a share of cargo value per day (≥ 0).
     pub vot_rate_per_day: f64,
+    /// How the freight of an OD is split among its routes.
+    pub model: ChoiceModel,
+    /// A route is offered only if its GC is at most this multiple of the OD's best
+    /// (≥ 1; `f64::INFINITY`: no cut-off).
+    pub gc_cutoff_ratio: f64,
 }
 
 impl Default for Choice {
     fn default() -> Self {
         Self {
-            k_routes: 3,
+            k_routes: 8,
             logit_scale: 4.0,
             reliability_ratio: 0.0,
             vot_rate_per_day: 0.001,
+            model: ChoiceModel::PathSize,
+            gc_cutoff_ratio: 1.5,
         }
     }
+}
+
+/// λ of `model = "nested"` when `nest_lambda` is not given: choice_facts §5c, "λ ≈ 0.5"
+/// (judgement; the published studies' logsum values were not available).
+pub const DEFAULT_NEST_LAMBDA: f64 = 0.5;
+
+/// The route choice model of `[choice] model`; see [`crate::routing::choice`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ChoiceModel {
+    /// Multinomial logit over the routes (`"mnl"`).
+    Mnl,
+    /// Path-size logit, overlap measured by shared expected time (`"path_size"`).
+    PathSize,
+    /// Nested logit, one nest per main corridor (`"nested"`).
+    Nested {
+        /// Nest parameter λ in (0, 1] (`nest_lambda`); 1 is the MNL.
+        lambda: f64,
+    },
 }
 
 /// A named family of links and services: the unit planners report in.

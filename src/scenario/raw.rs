@@ -32,6 +32,9 @@ pub struct RawChoice {
     pub logit_scale: Option<Located<f64>>,
     pub reliability_ratio: Option<Located<f64>>,
     pub vot_rate_per_day: Option<Located<f64>>,
+    pub model: Option<Located<String>>,
+    pub nest_lambda: Option<Located<f64>>,
+    pub gc_cutoff_ratio: Option<Located<f64>>,
 }
 
 /// `[[corridors]]`.

@@ -784,6 +784,59 @@ impl Validator<'_> {
             vot_rate_per_day: c.vot_rate_per_day.as_ref().map_or(d.vot_rate_per_day, |x| {
                 self.non_negative(what, "vot_rate_per_day", x, limits::VOT_RATE_PER_DAY)
             }),
+            model: self.choice_model(&c, d.model),
+            gc_cutoff_ratio: match &c.gc_cutoff_ratio {
+                None => d.gc_cutoff_ratio,
+                Some(x) => {
+                    if x.is_nan() || x.value < 1.0 {
+                        self.err(x.loc, format!("{what}: field `gc_cutoff_ratio` must be at least 1 (a route may cost that multiple of the best; inf for no cut-off), got {}", x.value));
+                    }
+                    x.value
+                }
+            },
+        }
+    }
+
+    /// `[choice] model` and its `nest_lambda`.
+    fn choice_model(&mut self, c: &RawChoice, default: ChoiceModel) -> ChoiceModel {
+        let what = "[choice]";
+        let lambda = c.nest_lambda.as_ref().inspect(|x| {
+            if !(x.value > 0.0 && x.value <= 1.0) {
+                self.err(
+                    x.loc,
+                    format!(
+                        "{what}: field `nest_lambda` must be in (0, 1] (1 is the plain logit), got {}",
+                        x.value
+                    ),
+                );
+            }
+        });
+        let Some(m) = &c.model else {
+            if let Some(x) = lambda {
+                self.err(
+                    x.loc,
+                    format!("{what}: field `nest_lambda` needs `model = \"nested\"`"),
+                );
+            }
+            return default;
+        };
+        match m.value.as_str() {
+            "nested" => ChoiceModel::Nested {
+                lambda: lambda.map_or(DEFAULT_NEST_LAMBDA, |x| x.value),
+            },
+            other => {
+                if let Some(x) = lambda {
+                    self.err(x.loc, format!("{what}: field `nest_lambda` needs `model = \"nested\"`, not \"{other}\""));
+                }
+                match other {
+                    "mnl" => ChoiceModel::Mnl,
+                    "path_size" => ChoiceModel::PathSize,
+                    _ => {
+                        self.err(m.loc, format!("{what}: field `model` must be \"mnl\", \"path_size\" or \"nested\", got \"{other}\""));
+                        default
+                    }
+                }
+            }
         }
     }
 

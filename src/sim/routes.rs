@@ -144,13 +144,13 @@ impl RouteTable {
                     }
                 })?;
                 acc += r.share / total;
-                let (main_corridor, corridors) = corridors_of(scenario, &r.legs);
+                let corridors = corridors_of(scenario, &r.legs);
                 table.routes.push(CompiledRoute {
                     demand: DemandId::new(d),
                     rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
                     share: r.share,
                     cost_usd_per_teu: cost_of(scenario, &r.legs),
-                    main_corridor,
+                    main_corridor: r.main_corridor,
                     corridors,
                     customs_hub: r.legs.iter().find_map(|l| match *l {
                         Leg::Customs { hub } => Some(hub),
@@ -347,25 +347,21 @@ fn cost_of(s: &Scenario, legs: &[Leg]) -> f64 {
     (charges - crate::routing::rebate_usd_per_teu(s, legs)).max(0.0)
 }
 
-/// The main corridor (most km, ties to the lower id) and the distinct corridors in order.
-fn corridors_of(s: &Scenario, legs: &[Leg]) -> (Option<CorridorId>, Vec<CorridorId>) {
-    let mut km = vec![0.0; s.corridors.len()];
+/// The distinct corridors of a route, in order of first use (the main corridor is the
+/// route's own, [`Route::main_corridor`](crate::routing::Route::main_corridor)).
+fn corridors_of(s: &Scenario, legs: &[Leg]) -> Vec<CorridorId> {
     let mut order = Vec::new();
-    let mut add = |c: Option<CorridorId>, d: f64| {
-        if let Some(c) = c {
-            if !order.contains(&c) {
-                order.push(c);
-            }
-            km[c.index()] += d;
+    let mut add = |c: Option<CorridorId>| {
+        if let Some(c) = c
+            && !order.contains(&c)
+        {
+            order.push(c);
         }
     };
     for leg in legs {
         match *leg {
             Leg::Customs { .. } | Leg::Transfer { .. } => {}
-            Leg::Drive { link, .. } => {
-                let l = s.link(link);
-                add(l.corridor, l.distance_km);
-            }
+            Leg::Drive { link, .. } => add(s.link(link).corridor),
             Leg::Ride {
                 service,
                 board,
@@ -373,24 +369,13 @@ fn corridors_of(s: &Scenario, legs: &[Leg]) -> (Option<CorridorId>, Vec<Corridor
             } => {
                 let sv = s.service(service);
                 for l in &sv.legs[usize::from(board)..usize::from(alight)] {
-                    let link = s.link(*l);
                     // A service's own corridor tag wins over its links'.
-                    add(sv.corridor.or(link.corridor), link.distance_km);
+                    add(sv.corridor.or(s.link(*l).corridor));
                 }
             }
         }
     }
-    let mut main: Option<CorridorId> = None;
-    for &c in &order {
-        let better = match main {
-            None => true,
-            Some(m) => km[c.index()] > km[m.index()] || (km[c.index()] == km[m.index()] && c < m),
-        };
-        if better {
-            main = Some(c);
-        }
-    }
-    (main, order)
+    order
 }
 
 #[cfg(test)]
@@ -405,15 +390,12 @@ mod tests {
             .scenario
     }
 
-    fn route(legs: Vec<Leg>, share: f64) -> Route {
+    /// A route of these legs; routing's figures other than the share and main corridor
+    /// do not matter to the table.
+    fn route(legs: Vec<Leg>, share: f64, main_corridor: Option<CorridorId>) -> Route {
         Route {
-            legs,
-            hubs: Vec::new(),
-            time_h: 0.0,
-            sd_time_h: 0.0,
-            cost_usd_per_teu: 0.0,
-            generalized_cost_usd_per_teu: 0.0,
-            share,
+            main_corridor,
+            ..Route::with_legs(legs, share)
         }
     }
 
@@ -447,10 +429,12 @@ mod tests {
                         },
                     ],
                     0.7,
+                    s.corridor_by_id("river"),
                 ),
                 route(
                     vec![Leg::Customs { hub: zone }, drive(s, "zone-market")],
                     0.3,
+                    s.corridor_by_id("road"),
                 ),
             ],
             vec![route(
@@ -460,6 +444,7 @@ mod tests {
                     alight: 1,
                 }],
                 1.0,
+                s.corridor_by_id("river"),
             )],
         ]
     }

@@ -1,6 +1,7 @@
 //! `corridor routes FILE --from A --to B [-k N] [--csv] [--value-usd-per-teu V]`
 //!
-//! The k best loopless routes of one OD by generalized cost, with their logit shares: what
+//! The routes offered for one OD (of its k best loopless routes by generalized cost), with
+//! their shares and the choice model's terms (nest, nest share, path size): what
 //! a planner checks before simulating ("does the model see the corridor I expect, at the
 //! time and cost I expect?").
 
@@ -8,7 +9,7 @@ use crate::Failure;
 use corridor_sim::routing::{
     QueryWorkspace, RouteQuery, RoutingGraph, route_corridors, route_label, route_modes,
 };
-use corridor_sim::scenario::{self, Mode, ModeSet};
+use corridor_sim::scenario::{self, ChoiceModel, DEFAULT_NEST_LAMBDA, Mode, ModeSet};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -16,8 +17,8 @@ use std::path::PathBuf;
 /// general-cargo default of shared/data/choice_facts.md §5b.
 const DEFAULT_VALUE_USD_PER_TEU: f64 = 30_000.0;
 
-/// CSV columns, in order (the contract of DESIGN.md).
-const CSV_HEADER: [&str; 8] = [
+/// CSV columns, in order (the contract of DESIGN.md, then the choice model's terms).
+const CSV_HEADER: [&str; 11] = [
     "rank",
     "route",
     "modes",
@@ -26,6 +27,9 @@ const CSV_HEADER: [&str; 8] = [
     "cost_usd_per_teu",
     "generalized_cost_usd_per_teu",
     "share",
+    "nest",
+    "nest_share",
+    "path_size",
 ];
 
 /// Arguments of `corridor routes`.
@@ -50,6 +54,24 @@ pub struct Args {
     /// to B is used, or a value of 30000 if there is none.
     #[arg(long)]
     pub value_usd_per_teu: Option<f64>,
+    /// Choice model for the shares [default: the scenario's choice.model].
+    #[arg(long, value_enum)]
+    pub model: Option<ModelArg>,
+    /// Nest parameter λ in (0, 1] with `--model nested` [default: the scenario's
+    /// choice.nest_lambda, or 0.5].
+    #[arg(long)]
+    pub nest_lambda: Option<f64>,
+}
+
+/// `--model`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ModelArg {
+    /// Multinomial logit.
+    Mnl,
+    /// Path-size logit.
+    PathSize,
+    /// Nested logit, nests = main corridors.
+    Nested,
 }
 
 /// Where the query's value of time came from, for the note on stderr.
@@ -106,24 +128,44 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             VotSource::Value(DEFAULT_VALUE_USD_PER_TEU),
         ),
     };
+    if let Some(l) = args.nest_lambda
+        && !(l > 0.0 && l <= 1.0)
+    {
+        eprintln!("error: --nest-lambda must be in (0, 1], got {l}");
+        return Err(Failure::BadInput);
+    }
+    let scenario_lambda = match s.choice.model {
+        ChoiceModel::Nested { lambda } => lambda,
+        _ => DEFAULT_NEST_LAMBDA,
+    };
+    let model = match (args.model, args.nest_lambda) {
+        (Some(ModelArg::Mnl), _) => ChoiceModel::Mnl,
+        (Some(ModelArg::PathSize), _) => ChoiceModel::PathSize,
+        (Some(ModelArg::Nested), l) => ChoiceModel::Nested {
+            lambda: l.unwrap_or(scenario_lambda),
+        },
+        (None, Some(lambda)) if matches!(s.choice.model, ChoiceModel::Nested { .. }) => {
+            ChoiceModel::Nested { lambda }
+        }
+        (None, Some(_)) => {
+            eprintln!("error: --nest-lambda goes with --model nested");
+            return Err(Failure::BadInput);
+        }
+        (None, None) => s.choice.model,
+    };
     let k = args.k.unwrap_or(s.choice.k_routes);
     let graph = RoutingGraph::build(s);
     let mut ws = QueryWorkspace::new(&graph);
-    let routes = graph.k_best_routes(
-        &mut ws,
-        &RouteQuery {
-            from,
-            to,
-            modes,
-            vot_usd_per_teu_day: vot,
-            k: usize::try_from(k).unwrap_or(usize::MAX),
-            reliability_ratio: s.choice.reliability_ratio,
-            logit_scale: s.choice.logit_scale,
-        },
-    );
+    let query = RouteQuery {
+        k: usize::try_from(k).unwrap_or(usize::MAX),
+        model,
+        ..RouteQuery::new(&s.choice, from, to, modes, vot)
+    };
+    let routes = graph.k_best_routes(&mut ws, &query);
+    let examined = graph.k_best_candidates(&mut ws, &query).len();
 
     eprintln!(
-        "{} -> {}: VOT {} USD/TEU-day ({}), modes {}, theta {}, rho {}, k {}",
+        "{} -> {}: VOT {} USD/TEU-day ({}), modes {}, theta {}, rho {}, k {}, model {}, cut-off {} x best GC; {} route{} examined, {} offered",
         args.from,
         args.to,
         vot,
@@ -135,7 +177,16 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         mode_list(modes),
         s.choice.logit_scale,
         s.choice.reliability_ratio,
-        k
+        k,
+        match model {
+            ChoiceModel::Mnl => "mnl".to_string(),
+            ChoiceModel::PathSize => "path_size".to_string(),
+            ChoiceModel::Nested { lambda } => format!("nested (lambda {lambda})"),
+        },
+        s.choice.gc_cutoff_ratio,
+        examined,
+        if examined == 1 { "" } else { "s" },
+        routes.len(),
     );
     if routes.is_empty() {
         eprintln!(
@@ -144,10 +195,22 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         );
     }
 
+    let nest_share = |r: &corridor_sim::routing::Route| -> f64 {
+        routes
+            .iter()
+            .filter(|o| o.main_corridor == r.main_corridor)
+            .map(|o| o.share)
+            .sum()
+    };
     let rows: Vec<Row> = routes
         .iter()
         .enumerate()
         .map(|(i, r)| Row {
+            nest: r
+                .main_corridor
+                .map_or_else(|| "-".to_string(), |c| s.corridors[c.index()].id.clone()),
+            nest_share: nest_share(r),
+            path_size: r.path_size,
             rank: i + 1,
             route: route_label(s, r),
             modes: route_modes(s, r),
@@ -169,6 +232,9 @@ pub fn run(args: &Args) -> Result<(), Failure> {
 }
 
 struct Row {
+    nest: String,
+    nest_share: f64,
+    path_size: f64,
     rank: usize,
     route: String,
     modes: String,
@@ -202,6 +268,9 @@ fn write_csv(out: impl Write, rows: &[Row]) -> anyhow::Result<()> {
             format!("{:.2}", r.cost),
             format!("{:.2}", r.gc),
             format!("{:.6}", r.share),
+            r.nest.clone(),
+            format!("{:.6}", r.nest_share),
+            format!("{:.6}", r.path_size),
         ])?;
     }
     w.flush()?;
@@ -221,11 +290,14 @@ fn write_table(mut out: impl Write, rows: &[Row]) -> anyhow::Result<()> {
         "cost_usd_per_teu",
         "gc_usd_per_teu",
         "share",
+        "nest",
+        "nest_share",
+        "path_size",
     ];
     let numeric = [
-        true, false, false, false, true, true, true, true, true, true,
+        true, false, false, false, true, true, true, true, true, true, false, true, true,
     ];
-    let cells: Vec<[String; 10]> = rows
+    let cells: Vec<[String; 13]> = rows
         .iter()
         .map(|r| {
             [
@@ -239,10 +311,13 @@ fn write_table(mut out: impl Write, rows: &[Row]) -> anyhow::Result<()> {
                 format!("{:.0}", r.cost),
                 format!("{:.0}", r.gc),
                 format!("{:.3}", r.share),
+                r.nest.clone(),
+                format!("{:.3}", r.nest_share),
+                format!("{:.3}", r.path_size),
             ]
         })
         .collect();
-    let mut width: [usize; 10] = header.map(|h| h.chars().count());
+    let mut width: [usize; 13] = header.map(|h| h.chars().count());
     for row in &cells {
         for (w, c) in width.iter_mut().zip(row) {
             *w = (*w).max(c.chars().count());
