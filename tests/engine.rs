@@ -732,6 +732,34 @@ fn cli_run_rejects_a_bad_scenario_with_exit_2() {
 }
 
 #[test]
+fn cli_an_io_error_is_said_once() {
+    // --out below a regular file: the operating system's reason used to be printed twice
+    // ("...: File exists (os error 17): File exists (os error 17)").
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let scenario = data("two_corridors.toml");
+    let out = file.join("out");
+    let o = corridor(
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_ne!(o.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("os error"), "{err}");
+    let parts: Vec<&str> = err.trim().split(": ").collect();
+    for (i, p) in parts.iter().enumerate() {
+        assert!(!parts[i + 1..].contains(p), "`{p}` said twice: {err}");
+    }
+}
+
+#[test]
 fn cli_run_stats_reports_throughput_and_peak_queues() {
     let dir = tempfile::tempdir().unwrap();
     let file = data("mm1.toml");

@@ -1627,3 +1627,64 @@ fn a_service_of_20_000_stops_validates_in_memory_linear_in_stops() {
     assert!(err[0].contains("demand \"h19999-h0\""), "{err:?}");
     assert!(err[0].contains("cannot be reached"), "{err:?}");
 }
+
+// ---- smaller things the audit found ------------------------------------------------
+
+#[test]
+fn a_seed_may_be_any_u64() {
+    let dir = tempfile::tempdir().unwrap();
+    for (seed, want) in [
+        ("18446744073709551615", u64::MAX),
+        ("9223372036854775808", 1 << 63),
+        ("0", 0),
+    ] {
+        let text = edited_two_corridors(&[("seed = 7", &format!("seed = {seed}"))]);
+        match load_bytes(dir.path(), text.as_bytes()) {
+            Ok(l) => assert_eq!(l.scenario.meta.seed, want),
+            Err((_, e)) => panic!("seed {seed}: {e:?}"),
+        }
+    }
+    for bad in ["18446744073709551616", "-1"] {
+        let text = edited_two_corridors(&[("seed = 7", &format!("seed = {bad}"))]);
+        let (_, e) = load_bytes(dir.path(), text.as_bytes()).unwrap_err();
+        assert!(
+            e.len() == 1 && e[0].contains("field `seed`"),
+            "{bad}: {e:?}"
+        );
+    }
+}
+
+#[test]
+fn names_that_go_into_tables_are_one_printable_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for (from, to) in [
+        ("name = \"Port\"", "name = \"Port\\u0000\""),
+        ("name = \"Port\"", "name = \"Port\\nSide\""),
+        ("name = \"two-corridors\"", "name = \"two\\rcorridors\""),
+        (
+            "name = \"Northern sea route\"",
+            "name = \"Northern\\tsea route\"",
+        ),
+    ] {
+        let text = edited_two_corridors(&[(from, to)]);
+        let (_, e) = load_bytes(dir.path(), text.as_bytes()).unwrap_err();
+        let line = text.lines().position(|l| l.contains(to)).unwrap() + 1;
+        assert_eq!(e.len(), 1, "{to}: {e:?}");
+        assert!(e[0].contains(&format!("case.toml:{line}:")), "{to}: {e:?}");
+        assert!(e[0].contains("one line of printable text"), "{to}: {e:?}");
+    }
+}
+
+#[test]
+fn an_observation_window_shorter_than_an_hour_is_rejected() {
+    // horizon − warm-up of one second rounded to 0 s on the clock, and the hub table
+    // divided by it (NaN in hub_summary.csv).
+    let dir = tempfile::tempdir().unwrap();
+    let text = edited_two_corridors(&[("horizon_days = 60", "horizon_days = 10.00001")]);
+    let (_, e) = load_bytes(dir.path(), text.as_bytes()).unwrap_err();
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].contains("observation window"), "{e:?}");
+    assert!(e[0].contains("at least 1 hour"), "{e:?}");
+    let text = edited_two_corridors(&[("horizon_days = 60", "horizon_days = 10.05")]);
+    assert!(load_bytes(dir.path(), text.as_bytes()).is_ok());
+}

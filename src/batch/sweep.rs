@@ -295,16 +295,10 @@ impl Sweep {
         let loc = root(self.file);
         let mut given = Vec::new();
         if let Some(r) = replications {
-            given.push(("scenario.replications", i64::from(r)));
+            given.push(("scenario.replications", i128::from(r)));
         }
         if let Some(s) = seed {
-            let s = i64::try_from(s).map_err(|_| {
-                format!(
-                    "--seed {s} is too large: a sweep's seed must be at most {}",
-                    i64::MAX
-                )
-            })?;
-            given.push(("scenario.seed", s));
+            given.push(("scenario.seed", i128::from(s)));
         }
         for (path, value) in given {
             let node = Node {

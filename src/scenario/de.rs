@@ -176,7 +176,11 @@ impl<'de> NodeDeserializer<'de> {
     fn any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match &self.node.kind {
             NodeKind::Str(s) => visitor.visit_borrowed_str(s),
-            NodeKind::Int(i) => visitor.visit_i64(*i),
+            NodeKind::Int(i) => match (i64::try_from(*i), u64::try_from(*i)) {
+                (Ok(i), _) => visitor.visit_i64(i),
+                (_, Ok(u)) => visitor.visit_u64(u),
+                _ => visitor.visit_i128(*i),
+            },
             NodeKind::Float(x) => visitor.visit_f64(*x),
             NodeKind::Bool(b) => visitor.visit_bool(*b),
             NodeKind::Datetime(s) => Err(de::Error::custom(format!(

@@ -423,7 +423,7 @@ mod tests {
         node::parse(FileId(0), text).unwrap()
     }
 
-    fn int_at(t: &Table, path: &[&str]) -> Option<i64> {
+    fn int_at(t: &Table, path: &[&str]) -> Option<i128> {
         let mut node = &t.get(path[0])?.value;
         for seg in &path[1..] {
             node = match &node.kind {

@@ -21,8 +21,9 @@ pub struct Node {
 pub enum NodeKind {
     /// A string.
     Str(String),
-    /// An integer.
-    Int(i64),
+    /// An integer. Wider than TOML's 64-bit signed integers so that a seed may take any
+    /// `u64` value (an integer literal up to 2^64 - 1 is read exactly).
+    Int(i128),
     /// A float (may be NaN or infinite: TOML allows both, validation rejects them where
     /// they make no sense).
     Float(f64),
@@ -175,10 +176,10 @@ fn convert_value(file: FileId, value: DeValue<'_>, span: std::ops::Range<usize>)
         DeValue::String(s) => NodeKind::Str(s.into_owned()),
         DeValue::Integer(i) => {
             let digits = i.as_str().replace('_', "");
-            match i64::from_str_radix(&digits, i.radix()) {
-                Ok(v) => NodeKind::Int(v),
-                // Out of i64 range: keep it as a float so the type check reports it.
-                Err(_) => NodeKind::Float(digits.parse().unwrap_or(f64::INFINITY)),
+            match i128::from_str_radix(&digits, i.radix()) {
+                Ok(v) if i128::from(i64::MIN) <= v && v <= i128::from(u64::MAX) => NodeKind::Int(v),
+                // Beyond any field's range: keep it as a float so the type check reports it.
+                _ => NodeKind::Float(digits.parse().unwrap_or(f64::INFINITY)),
             }
         }
         DeValue::Float(f) => {

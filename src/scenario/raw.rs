@@ -42,7 +42,7 @@ pub struct RawChoice {
 #[serde(deny_unknown_fields)]
 pub struct RawCorridor {
     pub id: Located<String>,
-    pub name: String,
+    pub name: Located<String>,
     pub description: Option<String>,
     pub rate_discount: Option<Located<f64>>,
 }
@@ -73,7 +73,7 @@ pub struct RawCustoms {
 #[serde(deny_unknown_fields)]
 pub struct RawHub {
     pub id: Located<String>,
-    pub name: String,
+    pub name: Located<String>,
     pub kind: Located<HubKind>,
     pub lat: Located<f64>,
     pub lon: Located<f64>,
@@ -86,7 +86,7 @@ pub struct RawHub {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawBottleneck {
-    pub name: String,
+    pub name: Located<String>,
     pub servers: Located<u32>,
     pub time_h: Located<RawDuration>,
     pub background_per_day: Option<Located<f64>>,
@@ -113,7 +113,7 @@ pub struct RawLink {
 #[serde(deny_unknown_fields)]
 pub struct RawService {
     pub id: Located<String>,
-    pub name: Option<String>,
+    pub name: Option<Located<String>>,
     pub corridor: Option<Located<String>>,
     pub mode: Located<Mode>,
     pub stops: Located<Vec<Located<String>>>,
@@ -170,7 +170,7 @@ pub struct RawConnector {
 #[serde(deny_unknown_fields)]
 pub struct RawCandidate {
     pub id: Located<String>,
-    pub name: String,
+    pub name: Located<String>,
     pub kind: Option<Located<HubKind>>,
     pub lat: Located<f64>,
     pub lon: Located<f64>,

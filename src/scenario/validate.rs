@@ -203,6 +203,21 @@ impl Validator<'_> {
         }
     }
 
+    /// A display name: written into every output row, so one line of printable text (no
+    /// newline, tab, NUL or other control character).
+    fn name(&mut self, what: &str, name: &Located<String>) -> String {
+        if let Some(c) = name.chars().find(|c| c.is_control()) {
+            self.err(
+                name.loc,
+                format!(
+                    "{what}: field `name` must be one line of printable text, but contains {}",
+                    c.escape_default()
+                ),
+            );
+        }
+        name.value.clone()
+    }
+
     fn define<T: Copy>(&mut self, map: &mut IdMap<T>, id: &Located<String>, value: T) {
         if let Some((_, first)) = map.ids.get(&id.value) {
             let first = *first;
@@ -434,7 +449,7 @@ impl Validator<'_> {
             });
             corridors.push(Corridor {
                 id: c.id.value.clone(),
-                name: c.name.clone(),
+                name: self.name(what, &c.name),
                 rate_discount,
             });
         }
@@ -454,7 +469,7 @@ impl Validator<'_> {
                 });
             hubs.push(Hub {
                 id: h.id.value.clone(),
-                name: h.name.clone(),
+                name: self.name(what, &h.name),
                 kind: h.kind.value,
                 lat: self.coordinate(what, "lat", &h.lat, 90.0),
                 lon: self.coordinate(what, "lon", &h.lon, 180.0),
@@ -486,7 +501,7 @@ impl Validator<'_> {
                 .as_ref()
                 .and_then(|c| self.resolve(what, "corridor", &corridor_ids, c));
             let bottleneck = l.bottleneck.as_ref().map(|b| Bottleneck {
-                name: b.name.clone(),
+                name: self.name(what, &b.name),
                 servers: self.at_least_one(what, "bottleneck.servers", &b.servers),
                 time_h: self.duration(what, "bottleneck.time_h", &b.time_h),
                 background_per_day: b.background_per_day.as_ref().map_or(0.0, |x| {
@@ -714,6 +729,7 @@ impl Validator<'_> {
     }
 
     fn meta(&mut self, m: RawMeta) -> Option<Meta> {
+        const MIN_WINDOW_DAYS: f64 = 1.0 / 24.0;
         let what = "[scenario]";
         let horizon = self.positive(what, "horizon_days", &m.horizon_days, limits::DAYS);
         let warmup = self.non_negative(what, "warmup_days", &m.warmup_days, limits::DAYS);
@@ -725,14 +741,29 @@ impl Validator<'_> {
         {
             self.err(
                 m.horizon_days.loc,
-                format!("{what}: `horizon_days` ({horizon}) must be greater than `warmup_days` ({warmup})"),
+                format!(
+                    "{what}: `horizon_days` ({}) must be greater than `warmup_days` ({})",
+                    Num(horizon),
+                    Num(warmup)
+                ),
+            );
+        } else if horizon.is_finite() && warmup.is_finite() && horizon - warmup < MIN_WINDOW_DAYS {
+            // Rates and utilisations are per hour of the window: a window that rounds to
+            // nothing on the clock would divide by zero.
+            self.err(
+                m.horizon_days.loc,
+                format!(
+                    "{what}: the observation window, `horizon_days` - `warmup_days`, must be at least 1 hour, got {} days",
+                    Num(horizon - warmup)
+                ),
             );
         }
         if m.name.trim().is_empty() {
             self.err(m.name.loc, format!("{what}: `name` must not be empty"));
         }
+        let name = self.name(what, &m.name);
         Some(Meta {
-            name: m.name.value.clone(),
+            name,
             description: m.description,
             horizon_days: horizon,
             warmup_days: warmup,
@@ -977,7 +1008,10 @@ impl Validator<'_> {
         }
         Some(Service {
             id: s.id.value.clone(),
-            name: s.name.clone().unwrap_or_else(|| s.id.value.clone()),
+            name: s
+                .name
+                .as_ref()
+                .map_or_else(|| s.id.value.clone(), |n| self.name(what, n)),
             corridor,
             mode: s.mode.value,
             stops,
@@ -1100,7 +1134,7 @@ impl Validator<'_> {
             self.hub_facilities(what, &c.transfer, &c.customs);
         Some(Candidate {
             id: c.id.value.clone(),
-            name: c.name.clone(),
+            name: self.name(what, &c.name),
             kind: c.kind.as_ref().map_or(HubKind::Zone, |k| k.value),
             lat: self.coordinate(what, "lat", &c.lat, 90.0),
             lon: self.coordinate(what, "lon", &c.lon, 180.0),
