@@ -43,7 +43,17 @@ pub struct Simulated<'s> {
 /// not grow with the number of replications.
 #[derive(Debug)]
 pub struct Merged<'s> {
-    /// The scenario simulated.
+    /// The scenario, routed and compiled.
+    pub compiled: Compiled<'s>,
+    /// The replications merged: means, quantiles and confidence intervals.
+    pub agg: Aggregate,
+}
+
+/// A scenario routed and compiled: what simulating it needs, and what its tables and
+/// comparisons are keyed by.
+#[derive(Debug)]
+pub struct Compiled<'s> {
+    /// The scenario.
     pub scenario: &'s Scenario,
     /// Its compiled model.
     pub model: Model<'s>,
@@ -51,16 +61,35 @@ pub struct Merged<'s> {
     pub plan: RoutePlan,
     /// The plan compiled against the model.
     pub routes: RouteTable,
-    /// The replications merged: means, quantiles and confidence intervals.
-    pub agg: Aggregate,
 }
 
-/// Routes the scenario and compiles its model and route table.
-fn compile(scenario: &Scenario) -> Result<(Model<'_>, RoutePlan, RouteTable), RunError> {
-    let model = Model::new(scenario)?;
-    let plan = routing::plan(scenario);
-    let routes = RouteTable::new(scenario, &plan.per_demand)?;
-    Ok((model, plan, routes))
+impl<'s> Compiled<'s> {
+    /// Routes the scenario and compiles its model and route table.
+    ///
+    /// # Errors
+    ///
+    /// [`RunError`] when the scenario cannot be compiled.
+    pub fn new(scenario: &'s Scenario) -> Result<Compiled<'s>, RunError> {
+        let model = Model::new(scenario)?;
+        let plan = routing::plan(scenario);
+        let routes = RouteTable::new(scenario, &plan.per_demand)?;
+        Ok(Compiled {
+            scenario,
+            model,
+            plan,
+            routes,
+        })
+    }
+
+    /// The run's output tables over `agg`, an aggregate of this scenario's replications.
+    pub fn tables<'a>(&'a self, agg: &'a Aggregate) -> RunTables<'a> {
+        RunTables {
+            model: &self.model,
+            plan: &self.plan.per_demand,
+            routes: &self.routes,
+            agg,
+        }
+    }
 }
 
 /// Routes and simulates `scenario.meta.replications` replications on the current rayon
@@ -74,7 +103,12 @@ pub fn simulate<'s>(
     scenario: &'s Scenario,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<Simulated<'s>, RunError> {
-    let (model, plan, routes) = compile(scenario)?;
+    let Compiled {
+        model,
+        plan,
+        routes,
+        ..
+    } = Compiled::new(scenario)?;
     let results = sim::run_replications(&model, &routes, scenario.meta.replications, on_done);
     Ok(Simulated {
         scenario,
@@ -96,26 +130,20 @@ pub fn simulate_merged<'s>(
     scenario: &'s Scenario,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<Merged<'s>, RunError> {
-    let (model, plan, routes) = compile(scenario)?;
-    let agg = sim::run_replications_merged(&model, &routes, scenario.meta.replications, on_done);
-    Ok(Merged {
-        scenario,
-        model,
-        plan,
-        routes,
-        agg,
-    })
+    let compiled = Compiled::new(scenario)?;
+    let agg = sim::run_replications_merged(
+        &compiled.model,
+        &compiled.routes,
+        scenario.meta.replications,
+        on_done,
+    );
+    Ok(Merged { compiled, agg })
 }
 
 impl Merged<'_> {
     /// The run's output tables.
     pub fn tables(&self) -> RunTables<'_> {
-        RunTables {
-            model: &self.model,
-            plan: &self.plan.per_demand,
-            routes: &self.routes,
-            agg: &self.agg,
-        }
+        self.compiled.tables(&self.agg)
     }
 }
 
@@ -123,20 +151,5 @@ impl Simulated<'_> {
     /// The replications merged: means, quantiles and confidence intervals.
     pub fn aggregate(&self) -> Aggregate {
         Aggregate::of(&self.results, &self.routes, self.scenario.corridors.len())
-    }
-
-    /// The run's output tables over an aggregate of this run.
-    pub fn tables<'a>(&'a self, agg: &'a Aggregate) -> RunTables<'a> {
-        RunTables {
-            model: &self.model,
-            plan: &self.plan.per_demand,
-            routes: &self.routes,
-            agg,
-        }
-    }
-
-    /// Events processed over all replications.
-    pub fn events(&self) -> u64 {
-        self.results.iter().map(|r| r.work.events).sum()
     }
 }

@@ -1,8 +1,9 @@
 //! Comparing scenarios: paired differences, plug-in deltas and zone rankings.
 //!
 //! Every comparison is the same mechanism: simulate two scenarios on common random
-//! numbers ([`crate::run::simulate`] with the same seed and replications), then summarise
-//! the per-replication differences of every figure ([`paired`]). `corridor diff` compares
+//! numbers (the same seed and replications), side by side, and summarise the
+//! per-replication differences of every figure as replications finish ([`paired`]), so
+//! memory does not grow with the number of replications. `corridor diff` compares
 //! any two scenario files; `corridor plugin` compares a scenario with itself plus one
 //! candidate zone; `corridor compare-zones` ([`zones`]) plugs in each candidate alone with
 //! the same probe demand and ranks them.

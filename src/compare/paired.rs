@@ -7,11 +7,20 @@
 //! tighter than comparing two independent intervals. Entities are matched by their file
 //! ids (a demand flow by origin and destination), so entities that exist in only one
 //! scenario (a plugged-in zone's own flows) appear with the other side empty.
+//!
+//! The summaries are accumulated replication by replication ([`Pairing`]), so a
+//! comparison keeps no replication's result once it is counted: [`simulate_paired`] runs
+//! both scenarios side by side in batches, and its memory does not grow with the number
+//! of replications.
 
-use crate::run::Simulated;
-use crate::sim::model::FacilityKind;
+use crate::output::tables::RunTables;
+use crate::run::{Compiled, RunError, Simulated};
+use crate::scenario::Scenario;
+use crate::sim::aggregate::Merger;
+use crate::sim::model::{FacilityKind, Model};
 use crate::sim::result::ReplicationResult;
-use crate::stats::Summary;
+use crate::sim::{self, Aggregate};
+use crate::stats::{Summary, Welford};
 use std::collections::BTreeMap;
 
 /// Which kind of entity a row is about.
@@ -174,8 +183,7 @@ const SERVICE_METRICS: &[Metric] = &[
 ];
 
 /// The entities of one kind in one run: key columns → index into the result vectors.
-fn entities(sim: &Simulated<'_>, kind: EntityKind) -> BTreeMap<Vec<String>, usize> {
-    let s = sim.scenario;
+fn entities(s: &Scenario, model: &Model<'_>, kind: EntityKind) -> BTreeMap<Vec<String>, usize> {
     let mut map = BTreeMap::new();
     match kind {
         EntityKind::Od => {
@@ -189,7 +197,7 @@ fn entities(sim: &Simulated<'_>, kind: EntityKind) -> BTreeMap<Vec<String>, usiz
             }
         }
         EntityKind::Hub => {
-            for (i, f) in sim.model.facilities.iter().enumerate() {
+            for (i, f) in model.facilities.iter().enumerate() {
                 let key = match f.kind {
                     FacilityKind::Transfer(h) => vec![s.hub(h).id.clone(), "transfer".into()],
                     FacilityKind::Customs(h) => vec![s.hub(h).id.clone(), "customs".into()],
@@ -216,17 +224,102 @@ fn metrics(kind: EntityKind) -> &'static [Metric] {
     }
 }
 
-fn observed(sim: &Simulated<'_>, metric: &Metric, i: usize) -> Vec<Option<f64>> {
-    sim.results.iter().map(|r| (metric.read)(r, i)).collect()
+/// One metric of one entity, accumulated over the replications seen so far.
+struct Accumulating {
+    keys: Vec<String>,
+    metric: &'static Metric,
+    /// Index of the entity in A's and in B's results (absent on one side: `None`).
+    at_a: Option<usize>,
+    at_b: Option<usize>,
+    a: Welford,
+    b: Welford,
+    diff: Welford,
 }
 
-fn summary(values: &[Option<f64>]) -> Option<Summary> {
-    let xs: Vec<f64> = values.iter().flatten().copied().collect();
-    (!xs.is_empty()).then(|| Summary::of_replications(&xs))
+/// The paired rows of one entity kind, accumulated replication by replication (in
+/// replication order): the same summaries, bit for bit, as from every replication's
+/// result held at once.
+pub struct Pairing {
+    kind: EntityKind,
+    rows: Vec<Accumulating>,
+    replications: usize,
+}
+
+impl Pairing {
+    /// Rows for every entity of `kind` present in A or B (each given as its scenario and
+    /// compiled model), in key order, each metric in a fixed order.
+    #[must_use]
+    pub fn new(
+        a: (&Scenario, &Model<'_>),
+        b: (&Scenario, &Model<'_>),
+        kind: EntityKind,
+    ) -> Pairing {
+        let ea = entities(a.0, a.1, kind);
+        let eb = entities(b.0, b.1, kind);
+        let mut keys: Vec<&Vec<String>> = ea.keys().chain(eb.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        let rows = keys
+            .into_iter()
+            .flat_map(|key| {
+                metrics(kind).iter().map(|metric| Accumulating {
+                    keys: key.clone(),
+                    metric,
+                    at_a: ea.get(key).copied(),
+                    at_b: eb.get(key).copied(),
+                    a: Welford::default(),
+                    b: Welford::default(),
+                    diff: Welford::default(),
+                })
+            })
+            .collect();
+        Pairing {
+            kind,
+            rows,
+            replications: 0,
+        }
+    }
+
+    /// Counts replication `r` of A and of B (the next one: replications in order).
+    pub fn push(&mut self, ra: &ReplicationResult, rb: &ReplicationResult) {
+        self.replications += 1;
+        for row in &mut self.rows {
+            let x = row.at_a.and_then(|i| (row.metric.read)(ra, i));
+            let y = row.at_b.and_then(|i| (row.metric.read)(rb, i));
+            if let Some(x) = x {
+                row.a.push(x);
+            }
+            if let Some(y) = y {
+                row.b.push(y);
+            }
+            if let (Some(x), Some(y)) = (x, y) {
+                row.diff.push(y - x);
+            }
+        }
+    }
+
+    /// The rows. A side that lacks the entity, or never observed the metric, is `None`;
+    /// so is the difference unless some replication observed it on both sides.
+    #[must_use]
+    pub fn finish(self) -> Vec<PairedRow> {
+        let summary =
+            |present: bool, w: &Welford| (present && w.count() > 0).then(|| Summary::of_welford(w));
+        self.rows
+            .into_iter()
+            .map(|row| PairedRow {
+                kind: self.kind,
+                metric: row.metric.name,
+                a: summary(row.at_a.is_some(), &row.a),
+                b: summary(row.at_b.is_some(), &row.b),
+                diff: summary(row.at_a.is_some() && row.at_b.is_some(), &row.diff),
+                keys: row.keys,
+            })
+            .collect()
+    }
 }
 
 /// Paired rows for every entity of `kind` present in A or B, in key order, each metric in
-/// a fixed order.
+/// a fixed order, from two runs whose results are all held.
 ///
 /// # Panics
 ///
@@ -237,38 +330,78 @@ pub fn compare(a: &Simulated<'_>, b: &Simulated<'_>, kind: EntityKind) -> Vec<Pa
         b.results.len(),
         "paired scenarios must run the same replications"
     );
-    let ea = entities(a, kind);
-    let eb = entities(b, kind);
-    let mut keys: Vec<&Vec<String>> = ea.keys().chain(eb.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    let mut rows = Vec::new();
-    for key in keys {
-        for metric in metrics(kind) {
-            let va = ea.get(key).map(|&i| observed(a, metric, i));
-            let vb = eb.get(key).map(|&i| observed(b, metric, i));
-            let diff = match (&va, &vb) {
-                (Some(va), Some(vb)) => {
-                    let (xa, xb): (Vec<f64>, Vec<f64>) = va
-                        .iter()
-                        .zip(vb)
-                        .filter_map(|(x, y)| Some(((*x)?, (*y)?)))
-                        .unzip();
-                    (!xa.is_empty()).then(|| Summary::of_paired_differences(&xa, &xb))
-                }
-                _ => None,
-            };
-            rows.push(PairedRow {
-                kind,
-                keys: key.clone(),
-                metric: metric.name,
-                a: va.as_deref().and_then(summary),
-                b: vb.as_deref().and_then(summary),
-                diff,
-            });
-        }
+    let mut pairing = Pairing::new((a.scenario, &a.model), (b.scenario, &b.model), kind);
+    for (ra, rb) in a.results.iter().zip(&b.results) {
+        pairing.push(ra, rb);
     }
-    rows
+    pairing.finish()
+}
+
+/// Two scenarios simulated side by side and compared.
+#[derive(Debug)]
+pub struct Paired<'a, 'b> {
+    /// A, compiled.
+    pub a: Compiled<'a>,
+    /// B, compiled.
+    pub b: Compiled<'b>,
+    /// The paired rows of each kind asked for, in that order.
+    pub rows: Vec<Vec<PairedRow>>,
+    /// B's replications merged (for its run tables).
+    pub b_agg: Aggregate,
+    /// Events processed over both scenarios' replications.
+    pub events: u64,
+}
+
+impl Paired<'_, '_> {
+    /// B's run tables.
+    #[must_use]
+    pub fn b_tables(&self) -> RunTables<'_> {
+        self.b.tables(&self.b_agg)
+    }
+}
+
+/// Simulates A and B with A's replication count (B must have the same seed to be paired)
+/// side by side, accumulating the paired rows of each of `kinds` and B's aggregate as
+/// replications finish, so memory stays flat however many replications run. `on_done`
+/// is called once per finished replication of either scenario.
+///
+/// # Errors
+///
+/// [`RunError`] when either scenario cannot be compiled.
+pub fn simulate_paired<'a, 'b>(
+    a: &'a Scenario,
+    b: &'b Scenario,
+    kinds: &[EntityKind],
+    on_done: &(dyn Fn() + Sync),
+) -> Result<Paired<'a, 'b>, RunError> {
+    let (ca, cb) = rayon::join(|| Compiled::new(a), || Compiled::new(b));
+    let (ca, cb) = (ca?, cb?);
+    let mut pairings: Vec<Pairing> = kinds
+        .iter()
+        .map(|&k| Pairing::new((a, &ca.model), (b, &cb.model), k))
+        .collect();
+    let mut merger = Merger::new(&cb.routes, b.corridors.len());
+    let mut events = 0;
+    sim::run_replications_side_by_side(
+        &[(&ca.model, &ca.routes), (&cb.model, &cb.routes)],
+        a.meta.replications,
+        on_done,
+        &mut |r| {
+            for p in &mut pairings {
+                p.push(r[0], r[1]);
+            }
+            merger.push(r[1]);
+            events += r[0].work.events + r[1].work.events;
+        },
+    );
+    let b_agg = merger.finish();
+    Ok(Paired {
+        rows: pairings.into_iter().map(Pairing::finish).collect(),
+        b_agg,
+        events,
+        a: ca,
+        b: cb,
+    })
 }
 
 /// The key column names of each entity kind.

@@ -24,9 +24,11 @@
 use crate::ids::{CandidateId, DemandId};
 use crate::output::tables::{Table, num};
 use crate::routing;
-use crate::run::{self, RunError, Simulated};
+use crate::run::{Compiled, RunError};
 use crate::scenario::{Scenario, ScoreWeights};
-use crate::stats::Summary;
+use crate::sim::result::OdRep;
+use crate::sim::{self, Model, ReplicationResult, RouteTable};
+use crate::stats::{Summary, Welford};
 use rayon::prelude::*;
 
 /// One zone's figures to one probe market (across-replication means).
@@ -87,8 +89,10 @@ pub struct ZoneComparison {
 }
 
 /// Simulates the base scenario and each candidate plugged in with the probe flows, and
-/// ranks them. Runs zones and replications in parallel on the current rayon pool;
-/// `on_done` is called once per finished replication (of `(zones + 1) × replications`).
+/// ranks them. Runs zones and replications in parallel on the current rayon pool, side by
+/// side in batches, accumulating every figure as replications finish, so memory does not
+/// grow with the number of replications; `on_done` is called once per finished
+/// replication (of `(zones + 1) × replications`).
 ///
 /// # Errors
 ///
@@ -109,11 +113,11 @@ pub fn compare_zones(
         .map(|&z| base.with_candidate_flows(z, markets))
         .collect();
     let (base_run, zone_runs) = rayon::join(
-        || run::simulate(base, on_done),
+        || Compiled::new(base),
         || {
             scenarios
                 .par_iter()
-                .map(|s| run::simulate(s, on_done))
+                .map(Compiled::new)
                 .collect::<Result<Vec<_>, _>>()
         },
     );
@@ -124,41 +128,61 @@ pub fn compare_zones(
         .par_iter()
         .map(|z| redundancy_of(z, base.demand.len()))
         .collect();
-    let components: Vec<Components> = zone_runs
+    let w = base.compare.weights;
+    let mut components: Vec<Components> = zone_runs
         .iter()
         .zip(&redundancy)
-        .map(|(z, &red)| Components::of(&base_run, z, red))
+        .map(|(z, &red)| Components::new(&base_run, z, red))
         .collect();
-    let w = base.compare.weights;
-    let scores: Vec<Vec<f64>> = components.iter().map(|c| c.scores(&w)).collect();
-    let reps = base.meta.replications as usize;
+    let mut markets: Vec<Vec<MarketMerge>> = zone_runs
+        .iter()
+        .map(|z| vec![MarketMerge::default(); z.scenario.demand.len() - base.demand.len()])
+        .collect();
+    let runs: Vec<(&Model<'_>, &RouteTable)> = std::iter::once(&base_run)
+        .chain(&zone_runs)
+        .map(|c| (&c.model, &c.routes))
+        .collect();
     let mut best_count = vec![0usize; zones.len()];
-    for r in 0..reps {
-        // Ties go to the zone listed first.
-        let best = scores
-            .iter()
-            .enumerate()
-            .min_by(|(_, a), (_, b)| a[r].total_cmp(&b[r]))
-            .map(|(i, _)| i);
-        if let Some(b) = best {
+    sim::run_replications_side_by_side(&runs, base.meta.replications, on_done, &mut |r| {
+        let (base_rep, zone_reps) = (r[0], &r[1..]);
+        let mut best: Option<(usize, f64)> = None;
+        for (z, zone_rep) in zone_reps.iter().enumerate() {
+            let score = components[z].push(&base_run, &zone_runs[z], base_rep, zone_rep, &w);
+            // Ties go to the zone listed first.
+            if best.is_none_or(|(_, b)| score.total_cmp(&b).is_lt()) {
+                best = Some((z, score));
+            }
+            let first_probe = base.demand.len();
+            for (m, merge) in markets[z].iter_mut().enumerate() {
+                let d = first_probe + m;
+                merge.push(
+                    &zone_rep.od[d],
+                    zone_runs[z].scenario.demand[d].vot_usd_per_teu_day,
+                );
+            }
+        }
+        if let Some((b, _)) = best {
             best_count[b] += 1;
         }
-    }
+    });
+
+    let reps = base.meta.replications as usize;
     let mut ranking: Vec<ZoneRank> = zones
         .iter()
         .enumerate()
         .map(|(i, &z)| {
             let c = &base.candidates[z.index()];
+            let parts = &components[i];
             ZoneRank {
                 zone: c.id.clone(),
                 name: c.name.clone(),
                 rank: 0,
-                score: Summary::of_replications(&scores[i]),
+                score: Summary::of_welford(&parts.score),
                 prob_best: best_count[i] as f64 / reps as f64,
-                generalized_cost: mean(&components[i].gc),
-                reliability: mean(&components[i].rel),
-                redundancy: components[i].red,
-                existing_traffic: mean(&components[i].ext),
+                generalized_cost: parts.gc.mean(),
+                reliability: parts.rel.mean(),
+                redundancy: parts.red,
+                existing_traffic: parts.ext.mean(),
             }
         })
         .collect();
@@ -174,81 +198,164 @@ pub fn compare_zones(
     let markets = zone_runs
         .iter()
         .zip(zones)
-        .flat_map(|(z, &cid)| zone_markets(z, &base.candidates[cid.index()].id, base.demand.len()))
+        .zip(&markets)
+        .flat_map(|((z, &cid), merged)| {
+            zone_markets(
+                z,
+                &base.candidates[cid.index()].id,
+                base.demand.len(),
+                merged,
+            )
+        })
         .collect();
     Ok(ZoneComparison { markets, ranking })
 }
 
-fn mean(xs: &[f64]) -> f64 {
-    if xs.is_empty() {
-        0.0
-    } else {
-        xs.iter().sum::<f64>() / xs.len() as f64
+/// The mean of values seen one at a time: their sum in the order seen, over their count.
+#[derive(Clone, Copy, Debug, Default)]
+struct Mean {
+    sum: f64,
+    count: usize,
+}
+
+impl Mean {
+    fn push(&mut self, x: f64) {
+        // The standard library's float sum starts from −0.0 too.
+        if self.count == 0 {
+            self.sum = -0.0;
+        }
+        self.sum += x;
+        self.count += 1;
+    }
+
+    fn push_some(&mut self, x: Option<f64>) {
+        if let Some(x) = x {
+            self.push(x);
+        }
+    }
+
+    /// 0 when nothing was seen.
+    fn mean(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.sum / self.count as f64
+        }
+    }
+
+    fn some(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.mean())
     }
 }
 
-/// Per-replication score components of one zone.
+/// One zone's score components, accumulated replication by replication.
 struct Components {
-    gc: Vec<f64>,
-    rel: Vec<f64>,
+    /// Probe flows: index and weight (share of the probe TEU).
+    probes: Vec<(usize, f64)>,
+    probe_teu: f64,
+    gc: Mean,
+    rel: Mean,
     red: f64,
-    ext: Vec<f64>,
+    ext: Mean,
+    score: Welford,
 }
 
 impl Components {
-    fn of(base: &Simulated<'_>, zone: &Simulated<'_>, red: f64) -> Self {
+    fn new(base: &Compiled<'_>, zone: &Compiled<'_>, red: f64) -> Self {
         let s = zone.scenario;
         let first_probe = base.scenario.demand.len();
-        let probes: Vec<usize> = (first_probe..s.demand.len()).collect();
-        let probe_teu: f64 = probes.iter().map(|&d| s.demand[d].teu_per_day).sum();
-        let reps = zone.results.len();
-        let mut gc = Vec::with_capacity(reps);
-        let mut rel = Vec::with_capacity(reps);
-        let mut ext = Vec::with_capacity(reps);
-        for r in 0..reps {
-            let (mut g, mut l) = (0.0, 0.0);
-            for &d in &probes {
-                let flow = &s.demand[d];
-                let od = &zone.results[r].od[d];
-                let w = flow.teu_per_day / probe_teu;
-                let planned = planned(zone, d);
-                let (t_mean, spread) = od.transit.map_or((planned.0, planned.1), |t| {
-                    (t.mean_days, t.p95_days - t.p50_days)
-                });
-                let cost = od.cost_usd_per_teu_mean.unwrap_or(planned.2);
-                g += w * (cost + flow.vot_usd_per_teu_day * t_mean);
-                l += w * flow.vot_usd_per_teu_day * spread;
-            }
-            gc.push(g);
-            rel.push(l);
-            let mut e = 0.0;
-            for (d, flow) in base.scenario.demand.iter().enumerate() {
-                let before = base.results[r].od[d].transit.map(|t| t.mean_days);
-                let after = zone.results[r].od[d].transit.map(|t| t.mean_days);
-                if let (Some(b), Some(a)) = (before, after) {
-                    e += flow.teu_per_day * flow.vot_usd_per_teu_day * (a - b);
-                }
-            }
-            ext.push(e / probe_teu);
+        let probe_teu: f64 = (first_probe..s.demand.len())
+            .map(|d| s.demand[d].teu_per_day)
+            .sum();
+        let probes = (first_probe..s.demand.len())
+            .map(|d| (d, s.demand[d].teu_per_day / probe_teu))
+            .collect();
+        Self {
+            probes,
+            probe_teu,
+            gc: Mean::default(),
+            rel: Mean::default(),
+            red,
+            ext: Mean::default(),
+            score: Welford::default(),
         }
-        Self { gc, rel, red, ext }
     }
 
-    fn scores(&self, w: &ScoreWeights) -> Vec<f64> {
-        (0..self.gc.len())
-            .map(|r| {
-                w.generalized_cost * self.gc[r]
-                    + w.reliability * self.rel[r]
-                    + w.redundancy * self.red
-                    + w.existing_traffic * self.ext[r]
-            })
-            .collect()
+    /// Counts the next replication (base and zone results of the same replication) and
+    /// returns the zone's score in it.
+    fn push(
+        &mut self,
+        base: &Compiled<'_>,
+        zone: &Compiled<'_>,
+        base_rep: &ReplicationResult,
+        zone_rep: &ReplicationResult,
+        w: &ScoreWeights,
+    ) -> f64 {
+        let s = zone.scenario;
+        let (mut g, mut l) = (0.0, 0.0);
+        for &(d, weight) in &self.probes {
+            let flow = &s.demand[d];
+            let od = &zone_rep.od[d];
+            let planned = planned(zone, d);
+            let (t_mean, spread) = od.transit.map_or((planned.0, planned.1), |t| {
+                (t.mean_days, t.p95_days - t.p50_days)
+            });
+            let cost = od.cost_usd_per_teu_mean.unwrap_or(planned.2);
+            g += weight * (cost + flow.vot_usd_per_teu_day * t_mean);
+            l += weight * flow.vot_usd_per_teu_day * spread;
+        }
+        let mut e = 0.0;
+        for (d, flow) in base.scenario.demand.iter().enumerate() {
+            let before = base_rep.od[d].transit.map(|t| t.mean_days);
+            let after = zone_rep.od[d].transit.map(|t| t.mean_days);
+            if let (Some(b), Some(a)) = (before, after) {
+                e += flow.teu_per_day * flow.vot_usd_per_teu_day * (a - b);
+            }
+        }
+        let e = e / self.probe_teu;
+        self.gc.push(g);
+        self.rel.push(l);
+        self.ext.push(e);
+        let score = w.generalized_cost * g
+            + w.reliability * l
+            + w.redundancy * self.red
+            + w.existing_traffic * e;
+        self.score.push(score);
+        score
+    }
+}
+
+/// One zone's figures to one probe market, accumulated replication by replication.
+#[derive(Clone, Copy, Debug, Default)]
+struct MarketMerge {
+    transit: Welford,
+    p50: Mean,
+    p95: Mean,
+    cost: Mean,
+    gc: Mean,
+    on_time: Mean,
+}
+
+impl MarketMerge {
+    fn push(&mut self, o: &OdRep, vot_usd_per_teu_day: f64) {
+        if let Some(t) = o.transit {
+            self.transit.push(t.mean_days);
+        }
+        self.p50.push_some(o.transit.map(|t| t.p50_days));
+        self.p95.push_some(o.transit.map(|t| t.p95_days));
+        self.cost.push_some(o.cost_usd_per_teu_mean);
+        self.gc.push_some(
+            o.cost_usd_per_teu_mean
+                .zip(o.transit)
+                .map(|(c, t)| c + vot_usd_per_teu_day * t.mean_days),
+        );
+        self.on_time.push_some(o.on_time_share);
     }
 }
 
 /// Share-weighted expected (transit days, p95 − p50 proxy days, cost) of a flow's planned
 /// routes: the fallback for a replication that delivered none of the flow's shipments.
-fn planned(sim: &Simulated<'_>, d: usize) -> (f64, f64, f64) {
+fn planned(sim: &Compiled<'_>, d: usize) -> (f64, f64, f64) {
     let routes = &sim.plan.per_demand[d];
     let (mut t, mut sd, mut c) = (0.0, 0.0, 0.0);
     for r in routes {
@@ -262,7 +369,7 @@ fn planned(sim: &Simulated<'_>, d: usize) -> (f64, f64, f64) {
 
 /// RED: probe-weighted rise in best generalized cost when each market's best corridor
 /// is closed (unreachable: the whole generalized cost again).
-fn redundancy_of(zone: &Simulated<'_>, first_probe: usize) -> f64 {
+fn redundancy_of(zone: &Compiled<'_>, first_probe: usize) -> f64 {
     let s = zone.scenario;
     let probe_teu: f64 = s.demand[first_probe..].iter().map(|d| d.teu_per_day).sum();
     let mut total = 0.0;
@@ -294,19 +401,17 @@ fn redundancy_of(zone: &Simulated<'_>, first_probe: usize) -> f64 {
     total
 }
 
-fn zone_markets(zone: &Simulated<'_>, zone_id: &str, first_probe: usize) -> Vec<ZoneMarket> {
+fn zone_markets(
+    zone: &Compiled<'_>,
+    zone_id: &str,
+    first_probe: usize,
+    merged: &[MarketMerge],
+) -> Vec<ZoneMarket> {
     let s = zone.scenario;
     (first_probe..s.demand.len())
-        .map(|d| {
+        .zip(merged)
+        .map(|(d, m)| {
             let flow = &s.demand[d];
-            let per_rep = |f: &dyn Fn(&crate::sim::result::OdRep) -> Option<f64>| -> Vec<f64> {
-                zone.results.iter().filter_map(|r| f(&r.od[d])).collect()
-            };
-            let opt_mean = |xs: Vec<f64>| (!xs.is_empty()).then(|| mean(&xs));
-            let transit = per_rep(&|o| o.transit.map(|t| t.mean_days));
-            let gc = per_rep(&|o| {
-                Some(o.cost_usd_per_teu_mean? + flow.vot_usd_per_teu_day * o.transit?.mean_days)
-            });
             let range = zone.routes.range_of(DemandId::new(d));
             let compiled = &zone.routes.routes()[range];
             let plan = &zone.plan.per_demand[d];
@@ -321,12 +426,12 @@ fn zone_markets(zone: &Simulated<'_>, zone_id: &str, first_probe: usize) -> Vec<
             ZoneMarket {
                 zone: zone_id.to_string(),
                 market: s.hub(flow.to).id.clone(),
-                transit_days: (!transit.is_empty()).then(|| Summary::of_replications(&transit)),
-                transit_days_p50: opt_mean(per_rep(&|o| o.transit.map(|t| t.p50_days))),
-                transit_days_p95: opt_mean(per_rep(&|o| o.transit.map(|t| t.p95_days))),
-                cost_usd_per_teu: opt_mean(per_rep(&|o| o.cost_usd_per_teu_mean)),
-                generalized_cost_usd_per_teu: opt_mean(gc),
-                on_time_share: opt_mean(per_rep(&|o| o.on_time_share)),
+                transit_days: (m.transit.count() > 0).then(|| Summary::of_welford(&m.transit)),
+                transit_days_p50: m.p50.some(),
+                transit_days_p95: m.p95.some(),
+                cost_usd_per_teu: m.cost.some(),
+                generalized_cost_usd_per_teu: m.gc.some(),
+                on_time_share: m.on_time.some(),
                 best_corridor: compiled
                     .first()
                     .and_then(|c| c.main_corridor)

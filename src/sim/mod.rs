@@ -123,14 +123,49 @@ pub fn run_replications_in_batches(
     on_done: &(dyn Fn() + Sync),
 ) -> Aggregate {
     let mut merger = aggregate::Merger::new(routes, model.scenario.corridors.len());
+    in_batches(&[(model, routes)], replications, batch, on_done, &mut |r| {
+        merger.push(r[0]);
+    });
+    merger.finish()
+}
+
+/// Runs replications `0..replications` of several models side by side — the scenarios
+/// of a paired comparison, on common random numbers — and hands `consume` replication
+/// `r` of every model (in `runs` order), replication after replication, dropping each
+/// batch once consumed: memory does not grow with the number of replications, and
+/// anything `consume` accumulates in replication order is the same bit for bit as from
+/// [`run_replications`] of each model, whatever the thread count.
+pub fn run_replications_side_by_side(
+    runs: &[(&Model<'_>, &RouteTable)],
+    replications: u32,
+    on_done: &(dyn Fn() + Sync),
+    consume: &mut dyn FnMut(&[&ReplicationResult]),
+) {
+    let batch = (BATCH_PER_THREAD * rayon::current_num_threads()).div_ceil(runs.len().max(1));
+    in_batches(runs, replications, batch, on_done, consume);
+}
+
+/// Replications `0..replications` of every model in `runs`, `batch` at a time (each model
+/// and replication in parallel), consumed in replication order.
+fn in_batches(
+    runs: &[(&Model<'_>, &RouteTable)],
+    replications: u32,
+    batch: usize,
+    on_done: &(dyn Fn() + Sync),
+    consume: &mut dyn FnMut(&[&ReplicationResult]),
+) {
     let batch = u32::try_from(batch.max(1)).unwrap_or(u32::MAX);
     let mut start = 0;
     while start < replications {
         let end = start.saturating_add(batch).min(replications);
-        for r in &run_range(model, routes, start..end, on_done) {
-            merger.push(r);
+        let results: Vec<Vec<ReplicationResult>> = runs
+            .par_iter()
+            .map(|(model, routes)| run_range(model, routes, start..end, on_done))
+            .collect();
+        for r in 0..(end - start) as usize {
+            let side: Vec<&ReplicationResult> = results.iter().map(|rs| &rs[r]).collect();
+            consume(&side);
         }
         start = end;
     }
-    merger.finish()
 }

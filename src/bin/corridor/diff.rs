@@ -4,7 +4,6 @@ use crate::Failure;
 use crate::common::{self, SimArgs};
 use corridor_sim::compare::{self, KINDS, paired};
 use corridor_sim::output::manifest::Manifest;
-use corridor_sim::run;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -42,24 +41,18 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let reps = a.scenario.meta.replications;
     let bar = common::progress_bar(2 * u64::from(reps), args.sim.quiet);
     let started = Instant::now();
-    let (ra, rb) = pool.install(|| {
-        rayon::join(
-            || run::simulate(&a.scenario, &|| bar.inc(1)),
-            || run::simulate(&b.scenario, &|| bar.inc(1)),
-        )
-    });
+    let paired =
+        pool.install(|| paired::simulate_paired(&a.scenario, &b.scenario, &KINDS, &|| bar.inc(1)));
     bar.finish_and_clear();
-    let (ra, rb) = match (ra, rb) {
-        (Ok(ra), Ok(rb)) => (ra, rb),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: {e}");
-            return Err(Failure::BadInput);
-        }
-    };
+    let paired = paired.map_err(|e| {
+        eprintln!("error: {e}");
+        Failure::BadInput
+    })?;
     let wall_time_s = started.elapsed().as_secs_f64();
     let tables: Vec<_> = KINDS
         .iter()
-        .map(|&kind| compare::diff_table(kind, name_a, name_b, &paired::compare(&ra, &rb, kind)))
+        .zip(&paired.rows)
+        .map(|(&kind, rows)| compare::diff_table(kind, name_a, name_b, rows))
         .collect();
     let outputs = tables.iter().map(|t| t.file.to_string()).collect();
     let mut files = common::source_files(&a.sources);
@@ -71,7 +64,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             scenario: format!("{name_a} vs {name_b}"),
             scenario_path: format!("{} vs {}", args.a.display(), args.b.display()),
             scenario_files: files,
-            events: ra.events() + rb.events(),
+            events: paired.events,
             wall_time_s,
             outputs,
             ..common::manifest("diff", &owner, &a.scenario.meta, threads)

@@ -5,7 +5,6 @@ use crate::Failure;
 use crate::common::{self, SimArgs};
 use corridor_sim::compare::{self, KINDS, paired};
 use corridor_sim::output::manifest::Manifest;
-use corridor_sim::run;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -50,28 +49,16 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let reps = base.meta.replications;
     let bar = common::progress_bar(2 * u64::from(reps), args.sim.quiet);
     let started = Instant::now();
-    let (before, after) = pool.install(|| {
-        rayon::join(
-            || run::simulate(base, &|| bar.inc(1)),
-            || run::simulate(&plugged, &|| bar.inc(1)),
-        )
-    });
+    let paired = pool.install(|| paired::simulate_paired(base, &plugged, &KINDS, &|| bar.inc(1)));
     bar.finish_and_clear();
-    let (before, after) = match (before, after) {
-        (Ok(b), Ok(a)) => (b, a),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: {e}");
-            return Err(Failure::BadInput);
-        }
-    };
+    let paired = paired.map_err(|e| {
+        eprintln!("error: {e}");
+        Failure::BadInput
+    })?;
     let wall_time_s = started.elapsed().as_secs_f64();
-    let rows: Vec<_> = KINDS
-        .iter()
-        .flat_map(|&k| paired::compare(&before, &after, k))
-        .collect();
-    let agg = after.aggregate();
+    let rows: Vec<_> = paired.rows.iter().flatten().cloned().collect();
     let mut tables = vec![compare::plugin_table(&base.meta.name, &args.zone, &rows)];
-    tables.extend(after.tables(&agg).all());
+    tables.extend(paired.b_tables().all());
     let outputs = tables.iter().map(|t| t.file.to_string()).collect();
     common::finish_output(
         staged,
@@ -80,7 +67,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             scenario: format!("{} + {}", base.meta.name, args.zone),
             scenario_path: args.file.display().to_string(),
             scenario_files: common::source_files(&loaded.sources),
-            events: before.events() + after.events(),
+            events: paired.events,
             wall_time_s,
             outputs,
             ..common::manifest("plugin", &owner, &base.meta, threads)

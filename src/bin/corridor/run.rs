@@ -87,7 +87,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
 fn print_stats(sim: &run::Merged<'_>, wall_time_s: f64) {
     let work = sim.agg.work;
     let (events, legs, peak_pending) = (work.events, work.shipment_legs, work.peak_pending_events);
-    let shipments = work.teu_created / u64::from(sim.scenario.meta.shipment_teu.max(1));
+    let shipments = work.teu_created / u64::from(sim.compiled.scenario.meta.shipment_teu.max(1));
     let per_s = |n: u64| n as f64 / wall_time_s.max(1e-9);
     eprintln!("events processed:   {events}");
     eprintln!("events per second:  {:.0}", per_s(events));
@@ -98,6 +98,7 @@ fn print_stats(sim: &run::Merged<'_>, wall_time_s: f64) {
     eprintln!("shipment legs:      {legs} ({:.0} per second)", per_s(legs));
     eprintln!("peak pending events: {peak_pending} (longest future-event list, any replication)");
     let mut peaks: Vec<(u64, String)> = sim
+        .compiled
         .model
         .facilities
         .iter()
@@ -105,9 +106,13 @@ fn print_stats(sim: &run::Merged<'_>, wall_time_s: f64) {
         .map(|(i, f)| {
             let peak = sim.agg.facilities[i].max_queue;
             let name = match f.kind {
-                FacilityKind::Transfer(h) => format!("{} transfer", sim.scenario.hub(h).id),
-                FacilityKind::Customs(h) => format!("{} customs", sim.scenario.hub(h).id),
-                FacilityKind::Bottleneck(l) => format!("{} bottleneck", sim.scenario.link(l).id),
+                FacilityKind::Transfer(h) => {
+                    format!("{} transfer", sim.compiled.scenario.hub(h).id)
+                }
+                FacilityKind::Customs(h) => format!("{} customs", sim.compiled.scenario.hub(h).id),
+                FacilityKind::Bottleneck(l) => {
+                    format!("{} bottleneck", sim.compiled.scenario.link(l).id)
+                }
             };
             (peak, name)
         })
