@@ -28,6 +28,8 @@
 pub mod batch;
 pub mod compare;
 pub mod dist;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ids;
 pub mod network;
 pub mod num;
