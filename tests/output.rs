@@ -170,6 +170,21 @@ fn a_wrong_out_is_refused_before_the_simulation() {
     let o = wait_at_most(slow(&file), Duration::from_secs(30), "--out FILE");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("is not a directory"), "{}", stderr(&o));
+    // `batch` and `merge` as well, before any variant runs or any shard is read.
+    refused(
+        corridor()
+            .arg("batch")
+            .arg(data("sweeps/small.toml"))
+            .args(["--quiet", "--out"])
+            .arg(&file),
+        &["is not a directory"],
+    );
+    refused(
+        corridor()
+            .args(["merge", "no-such-shard", "--out"])
+            .arg(&file),
+        &["is not a directory"],
+    );
 
     #[cfg(unix)]
     {

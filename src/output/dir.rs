@@ -292,6 +292,23 @@ fn owner_of(dir: &Path) -> Result<Option<String>, OutDirError> {
     Ok(Some(owner.unwrap_or_default()))
 }
 
+/// Checks that the locked directory, if it exists, is a directory and not read-only.
+///
+/// # Errors
+/// [`OutDirError::NotADirectory`], [`OutDirError::ReadOnly`].
+pub fn check_writable(lock: &OutLock) -> Result<(), OutDirError> {
+    let dir = lock.dir();
+    match fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => Err(OutDirError::NotADirectory {
+            path: dir.to_path_buf(),
+        }),
+        Ok(m) if m.permissions().readonly() => Err(OutDirError::ReadOnly {
+            dir: dir.to_path_buf(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Checks that results of `owner` may go into the locked directory: it is absent or
 /// empty, or holds `owner`'s results, or `overwrite` is set and corridor-sim wrote it.
 ///
@@ -300,11 +317,7 @@ fn owner_of(dir: &Path) -> Result<Option<String>, OutDirError> {
 /// [`OutDirError::OtherResults`], [`OutDirError::ReadOnly`], I/O errors.
 pub fn check_owner(lock: &OutLock, owner: &str, overwrite: bool) -> Result<(), OutDirError> {
     let dir = lock.dir();
-    if fs::metadata(dir).is_ok_and(|m| m.is_dir() && m.permissions().readonly()) {
-        return Err(OutDirError::ReadOnly {
-            dir: dir.to_path_buf(),
-        });
-    }
+    check_writable(lock)?;
     match owner_of(dir)? {
         Some(found) if found != owner && !overwrite => Err(OutDirError::OtherResults {
             dir: dir.to_path_buf(),

@@ -24,7 +24,7 @@ use crate::common;
 use corridor_sim::batch::{
     self, BatchError, BatchManifest, Plan, Progress, Shard, Store, Sweep, SweepRecord, execute,
 };
-use corridor_sim::output::dir::{OutLock, check_owner};
+use corridor_sim::output::dir::{OutLock, check_owner, check_writable};
 use corridor_sim::scenario::Diagnostics;
 
 /// Arguments of `corridor batch`.
@@ -182,6 +182,7 @@ fn default_out(sweep: &Path, owner: &str, shard: Shard) -> PathBuf {
 /// sweep file on the same basis (the library refuses another basis).
 fn check_out(lock: &OutLock, owner: &str, args: &Args) -> Result<(), Failure> {
     let dir = lock.dir();
+    check_writable(lock).map_err(common::out_failure)?;
     let fail = |e| failure(e, &args.sweep);
     match SweepRecord::read(dir).map_err(fail)? {
         Some(old) if args.resume || old.owner == owner || old.owner.is_empty() => Ok(()),

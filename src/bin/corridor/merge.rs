@@ -12,7 +12,7 @@ use crate::Failure;
 use crate::batch::failure;
 use crate::common;
 use corridor_sim::batch::{self, BatchManifest, SweepRecord};
-use corridor_sim::output::dir::{OutLock, check_owner};
+use corridor_sim::output::dir::{OutLock, check_owner, check_writable};
 
 /// Arguments of `corridor merge`.
 #[derive(Debug, clap::Args)]
@@ -38,6 +38,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let lock = OutLock::acquire(&args.out).map_err(common::out_failure)?;
     // Into an earlier merge or batch directory (of any sweep: its variants are replaced or
     // left out of the tables), or one the check allows.
+    check_writable(&lock).map_err(common::out_failure)?;
     if SweepRecord::read(lock.dir()).map_err(fail)?.is_none() {
         check_owner(&lock, "merge", args.overwrite).map_err(common::out_failure)?;
     }
