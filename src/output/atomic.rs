@@ -2,61 +2,22 @@
 //!
 //! Result files are read by other tools (and by people) while a run may be interrupted or
 //! fail half-way. Writing in place would leave a truncated CSV that looks valid, so every
-//! output is written to a temporary file in the same directory, flushed and synced, then
-//! renamed over the target. A rename within one directory is atomic on POSIX file systems
-//! (and replaces the target on Windows), so readers see either the old file or the complete
-//! new one, never a mix. On any error (or a panic in the writer) the temporary file is
-//! removed and the previous target is left untouched.
+//! output is written to a temporary file in the same directory (`.<file>.tmp-<random>`,
+//! made by the tempfile crate), flushed and synced, then renamed over the target. A rename
+//! within one directory is atomic on POSIX file systems (and replaces the target on
+//! Windows), so readers see either the old file or the complete new one, never a mix. On
+//! any error (or a panic in the writer) the temporary file is removed and the previous
+//! target is left untouched.
 //!
-//! The replacement is a new file: it gets default permissions, not the old file's.
+//! The replacement is a new file with the permissions a newly created file gets (mode
+//! 0666 less the umask on Unix), not the old file's.
 
 use std::ffi::OsString;
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use serde::Serialize;
-
-/// Distinguishes temporary files of concurrent writes from one process.
-static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Removes the temporary file on drop unless the write was committed.
-struct TempGuard {
-    path: PathBuf,
-    armed: bool,
-}
-
-impl Drop for TempGuard {
-    fn drop(&mut self) {
-        if self.armed {
-            // Best effort: the original error (or panic) is what matters to the caller.
-            let _ = fs::remove_file(&self.path);
-        }
-    }
-}
-
-/// The temporary path `.<file>.tmp-<pid>-<counter>` beside `path`, and `path`'s directory.
-fn temp_path_for(path: &Path) -> io::Result<(PathBuf, PathBuf)> {
-    let file_name = path.file_name().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("cannot write to {}: not a file path", path.display()),
-        )
-    })?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp_name = OsString::from(".");
-    tmp_name.push(file_name);
-    tmp_name.push(format!(
-        ".tmp-{}-{}",
-        std::process::id(),
-        TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    Ok((dir.join(tmp_name), dir))
-}
 
 /// Writes `path` atomically: `f` writes the content into a buffered temporary file in the
 /// same directory, which is then flushed, synced to disk and renamed over `path`.
@@ -67,25 +28,35 @@ fn temp_path_for(path: &Path) -> io::Result<(PathBuf, PathBuf)> {
 /// temporary file is removed and an existing `path` is left unchanged.
 pub fn write_atomic<F>(path: &Path, f: F) -> io::Result<()>
 where
-    F: FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+    F: FnOnce(&mut BufWriter<&mut File>) -> io::Result<()>,
 {
-    let (tmp, dir) = temp_path_for(path)?;
-    let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-    let mut guard = TempGuard {
-        path: tmp,
-        armed: true,
+    let file_name = path.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("cannot write to {}: not a file path", path.display()),
+        )
+    })?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
     };
-    let mut writer = BufWriter::new(file);
+    let mut prefix = OsString::from(".");
+    prefix.push(file_name);
+    prefix.push(".tmp-");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix);
+    // What a plain `File::create` would give (tempfile's default is private, 0600).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    // Removed when dropped: on every error and on a panic in `f`.
+    let mut tmp = builder.tempfile_in(dir)?;
+    let mut writer = BufWriter::new(tmp.as_file_mut());
     f(&mut writer)?;
     writer.flush()?;
-    let file = writer
-        .into_inner()
-        .map_err(io::IntoInnerError::into_error)?;
-    file.sync_all()?;
-    drop(file);
-    fs::rename(&guard.path, path)?;
-    guard.armed = false;
-    sync_dir(&dir);
+    drop(writer);
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    sync_dir(dir);
     Ok(())
 }
 
@@ -125,6 +96,7 @@ where
 pub(crate) mod tests {
     use super::*;
     use std::collections::BTreeMap;
+    use std::fs;
 
     /// Names of all entries in `dir`, sorted.
     pub(crate) fn entries(dir: &Path) -> Vec<String> {
@@ -201,14 +173,28 @@ pub(crate) mod tests {
 
     #[test]
     fn temp_name_is_hidden_beside_target() {
-        let (tmp, dir) = temp_path_for(Path::new("a/b/out.csv")).unwrap();
-        assert_eq!(dir, Path::new("a/b"));
-        let name = tmp.file_name().unwrap().to_string_lossy().into_owned();
-        let prefix = format!(".out.csv.tmp-{}-", std::process::id());
-        assert!(name.starts_with(&prefix), "{name}");
-        assert_eq!(tmp.parent(), Some(Path::new("a/b")));
-        let (_, dir) = temp_path_for(Path::new("out.csv")).unwrap();
-        assert_eq!(dir, Path::new("."));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        write_atomic(&path, |_| {
+            let names = entries(dir.path());
+            assert_eq!(names.len(), 1, "{names:?}");
+            assert!(names[0].starts_with(".out.csv.tmp-"), "{names:?}");
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(entries(dir.path()), ["out.csv"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_file_gets_ordinary_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (ours, plain) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+        write_atomic(&ours, |w| w.write_all(b"x")).unwrap();
+        fs::write(&plain, "x").unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&ours), mode(&plain));
     }
 
     #[derive(Serialize)]

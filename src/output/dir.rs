@@ -15,7 +15,7 @@
 //!   run never blocks the next one, and the lock file is never removed (removing it would
 //!   let two writers lock two different files).
 //! - **Stage, then swap.** [`Replacement::begin`] makes a fresh sibling directory
-//!   `.<name>.tmp-<pid>-<n>`; the command writes every file there, manifest included, and
+//!   `.<name>.tmp-<random>`; the command writes every file there, manifest included, and
 //!   [`Replacement::commit`] swaps it in: the old directory is renamed aside to
 //!   `.<name>.old-<pid>-<n>`, the staged one renamed to `<name>`, the old one removed.
 //!   Renames within one directory are atomic, so a reader finds the previous complete
@@ -337,9 +337,10 @@ pub fn check_owner(lock: &OutLock, owner: &str, overwrite: bool) -> Result<(), O
 /// and the previous directory is left as it was.
 #[derive(Debug)]
 pub struct Replacement {
+    /// Removed when dropped (tempfile), unless the commit moved it into place. Declared
+    /// first, so it goes before the lock is released.
+    staging: tempfile::TempDir,
     lock: OutLock,
-    staging: PathBuf,
-    committed: bool,
 }
 
 impl Replacement {
@@ -354,19 +355,19 @@ impl Replacement {
         let lock = OutLock::acquire(dir)?;
         clean_leftovers(lock.dir())?;
         check_owner(&lock, owner, overwrite)?;
-        let staging = sibling(lock.dir(), &unique(".tmp"));
-        fs::create_dir(&staging).map_err(io_err(&staging))?;
-        Ok(Replacement {
-            lock,
-            staging,
-            committed: false,
-        })
+        let parent = lock.dir().parent().unwrap_or(Path::new("."));
+        let name = lock.dir().file_name().unwrap_or_default().to_string_lossy();
+        let staging = tempfile::Builder::new()
+            .prefix(&format!(".{name}.tmp-"))
+            .tempdir_in(parent)
+            .map_err(io_err(parent))?;
+        Ok(Replacement { staging, lock })
     }
 
     /// Where to write the files.
     #[must_use]
     pub fn path(&self) -> &Path {
-        &self.staging
+        self.staging.path()
     }
 
     /// The directory the files will be in after the commit.
@@ -379,22 +380,23 @@ impl Replacement {
     ///
     /// # Errors
     /// An I/O error renaming; the previous directory is then put back if it can be.
-    pub fn commit(mut self) -> Result<(), OutDirError> {
+    pub fn commit(self) -> Result<(), OutDirError> {
         let target = self.lock.dir().to_path_buf();
-        sync_dir(&self.staging);
+        sync_dir(self.staging.path());
         let old = sibling(&target, &unique(".old"));
         let moved = match fs::rename(&target, &old) {
             Ok(()) => true,
             Err(e) if e.kind() == io::ErrorKind::NotFound => false,
             Err(e) => return Err(io_err(&target)(e)),
         };
-        if let Err(e) = fs::rename(&self.staging, &target) {
+        if let Err(e) = fs::rename(self.staging.path(), &target) {
             if moved {
                 let _ = fs::rename(&old, &target);
             }
             return Err(io_err(&target)(e));
         }
-        self.committed = true;
+        // Now `target`: not to be removed.
+        let _ = self.staging.keep();
         if let Some(parent) = target.parent() {
             sync_dir(parent);
         }
@@ -404,14 +406,6 @@ impl Replacement {
             let _ = remove_any(&old);
         }
         Ok(())
-    }
-}
-
-impl Drop for Replacement {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = remove_any(&self.staging);
-        }
     }
 }
 
