@@ -9,11 +9,16 @@
 //!
 //! - **GC** — probe-weighted generalized cost to the markets: mean money cost plus value of
 //!   time × mean transit time of the shipments delivered in that replication;
-//! - **REL** — probe-weighted value of time × (p95 − p50) of transit time: the buffer a
-//!   shipper must plan for;
+//! - **REL** — probe-weighted value of time × the buffer a shipper plans: each route's own
+//!   p95 − p50 of transit time, weighted by its share of the flow's delivered shipments
+//!   (not the spread of all routes' shipments together, which would measure the mix of
+//!   a fast and a slow corridor rather than the reliability of either);
 //! - **RED** — redundancy: the rise in expected generalized cost (from route choice) when the
 //!   zone's best corridor to each market is closed; a market left unreachable counts its
-//!   whole generalized cost again;
+//!   whole generalized cost again. A zone reaches the network through its connectors and
+//!   the scenario's roads beyond them, so a zone with one connector is not cut off from a
+//!   terminal the scenario's roads lead to; a zone that is cut off by the network itself
+//!   (no road from its hubs to the only other corridor) does pay for it here;
 //! - **EXT** — what the zone's traffic costs existing flows: Σ over existing flows of TEU/day
 //!   × value of time × change in mean transit time (paired with the base run), per TEU/day
 //!   of probe freight.
@@ -297,9 +302,9 @@ impl Components {
             let flow = &s.demand[d];
             let od = &zone_rep.od[d];
             let planned = planned(zone, d);
-            let (t_mean, spread) = od.transit.map_or((planned.0, planned.1), |t| {
-                (t.mean_days, t.p95_days - t.p50_days)
-            });
+            let t_mean = od.transit.map_or(planned.0, |t| t.mean_days);
+            let range = zone.routes.range_of(DemandId::new(d));
+            let spread = route_buffer_days(&zone_rep.routes[range]).unwrap_or(planned.1);
             let cost = od.cost_usd_per_teu_mean.unwrap_or(planned.2);
             g += weight * (cost + flow.vot_usd_per_teu_day * t_mean);
             l += weight * flow.vot_usd_per_teu_day * spread;
@@ -351,6 +356,26 @@ impl MarketMerge {
         );
         self.on_time.push_some(o.on_time_share);
     }
+}
+
+/// The buffer a shipper plans on the routes a flow used in one replication: each route's
+/// own p95 − p50 of transit days, weighted by its share of the flow's delivered shipments.
+/// `None` when none was delivered.
+///
+/// Taken per route, not over the flow's shipments together: a flow split between a
+/// 17-day train and a 45-day ship has a huge spread as a mixture, yet a shipper on either
+/// route plans only that route's own buffer.
+fn route_buffer_days(routes: &[crate::sim::result::RouteRep]) -> Option<f64> {
+    let delivered: u64 = routes.iter().map(|r| r.delivered).sum();
+    (delivered > 0).then(|| {
+        routes
+            .iter()
+            .filter_map(|r| {
+                let spread = r.transit_days_p95? - r.transit_days_p50?;
+                Some(r.delivered as f64 / delivered as f64 * spread)
+            })
+            .sum()
+    })
 }
 
 /// Share-weighted expected (transit days, p95 − p50 proxy days, cost) of a flow's planned

@@ -4,8 +4,8 @@ use super::*;
 use crate::dist::Dist;
 use crate::ids::{CorridorId, HubId, LinkId, ServiceId};
 use crate::scenario::{
-    Bottleneck, Choice, Compare, Corridor, Facility, Hub, HubKind, Link, Meta, Mode, ModeSet,
-    Scenario, Service,
+    Bottleneck, Choice, ChoiceModel, Compare, Corridor, Facility, Hub, HubKind, Link, Meta, Mode,
+    ModeSet, Scenario, Service,
 };
 
 /// A tiny scenario builder: hubs by name, fixed times, VOT 24 USD/TEU-day (1 USD per hour,
@@ -641,4 +641,76 @@ fn workspace_moves_between_graphs() {
             assert_eq!(g.k_best_routes(&mut ws, &query(s, d)), fresh);
         }
     }
+}
+
+/// The independence-of-irrelevant-alternatives check of the choice models: two disjoint
+/// routes of equal GC split 50/50; adding a near-copy of one (a parallel road 0.1 %
+/// slower and marginally cheaper, so neither dominated nor dropped, over the last 1 % of
+/// its time) leaves the other's share within 1 % under path-size, moves it exactly as
+/// the nest parameter implies under the nested logit, and visibly takes share under MNL.
+#[test]
+fn near_copies_of_a_route_under_each_choice_model() {
+    let mut n = Net::new();
+    n.0.corridors.push(Corridor {
+        id: "other".into(),
+        name: "Other".into(),
+        rate_discount: 0.0,
+    });
+    let o = n.hub("o", None, None);
+    let a = n.hub("a", None, None);
+    let b = n.hub("b", None, None);
+    let d = n.hub("d", None, None);
+    // Route A (corridor 0): 99 h + 1 h; route B (corridor 1): the same times and costs.
+    n.link(o, a, Mode::Road, 990.0, 99.0, 100.0);
+    n.link(a, d, Mode::Road, 10.0, 1.0, 10.0);
+    let ob = n.link(o, b, Mode::Road, 990.0, 99.0, 100.0);
+    let bd = n.link(b, d, Mode::Road, 10.0, 1.0, 10.0);
+    for l in [ob, bd] {
+        n.0.links[l.index()].corridor = Some(CorridorId::new(1));
+    }
+    let share_b = |n: &Net, model: ChoiceModel| -> (f64, usize) {
+        let g = RoutingGraph::build(&n.0);
+        let q = RouteQuery {
+            k: 8,
+            model,
+            ..RouteQuery::new(&n.0.choice, o, d, ModeSet::ALL, VOT)
+        };
+        let routes = g.k_best_routes(&mut QueryWorkspace::new(&g), &q);
+        let b_share = routes
+            .iter()
+            .filter(|r| r.hubs.contains(&b))
+            .map(|r| r.share)
+            .sum();
+        (b_share, routes.len())
+    };
+    let lambda = 0.5;
+    let models = [
+        ChoiceModel::Mnl,
+        ChoiceModel::PathSize,
+        ChoiceModel::Nested { lambda },
+    ];
+    for m in models {
+        assert_eq!(share_b(&n, m), (0.5, 2), "{m:?}");
+    }
+    // The near-copy: the last hour of A on a parallel road, 0.1 % slower, 0.01 % cheaper.
+    n.link(a, d, Mode::Road, 10.0, 1.001, 9.999);
+    let (mnl, offered) = share_b(&n, ChoiceModel::Mnl);
+    assert_eq!(offered, 3);
+    assert!(
+        (mnl - 1.0 / 3.0).abs() < 1e-3,
+        "MNL gives B about a third: {mnl}"
+    );
+    let (ps, _) = share_b(&n, ChoiceModel::PathSize);
+    assert!(
+        (ps - 0.5).abs() <= 0.01 * 0.5,
+        "path-size keeps B at 0.5: {ps}"
+    );
+    let (nested, _) = share_b(&n, ChoiceModel::Nested { lambda });
+    // B alone in its nest (V = 0); A's nest holds V = 0 and V' = −θ(GC'/GC* − 1).
+    let gc = 210.0;
+    let gc_copy = 100.0 + 99.0 + 9.999 + 1.001;
+    let v_copy = -4.0 * (gc_copy / gc - 1.0);
+    let w_a = (1.0 + (v_copy / lambda).exp()).powf(lambda);
+    assert!((nested - 1.0 / (1.0 + w_a)).abs() < 1e-12, "{nested}");
+    assert!(nested < 0.5 && nested > mnl);
 }

@@ -142,7 +142,7 @@ pub struct Choice {
 impl Default for Choice {
     fn default() -> Self {
         Self {
-            k_routes: 8,
+            k_routes: 20,
             logit_scale: 4.0,
             reliability_ratio: 0.0,
             vot_rate_per_day: 0.001,

@@ -141,7 +141,9 @@ pub struct Accumulators<'m> {
     od_counted_teu: Vec<TeuBalance>,
     od: Vec<Delivered>,
     route_chosen: Vec<u64>,
-    route_transit: Vec<Mean>,
+    /// Transit days of each route's delivered counted shipments, for its own quantiles:
+    /// the buffer a shipper on that route plans.
+    route_transit: Vec<Vec<f64>>,
     corridor: Vec<Delivered>,
     services: Vec<ServiceAcc>,
 }
@@ -159,7 +161,7 @@ impl<'m> Accumulators<'m> {
             od_counted_teu: vec![TeuBalance::default(); s.demand.len()],
             od: vec![Delivered::default(); s.demand.len()],
             route_chosen: vec![0; routes.len()],
-            route_transit: vec![Mean::default(); routes.len()],
+            route_transit: vec![Vec::new(); routes.len()],
             corridor: vec![Delivered::default(); s.corridors.len()],
             services: vec![ServiceAcc::default(); s.services.len()],
         }
@@ -172,7 +174,7 @@ impl<'m> Accumulators<'m> {
         self.od_counted_teu.fill(TeuBalance::default());
         self.od.iter_mut().for_each(Delivered::clear);
         self.route_chosen.fill(0);
-        self.route_transit.fill(Mean::default());
+        self.route_transit.iter_mut().for_each(Vec::clear);
         self.corridor.iter_mut().for_each(Delivered::clear);
         self.services.fill(ServiceAcc::default());
     }
@@ -287,11 +289,24 @@ impl<'m> Accumulators<'m> {
         let routes = self
             .route_chosen
             .iter()
-            .zip(&self.route_transit)
-            .map(|(&chosen, w)| RouteRep {
-                chosen,
-                delivered: w.count(),
-                transit_days_mean: w.some(),
+            .zip(&mut self.route_transit)
+            .map(|(&chosen, days)| {
+                // The mean first, summed in arrival order; the quantiles reorder.
+                let mut mean = Mean::default();
+                days.iter().for_each(|&d| mean.push(d));
+                let (p50, p95) = if days.is_empty() {
+                    (None, None)
+                } else {
+                    let q = quantiles(days, &[0.5, 0.95]);
+                    (Some(q[0]), Some(q[1]))
+                };
+                RouteRep {
+                    chosen,
+                    delivered: days.len() as u64,
+                    transit_days_mean: mean.some(),
+                    transit_days_p50: p50,
+                    transit_days_p95: p95,
+                }
             })
             .collect();
         let corridors = self

@@ -64,6 +64,10 @@ pub struct RouteRep {
     pub delivered: u64,
     /// Their mean transit time, days.
     pub transit_days_mean: Option<f64>,
+    /// Their median transit time, days.
+    pub transit_days_p50: Option<f64>,
+    /// Their 95th percentile transit time, days.
+    pub transit_days_p95: Option<f64>,
 }
 
 /// One corridor (shipments whose route's main corridor it is) in one replication.

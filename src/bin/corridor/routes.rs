@@ -162,10 +162,9 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         ..RouteQuery::new(&s.choice, from, to, modes, vot)
     };
     let routes = graph.k_best_routes(&mut ws, &query);
-    let examined = graph.k_best_candidates(&mut ws, &query).len();
 
     eprintln!(
-        "{} -> {}: VOT {} USD/TEU-day ({}), modes {}, theta {}, rho {}, k {}, model {}, cut-off {} x best GC; {} route{} examined, {} offered",
+        "{} -> {}: VOT {} USD/TEU-day ({}), modes {}, theta {}, rho {}, k {}, model {}, cut-off {} x best GC; {} route{} offered",
         args.from,
         args.to,
         vot,
@@ -184,9 +183,8 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             ChoiceModel::Nested { lambda } => format!("nested (lambda {lambda})"),
         },
         s.choice.gc_cutoff_ratio,
-        examined,
-        if examined == 1 { "" } else { "s" },
         routes.len(),
+        if routes.len() == 1 { "" } else { "s" },
     );
     if routes.is_empty() {
         eprintln!(
