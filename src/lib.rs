@@ -9,8 +9,15 @@
 //! 1. **Load and validate** ([`scenario`]): TOML scenario files (with `extends` and `[[set]]`
 //!    patches) become a validated [`scenario::Scenario`] with dense typed ids. Every problem
 //!    is reported with its file, line, column, field and entity.
-//! 2. **Build** ([`network`]): the immutable network that every later stage borrows.
-//! 3. **Route**, **simulate**, **aggregate** and **write** build on the network.
+//! 2. **Route** ([`routing`]): the scenario's immutable routing graph (one node per
+//!    situation a shipment can be in at a hub) and, per demand flow, the routes offered
+//!    and their shares.
+//! 3. **Simulate** ([`sim`], [`run`]): replications in parallel, each borrowing the
+//!    scenario, the compiled model and the route table immutably and keeping its own
+//!    state; **aggregate** ([`sim::aggregate`]) merges them in replication order.
+//! 4. **Compare** ([`compare`]): paired differences and zone rankings on common random
+//!    numbers; **sweep** ([`batch`]) runs many variants; **write** ([`output`]) puts
+//!    every table on disk atomically.
 //!
 //! ## Glossary
 //!
@@ -31,7 +38,6 @@ pub mod dist;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod ids;
-pub mod network;
 pub mod num;
 pub mod output;
 pub mod rng;
@@ -40,4 +46,5 @@ pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod stats;
+pub mod tariff;
 pub mod time;

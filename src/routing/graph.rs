@@ -37,8 +37,8 @@
 //! | customs | `X(h, 0)` → `X(h, 1)` at a customs hub | customs mean time and cost |
 //!
 //! A hop is the service's link `legs[i]`: its mean time, plus the expected bottleneck wait
-//! ([`bottleneck_delay`]), and its money cost, the fare prorated by distance when the
-//! service has one, else the link's cost. At a hub with customs, every uncleared node
+//! ([`bottleneck_delay`]), and its money cost ([`crate::tariff::hop_usd_per_teu`]: the
+//! fare prorated by distance when the service has one, else the link's cost). At a hub with customs, every uncleared node
 //! (`Truck`, `DriveOn`, `Alighted`, `Ready`, and `Aboard` at that stop) has no way out but
 //! its customs edge (or alighting, when aboard): customs is the first thing that happens
 //! at the first customs hub of a route, whether the shipment starts there, arrives there,
@@ -650,11 +650,6 @@ impl<'a> Builder<'a> {
             s.stops.len(),
             "service legs do not match stops"
         );
-        let total_km: f64 = s
-            .legs
-            .iter()
-            .map(|&l| self.scenario.link(l).distance_km)
-            .sum();
         // A fixed schedule's legs and dwells take their stated times, without spread.
         let scheduled = s.scheduled_times_h(&self.scenario.links);
         // (money, mean time, variance, km, corridor) of riding each leg.
@@ -668,12 +663,7 @@ impl<'a> Builder<'a> {
                     .bottleneck
                     .as_ref()
                     .map_or((0.0, 0.0), bottleneck_delay);
-                let cost = match s.fare_usd_per_teu {
-                    Some(fare) if total_km > 0.0 => fare * link.distance_km / total_km,
-                    // Distances are validated > 0; split evenly if they are not.
-                    Some(fare) => fare / s.legs.len() as f64,
-                    None => link.cost_usd_per_teu,
-                };
+                let cost = crate::tariff::hop_usd_per_teu(self.scenario, s, i);
                 let (time, var) = match &scheduled {
                     Some((legs_h, _)) => (legs_h[i], 0.0),
                     None => (link.time_h.mean(), link.time_h.variance()),

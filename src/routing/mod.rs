@@ -228,19 +228,3 @@ pub fn plan_on(graph: &RoutingGraph, scenario: &Scenario) -> RoutePlan {
 
 #[cfg(test)]
 mod tests;
-
-/// The departure-port rebates a route collects: each hub's
-/// `departure_rebate_usd_per_teu` for every ride boarded there (a route visits a hub at
-/// most once). Route costs are the charges minus this, never below zero.
-#[must_use]
-pub fn rebate_usd_per_teu(s: &crate::scenario::Scenario, legs: &[Leg]) -> f64 {
-    legs.iter()
-        .map(|leg| match *leg {
-            Leg::Ride { service, board, .. } => {
-                let hub = s.service(service).stops[usize::from(board)];
-                s.hub(hub).departure_rebate_usd_per_teu
-            }
-            _ => 0.0,
-        })
-        .sum()
-}

@@ -137,11 +137,11 @@ struct Label {
 #[derive(Debug, Clone, Default)]
 pub struct QueryWorkspace {
     labels: Vec<Label>,
-    generation: u32,
+    generation: Generation,
     pot: Vec<f64>,
     pot_stamp: Vec<u32>,
     pot_settled: Vec<u32>,
-    pot_generation: u32,
+    pot_generation: Generation,
     /// Potential of nodes the bounded reverse search left unsettled.
     pot_radius: f64,
     /// The reverse search settled every node that reaches the target.
@@ -149,9 +149,9 @@ pub struct QueryWorkspace {
     blocked_node: Vec<u32>,
     blocked_edge: Vec<u32>,
     blocked_hub: Vec<u32>,
-    block_generation: u32,
+    block_generation: Generation,
     hub_mark: Vec<u32>,
-    hub_generation: u32,
+    hub_generation: Generation,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
 }
 
@@ -198,14 +198,29 @@ fn key(cost: f64) -> u64 {
     cost.to_bits()
 }
 
-/// Next generation of a stamp array, wiping it when the counter would wrap.
-fn next_generation(generation: &mut u32, stamps: &mut [u32]) -> u32 {
-    if *generation == u32::MAX {
-        stamps.fill(0);
-        *generation = 0;
+/// The generation counter of a set of stamp arrays: an entry stamped with the current
+/// generation is set, any other is not, so moving to the next generation clears every
+/// entry at once (fast_paths' `ValidFlags`). The arrays are wiped for real only when the
+/// counter would wrap, once in 2³² − 1 searches.
+#[derive(Debug, Clone, Copy, Default)]
+struct Generation(u32);
+
+impl Generation {
+    /// Moves to the next generation and returns it; `wipe` zeroes the stamp arrays when
+    /// the counter wraps.
+    fn advance(&mut self, wipe: impl FnOnce()) -> u32 {
+        if self.0 == u32::MAX {
+            wipe();
+            self.0 = 0;
+        }
+        self.0 += 1;
+        self.0
     }
-    *generation += 1;
-    *generation
+
+    /// The current generation.
+    fn current(self) -> u32 {
+        self.0
+    }
 }
 
 impl QueryWorkspace {
@@ -240,14 +255,16 @@ impl QueryWorkspace {
 
     /// Starts a new set of blocked nodes, edges and hubs (empty).
     fn new_block(&mut self) -> u32 {
-        if self.block_generation == u32::MAX {
-            self.blocked_node.fill(0);
-            self.blocked_edge.fill(0);
-            self.blocked_hub.fill(0);
-            self.block_generation = 0;
-        }
-        self.block_generation += 1;
-        self.block_generation
+        let (nodes, edges, hubs) = (
+            &mut self.blocked_node,
+            &mut self.blocked_edge,
+            &mut self.blocked_hub,
+        );
+        self.block_generation.advance(|| {
+            nodes.fill(0);
+            edges.fill(0);
+            hubs.fill(0);
+        })
     }
 
     /// The A* potential: distances to `target` by reverse Dijkstra, stopped once every node
@@ -262,10 +279,11 @@ impl QueryWorkspace {
     ///
     /// O((V + E) log V) at worst.
     fn compute_potentials(&mut self, g: &RoutingGraph, target: u32, source: u32, w: Weights) {
-        if self.pot_generation == u32::MAX {
-            self.pot_settled.fill(0);
-        }
-        let pg = next_generation(&mut self.pot_generation, &mut self.pot_stamp);
+        let (stamps, settled) = (&mut self.pot_stamp, &mut self.pot_settled);
+        let pg = self.pot_generation.advance(|| {
+            stamps.fill(0);
+            settled.fill(0);
+        });
         self.heap.clear();
         self.pot[target as usize] = 0.0;
         self.pot_stamp[target as usize] = pg;
@@ -311,7 +329,7 @@ impl QueryWorkspace {
     fn potential(&self, v: usize, with_pot: bool) -> Option<f64> {
         if !with_pot {
             Some(0.0)
-        } else if self.pot_settled[v] == self.pot_generation {
+        } else if self.pot_settled[v] == self.pot_generation.current() {
             Some(self.pot[v])
         } else if self.pot_complete {
             None
@@ -333,13 +351,9 @@ impl QueryWorkspace {
         w: Weights,
         bound: f64,
     ) -> Option<Vec<u32>> {
-        if self.generation == u32::MAX {
-            self.labels.fill(Label::default());
-            self.generation = 0;
-        }
-        self.generation += 1;
-        let gen_ = self.generation;
-        let bg = self.block_generation;
+        let labels = &mut self.labels;
+        let gen_ = self.generation.advance(|| labels.fill(Label::default()));
+        let bg = self.block_generation.current();
         self.heap.clear();
         let h0 = self.potential(source as usize, YEN)?;
         self.labels[source as usize] = Label {
@@ -438,7 +452,8 @@ impl QueryWorkspace {
         path: &[u32],
         w: Weights,
     ) -> Option<usize> {
-        let hg = next_generation(&mut self.hub_generation, &mut self.hub_mark);
+        let marks = &mut self.hub_mark;
+        let hg = self.hub_generation.advance(|| marks.fill(0));
         let mut last = g.node_hub[source as usize];
         self.hub_mark[last as usize] = hg;
         // The ride just left: (alight edge, service, stop), and what was spent since on
@@ -847,7 +862,7 @@ impl RoutingGraph {
     ///   the customs edge counts only the expected time not yet elapsed on arrival,
     ///   `max(0, E(customs) − E(time to reach the hub))` (with no spread when that is 0);
     /// - **departure-port rebates**: the route's money is its charges minus the rebates
-    ///   of the hubs where it boards services ([`super::rebate_usd_per_teu`]), never
+    ///   of the hubs where it boards services ([`crate::tariff::rebate_usd_per_teu`]), never
     ///   below zero.
     ///
     /// Which k routes a shipper considers is therefore decided before these credits;
@@ -907,7 +922,7 @@ impl RoutingGraph {
             }
         }
         let searched = q.generalized_cost(money, time_h, var_h2.max(0.0).sqrt());
-        let money = (money - rebate).max(0.0);
+        let money = crate::tariff::net_of_rebates(money, rebate);
         let time_h = time_h - saved_h;
         let sd_time_h = (var_h2 - saved_var_h2).max(0.0).sqrt();
         let generalized = q.generalized_cost(money, time_h, sd_time_h);
@@ -991,4 +1006,20 @@ pub fn k_best_routes(
         ..RouteQuery::new(graph.choice(), from, to, modes, vot_usd_per_teu_day)
     };
     graph.k_best_routes(&mut ws, &query)
+}
+
+#[cfg(test)]
+mod generation_tests {
+    use super::Generation;
+
+    #[test]
+    fn a_generation_wipes_its_stamps_only_when_it_wraps() {
+        let mut g = Generation(u32::MAX - 1);
+        let mut wiped = 0;
+        assert_eq!(g.advance(|| wiped += 1), u32::MAX);
+        assert_eq!(wiped, 0);
+        // The next generation would wrap to 0, which stale stamps hold: wipe, restart at 1.
+        assert_eq!(g.advance(|| wiped += 1), 1);
+        assert_eq!((wiped, g.current()), (1, 1));
+    }
 }

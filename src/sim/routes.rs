@@ -60,8 +60,7 @@ pub struct CompiledRoute {
     pub rank: u32,
     /// Planned share.
     pub share: f64,
-    /// Money cost per TEU from the legs: customs and transfer charges, link costs for
-    /// drives, fares prorated by distance (or the legs' link costs) for rides.
+    /// Money cost per TEU from the legs ([`crate::tariff::route_usd_per_teu`]).
     pub cost_usd_per_teu: f64,
     /// The corridor with the most km on the route (ties: lower id); `None` if untagged.
     pub main_corridor: Option<CorridorId>,
@@ -149,7 +148,7 @@ impl RouteTable {
                     demand: DemandId::new(d),
                     rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
                     share: r.share,
-                    cost_usd_per_teu: cost_of(scenario, &r.legs),
+                    cost_usd_per_teu: crate::tariff::route_usd_per_teu(scenario, &r.legs),
                     main_corridor: r.main_corridor,
                     corridors,
                     customs_hub: r.legs.iter().find_map(|l| match *l {
@@ -302,49 +301,6 @@ fn check_legs(s: &Scenario, from: HubId, to: HubId, legs: &[Leg]) -> Result<(), 
         ));
     }
     Ok(())
-}
-
-/// Money cost per TEU of the legs (see [`CompiledRoute::cost_usd_per_teu`]).
-fn cost_of(s: &Scenario, legs: &[Leg]) -> f64 {
-    let charges: f64 = legs
-        .iter()
-        .map(|leg| match *leg {
-            Leg::Customs { hub } => s
-                .hub(hub)
-                .customs
-                .as_ref()
-                .map_or(0.0, |f| f.cost_usd_per_teu),
-            Leg::Transfer { hub } => s
-                .hub(hub)
-                .transfer
-                .as_ref()
-                .map_or(0.0, |f| f.cost_usd_per_teu),
-            Leg::Drive { link, .. } => s.link(link).cost_usd_per_teu,
-            Leg::Ride {
-                service,
-                board,
-                alight,
-            } => {
-                let sv = s.service(service);
-                let ridden = &sv.legs[usize::from(board)..usize::from(alight)];
-                match sv.fare_usd_per_teu {
-                    Some(fare) => {
-                        let km = |ls: &[crate::ids::LinkId]| {
-                            ls.iter().map(|l| s.link(*l).distance_km).sum::<f64>()
-                        };
-                        let total = km(&sv.legs);
-                        if total > 0.0 {
-                            fare * km(ridden) / total
-                        } else {
-                            fare
-                        }
-                    }
-                    None => ridden.iter().map(|l| s.link(*l).cost_usd_per_teu).sum(),
-                }
-            }
-        })
-        .sum();
-    (charges - crate::routing::rebate_usd_per_teu(s, legs)).max(0.0)
 }
 
 /// The distinct corridors of a route, in order of first use (the main corridor is the

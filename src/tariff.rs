@@ -1,0 +1,171 @@
+//! What a TEU pays: the money rules that route choice and the simulation share.
+//!
+//! Routing prices each edge of its graph (a hop of a service, a road link, a transfer,
+//! customs) and sums them along a path; the simulation prices each route once, leg by
+//! leg, for the cost it reports. Both call the functions here, so a route costs the same
+//! in the choice that sent freight on it and in the tables that report it.
+//!
+//! - **Rides.** A service with a fare charges it for the whole line, split among its hops
+//!   in proportion to their distance (a shipment riding half the line's km pays half the
+//!   fare); a service without one charges the cost of each link it rides. Validated links
+//!   have a distance > 0; should a line's total distance still be 0, the fare is split
+//!   evenly among its hops.
+//! - **Drives, transfers, customs** charge the link's or the facility's cost per TEU (a
+//!   hub without the facility charges nothing).
+//! - **Departure-port rebates.** A hub's `departure_rebate_usd_per_teu` is credited for
+//!   every ride boarded there. A route's cost is its charges less its rebates, never below
+//!   zero.
+
+use crate::ids::{HubId, ServiceId};
+use crate::routing::Leg;
+use crate::scenario::{Scenario, Service};
+
+/// The charge for riding hop `hop` of a service (from `stops[hop]` to `stops[hop + 1]`),
+/// USD per TEU.
+///
+/// # Panics
+///
+/// If `hop` is not a hop of the service or its links are not the scenario's.
+#[must_use]
+pub fn hop_usd_per_teu(s: &Scenario, service: &Service, hop: usize) -> f64 {
+    let link = s.link(service.legs[hop]);
+    match service.fare_usd_per_teu {
+        Some(fare) => {
+            let total_km: f64 = service.legs.iter().map(|&l| s.link(l).distance_km).sum();
+            if total_km > 0.0 {
+                fare * link.distance_km / total_km
+            } else {
+                fare / service.legs.len() as f64
+            }
+        }
+        None => link.cost_usd_per_teu,
+    }
+}
+
+/// The charge for one leg of a route, USD per TEU, before rebates.
+///
+/// # Panics
+///
+/// If the leg's ids are not the scenario's.
+#[must_use]
+pub fn leg_usd_per_teu(s: &Scenario, leg: &Leg) -> f64 {
+    match *leg {
+        Leg::Customs { hub } => s
+            .hub(hub)
+            .customs
+            .as_ref()
+            .map_or(0.0, |f| f.cost_usd_per_teu),
+        Leg::Transfer { hub } => s
+            .hub(hub)
+            .transfer
+            .as_ref()
+            .map_or(0.0, |f| f.cost_usd_per_teu),
+        Leg::Drive { link, .. } => s.link(link).cost_usd_per_teu,
+        Leg::Ride {
+            service,
+            board,
+            alight,
+        } => {
+            let sv = s.service(service);
+            (usize::from(board)..usize::from(alight))
+                .map(|hop| hop_usd_per_teu(s, sv, hop))
+                .sum()
+        }
+    }
+}
+
+/// The hub where a ride on `service` boarded at stop `board` starts: where its
+/// departure-port rebate is credited.
+#[must_use]
+pub fn boarding_hub(s: &Scenario, service: ServiceId, board: u16) -> HubId {
+    s.service(service).stops[usize::from(board)]
+}
+
+/// The departure-port rebates a route collects, USD per TEU: each hub's
+/// `departure_rebate_usd_per_teu` for every ride boarded there.
+#[must_use]
+pub fn rebate_usd_per_teu(s: &Scenario, legs: &[Leg]) -> f64 {
+    legs.iter()
+        .map(|leg| match *leg {
+            Leg::Ride { service, board, .. } => {
+                s.hub(boarding_hub(s, service, board))
+                    .departure_rebate_usd_per_teu
+            }
+            _ => 0.0,
+        })
+        .sum()
+}
+
+/// A route's money cost, USD per TEU: its legs' charges less its rebates, never below 0.
+#[must_use]
+pub fn route_usd_per_teu(s: &Scenario, legs: &[Leg]) -> f64 {
+    let charges: f64 = legs.iter().map(|leg| leg_usd_per_teu(s, leg)).sum();
+    net_of_rebates(charges, rebate_usd_per_teu(s, legs))
+}
+
+/// Charges less rebates, never below zero.
+#[must_use]
+pub fn net_of_rebates(charges_usd_per_teu: f64, rebates_usd_per_teu: f64) -> f64 {
+    (charges_usd_per_teu - rebates_usd_per_teu).max(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routing::plan;
+
+    fn chongqing() -> Scenario {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/chongqing/policies/departure-port-rebate.toml");
+        crate::scenario::load(&path)
+            .expect("the shipped overlay loads")
+            .scenario
+    }
+
+    /// Route choice sums its edges' money; the simulation prices the legs here. They
+    /// must agree for every route of the shipped scenario, rebates included.
+    #[test]
+    fn routing_and_simulation_price_every_route_alike() {
+        let s = chongqing();
+        let p = plan(&s);
+        let mut routes = 0;
+        for r in p.per_demand.iter().flatten() {
+            let priced = route_usd_per_teu(&s, &r.legs);
+            assert!(
+                (priced - r.cost_usd_per_teu).abs() <= 1e-9 * priced.max(1.0),
+                "{priced} vs {}",
+                r.cost_usd_per_teu
+            );
+            routes += 1;
+        }
+        assert!(routes > 40, "{routes} routes");
+        assert!(
+            p.per_demand
+                .iter()
+                .flatten()
+                .any(|r| rebate_usd_per_teu(&s, &r.legs) > 0.0)
+        );
+    }
+
+    #[test]
+    fn a_fare_splits_by_distance_or_evenly_without_one() {
+        let mut s = chongqing();
+        let i = s
+            .services
+            .iter()
+            .position(|sv| sv.legs.len() >= 2)
+            .expect("a service with two hops");
+        s.services[i].fare_usd_per_teu = Some(900.0);
+        let sv = s.services[i].clone();
+        let km: Vec<f64> = sv.legs.iter().map(|&l| s.link(l).distance_km).collect();
+        let total: f64 = km.iter().sum();
+        for (hop, d) in km.iter().enumerate() {
+            assert!((hop_usd_per_teu(&s, &sv, hop) - 900.0 * d / total).abs() < 1e-9);
+        }
+        for &l in &sv.legs {
+            s.links[l.index()].distance_km = 0.0;
+        }
+        let even = 900.0 / sv.legs.len() as f64;
+        assert_eq!(hop_usd_per_teu(&s, &sv, 0), even);
+    }
+}
