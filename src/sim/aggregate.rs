@@ -43,11 +43,12 @@ pub struct TransitAgg {
 /// A demand flow across replications.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OdAgg {
-    /// Counted shipments delivered, mean per replication.
+    /// Counted shipments (the cohort created in the window) delivered, by the horizon or
+    /// during the drain, mean per replication.
     pub shipments: f64,
     /// Their TEU, mean per replication.
     pub teu: f64,
-    /// Counted shipments still under way at the horizon, mean per replication.
+    /// Counted shipments still under way when the drain ended, mean per replication.
     pub in_transit: f64,
     /// Their TEU, mean per replication.
     pub in_transit_teu: f64,
@@ -135,6 +136,9 @@ pub struct WorkTotals {
     pub peak_pending_events: u64,
     /// TEU created, warm-up included.
     pub teu_created: u64,
+    /// Longest drain of any replication: how long after the horizon it ran to deliver the
+    /// shipments created in the window, seconds.
+    pub drain_s_max: u64,
 }
 
 /// Every reported figure of a run.
@@ -317,6 +321,7 @@ impl<'r> Merger<'r> {
             .peak_pending_events
             .max(x.work.peak_pending_events);
         self.work.teu_created += x.teu_balance().created;
+        self.work.drain_s_max = self.work.drain_s_max.max(x.work.drain_s);
         for (m, o) in self.od.iter_mut().zip(&x.od) {
             let teu = o.counted_teu;
             m.delivered.push(

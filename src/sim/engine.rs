@@ -3,15 +3,22 @@
 //! [`simulate`] builds the initial [`State`], schedules the first arrival of every demand
 //! flow, the first departure of every service, the first background unit of every
 //! bottleneck and the disruptions that happen, then pops events in `(time, insertion)`
-//! order until the horizon, dispatching each with one `match`. Handlers change state,
-//! schedule further events and emit [`Record`]s; vehicles' handlers are in
-//! `sim::movement`. Nothing here does I/O.
+//! order, dispatching each with one `match`. Handlers change state, schedule further
+//! events and emit [`Record`]s; vehicles' handlers are in `sim::movement`. Nothing here
+//! does I/O.
+//!
+//! At the horizon the observation window closes (facility and service statistics are
+//! taken, trips under way are recorded cut), and the replication drains: no new shipment
+//! is created, but timetables, background traffic, queues and disruptions run on until the
+//! last shipment created in the window is delivered, or [`super::model::MAX_DRAIN_DAYS`]
+//! after the horizon, whichever is first.
 //!
 //! A shipment walks its route leg by leg (the semantics are those of [`crate::routing`]):
 //! customs and transfer legs queue at the hub's facility (instant where the hub has none),
 //! a drive enters its road link at once (through the link's bottleneck, if any, as its own
 //! unit), and a ride waits in the (service, stop) queue for a departure. When the legs run
-//! out it is delivered. At the horizon, whatever is still under way is reported as such.
+//! out it is delivered. When the replication ends, whatever is still under way is reported
+//! as such.
 
 use rand::Rng;
 
@@ -94,10 +101,21 @@ impl<'m> Workspace<'m> {
 }
 
 impl Engine<'_, '_> {
-    /// Schedules at `at` if that is before the horizon (later events could never fire).
+    /// Schedules at `at` if that is before the end of the drain (later events could never
+    /// fire).
     pub(super) fn schedule(&mut self, at: SimTime, event: Event) {
-        if at < self.model.horizon {
+        if at < self.model.drain_end {
             self.st.queue.push(at, event);
+        }
+    }
+
+    /// Schedules demand flow `demand`'s next shipment at `at` if that is before the
+    /// horizon: the drain after it follows the window's shipments and adds none (new ones
+    /// would not be counted, and where a service is overloaded they would pile up for the
+    /// whole drain).
+    fn schedule_arrival(&mut self, at: SimTime, demand: DemandId) {
+        if at < self.model.horizon {
+            self.st.queue.push(at, Event::ShipmentArrival { demand });
         }
     }
 
@@ -115,7 +133,7 @@ impl Engine<'_, '_> {
             if rate > 0.0 && !self.routes.range_of(demand).is_empty() {
                 let rng = self.st.streams.arrivals(self.model, demand);
                 let at = self.st.demand_clocks.next(d, rng, rate);
-                self.schedule(at, Event::ShipmentArrival { demand });
+                self.schedule_arrival(at, demand);
             }
         }
         for (i, spec) in self.model.services.iter().enumerate() {
@@ -140,15 +158,25 @@ impl Engine<'_, '_> {
     }
 
     fn run(&mut self) {
+        let horizon = self.model.horizon;
         loop {
             let pending = self.st.queue.len() as u64;
-            // The first event at or past the horizon ends the replication; it and the
-            // rest are never dispatched.
             let Some((now, event)) = self.st.queue.pop() else {
                 break;
             };
-            if now >= self.model.horizon {
-                break;
+            if now >= horizon {
+                if !self.acc.closed() {
+                    self.close_window();
+                }
+                // The drain is over when the window's shipments are all delivered; the
+                // event that finds it so, and the rest, are never dispatched.
+                if self.st.cohort_alive == 0 {
+                    break;
+                }
+                if now >= self.model.drain_end {
+                    self.st.work.drain_s = self.model.drain_end.saturating_sub(horizon);
+                    break;
+                }
             }
             let work = &mut self.st.work;
             work.peak_pending_events = work.peak_pending_events.max(pending);
@@ -179,7 +207,7 @@ impl Engine<'_, '_> {
         let d = demand.index();
         let rng = self.st.streams.arrivals(self.model, demand);
         let at = (self.st.demand_clocks).next(d, rng, self.model.demand_shipments_per_h[d]);
-        self.schedule(at, Event::ShipmentArrival { demand });
+        self.schedule_arrival(at, demand);
         let streams = &mut self.st.streams;
         let draw = || streams.route_choice(self.model, demand).random();
         let Some(route) = self.routes.pick(demand, draw) else {
@@ -187,6 +215,7 @@ impl Engine<'_, '_> {
         };
         let first_leg = self.routes.first_leg(route);
         let s = self.st.shipments.create(demand, route, first_leg, now);
+        self.st.cohort_alive += u64::from(self.model.in_window(now));
         self.acc.record(Record::Created { route, at: now });
         self.declare_in_advance(s, now);
         self.walk(s, now);
@@ -274,6 +303,11 @@ impl Engine<'_, '_> {
     /// Delivers shipment `s` at `at` and frees its slot.
     pub(super) fn deliver(&mut self, s: ShipmentId, at: SimTime) {
         let sh = self.st.shipments.get(s);
+        if self.model.in_window(sh.created) {
+            self.st.cohort_alive -= 1;
+            let after_horizon = at.saturating_sub(self.model.horizon);
+            self.st.work.drain_s = self.st.work.drain_s.max(after_horizon);
+        }
         self.acc.record(Record::Delivered {
             route: sh.route,
             created: sh.created,
@@ -430,17 +464,26 @@ impl Engine<'_, '_> {
         }
     }
 
-    /// Closes the books at the horizon.
-    fn finish(self, replication: u32) -> ReplicationResult {
+    /// Closes the observation window at the horizon: trips under way are recorded, cut,
+    /// and the facilities' statistics are taken.
+    fn close_window(&mut self) {
         let horizon = self.model.horizon;
         for v in self.st.fleet.active() {
             self.acc.record(trip_record(self.model, v));
         }
+        let facilities = self.st.facilities.iter_mut().map(|f| f.finish(horizon));
+        self.acc.close(facilities);
+    }
+
+    /// Closes the books when the replication ends.
+    fn finish(mut self, replication: u32) -> ReplicationResult {
+        if !self.acc.closed() {
+            self.close_window();
+        }
         for s in self.st.shipments.alive() {
             self.acc.in_transit(s.demand, s.created);
         }
-        let facilities = self.st.facilities.iter_mut().map(|f| f.finish(horizon));
-        self.acc.finish(replication, self.st.work, facilities)
+        self.acc.finish(replication, self.st.work)
     }
 }
 

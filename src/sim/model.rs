@@ -141,16 +141,26 @@ pub struct DisruptionSpec {
     pub servers: u32,
 }
 
+/// The longest a replication runs past its horizon to deliver the shipments created in
+/// the observation window (the drain). Longer than any door-to-door transit on Earth, so
+/// only freight stuck for good (e.g. behind a closure that never ends) is still under way
+/// at its end; it is reported as undelivered.
+pub const MAX_DRAIN_DAYS: f64 = 365.0;
+
 /// The immutable model every replication borrows.
 #[derive(Clone, Debug)]
 pub struct Model<'s> {
     /// The scenario it was compiled from (names, ids, costs).
     pub scenario: &'s Scenario,
-    /// End of every replication.
+    /// End of the observation window.
     pub horizon: SimTime,
     /// Start of the observation window: shipments created earlier are not counted, and
     /// facility and service statistics cover `[warmup, horizon)`.
     pub warmup: SimTime,
+    /// The latest a replication runs: the horizon plus [`MAX_DRAIN_DAYS`]. Shipments
+    /// created in the window are followed to delivery after the horizon (the drain), and
+    /// the replication ends when the last of them is delivered or at this time.
+    pub drain_end: SimTime,
     /// TEU per shipment.
     pub shipment_teu: u32,
     /// Every facility, by [`FacilityId`].
@@ -321,6 +331,7 @@ impl<'s> Model<'s> {
         Ok(Model {
             scenario,
             horizon: SimTime::from_days_f64(meta.horizon_days),
+            drain_end: SimTime::from_days_f64(meta.horizon_days + MAX_DRAIN_DAYS),
             warmup: SimTime::from_days_f64(meta.warmup_days),
             shipment_teu: meta.shipment_teu.max(1),
             facilities,
@@ -333,6 +344,14 @@ impl<'s> Model<'s> {
             demand_shipments_per_h,
             disruptions,
         })
+    }
+
+    /// Whether `t` is in the observation window `[warmup, horizon)`: the shipments
+    /// created then are the cohort the statistics describe.
+    #[inline]
+    #[must_use]
+    pub fn in_window(&self, t: SimTime) -> bool {
+        self.warmup <= t && t < self.horizon
     }
 
     /// Length of the observation window `[warmup, horizon)`, hours.

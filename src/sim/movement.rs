@@ -125,10 +125,10 @@ impl Engine<'_, '_> {
                 let sh = self.st.shipments.get(shipment);
                 if self.routes.leg_at(sh.at.next()).is_some() {
                     self.st.queue.push(at, Event::TruckArrival { shipment });
-                } else if at < self.model.horizon {
+                } else if at < self.model.drain_end {
                     // The last leg: nothing can touch the truck on the road, so it is
-                    // delivered now, dated `at`, without an event. (Arriving at or after
-                    // the horizon, it stays under way.)
+                    // delivered now, dated `at`, without an event. (Arriving after the
+                    // drain, it stays under way.)
                     self.deliver(shipment, at);
                 }
             }

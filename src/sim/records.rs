@@ -2,10 +2,17 @@
 //!
 //! The engine changes state in response to events and, whenever something worth counting
 //! happens, emits a [`Record`]. [`Accumulators`] is the only consumer: it decides what is
-//! counted (warm-up rules) and keeps the raw observations of *this* replication — e.g. each
+//! counted and keeps the raw observations of *this* replication — e.g. each
 //! delivered shipment's transit time — so that [`Accumulators::finish`] can compute exact
 //! quantiles before the replication's memory is dropped. Statistics never reach into
 //! engine state, and the engine never computes a statistic.
+//!
+//! What is counted: shipments describe a *cohort*, those created in the observation window
+//! `[warmup, horizon)`, each followed to its delivery — after the horizon if need be, during
+//! the drain ([`super::model::MAX_DRAIN_DAYS`]) — so a slow corridor counts all its freight,
+//! not only what arrived before the horizon. Facilities and services describe the window:
+//! their statistics are taken when the horizon is reached ([`Accumulators::close`]), and
+//! what they do during the drain is not counted.
 
 use crate::ids::{DemandId, ServiceId};
 use crate::stats::{Mean, mean_and_quantiles_above_zeros, quantiles};
@@ -146,6 +153,8 @@ pub struct Accumulators<'m> {
     route_transit: Vec<Vec<f64>>,
     corridor: Vec<Delivered>,
     services: Vec<ServiceAcc>,
+    /// The facilities' statistics, taken at the horizon; `Some` once the window is closed.
+    facilities: Option<Vec<FacilityRep>>,
 }
 
 impl<'m> Accumulators<'m> {
@@ -164,6 +173,7 @@ impl<'m> Accumulators<'m> {
             route_transit: vec![Vec::new(); routes.len()],
             corridor: vec![Delivered::default(); s.corridors.len()],
             services: vec![ServiceAcc::default(); s.services.len()],
+            facilities: None,
         }
     }
 
@@ -177,10 +187,30 @@ impl<'m> Accumulators<'m> {
         self.route_transit.iter_mut().for_each(Vec::clear);
         self.corridor.iter_mut().for_each(Delivered::clear);
         self.services.fill(ServiceAcc::default());
+        self.facilities = None;
     }
 
+    #[inline]
     fn counted(&self, t: SimTime) -> bool {
-        t >= self.model.warmup
+        self.model.in_window(t)
+    }
+
+    /// Closes the observation window at the horizon: takes the facilities' statistics.
+    /// Trips still under way must have been recorded (cut by the horizon) before; later
+    /// trips and facility activity are not counted.
+    pub fn close<'f>(&mut self, facilities: impl Iterator<Item = &'f mut FacilityStats>) {
+        let window_h = self.model.window_h();
+        let reps = facilities
+            .zip(&self.model.facilities)
+            .map(|(st, spec)| facility_rep(st, spec.servers, window_h))
+            .collect();
+        self.facilities = Some(reps);
+    }
+
+    /// Whether [`Accumulators::close`] has been called.
+    #[must_use]
+    pub fn closed(&self) -> bool {
+        self.facilities.is_some()
     }
 
     /// Takes one record into account. Inlined, so that at each call site only the arm of
@@ -235,6 +265,10 @@ impl<'m> Accumulators<'m> {
                 load_factor,
                 peak_load_teu,
             } => {
+                // A trip under way at the horizon was recorded then, cut.
+                if self.closed() {
+                    return;
+                }
                 let acc = &mut self.services[service.index()];
                 acc.peak_load_teu = acc.peak_load_teu.max(peak_load_teu);
                 if departed >= self.model.warmup {
@@ -252,7 +286,8 @@ impl<'m> Accumulators<'m> {
         }
     }
 
-    /// A shipment of `demand` created at `created` is still under way at the horizon.
+    /// A shipment of `demand` created at `created` is still under way when the replication
+    /// ends.
     pub fn in_transit(&mut self, demand: DemandId, created: SimTime) {
         let teu = u64::from(self.model.shipment_teu);
         self.od_teu[demand.index()].in_transit += teu;
@@ -263,13 +298,11 @@ impl<'m> Accumulators<'m> {
 
     /// Reduces the replication to its result. The raw observations are reordered (for the
     /// quantiles), not dropped: [`Accumulators::clear`] readies them for the next one.
+    ///
+    /// # Panics
+    /// If the window was not closed ([`Accumulators::close`]).
     #[must_use]
-    pub fn finish<'f>(
-        &mut self,
-        replication: u32,
-        work: Workload,
-        facilities: impl Iterator<Item = &'f mut FacilityStats>,
-    ) -> ReplicationResult {
+    pub fn finish(&mut self, replication: u32, work: Workload) -> ReplicationResult {
         let teu = u64::from(self.model.shipment_teu.max(1));
         let od = (0..self.od.len())
             .map(|d| {
@@ -320,11 +353,10 @@ impl<'m> Accumulators<'m> {
                 on_time_share: acc.ratio(acc.on_time as f64),
             })
             .collect();
-        let window_h = self.model.window_h();
-        let facilities = facilities
-            .zip(&self.model.facilities)
-            .map(|(st, spec)| facility_rep(st, spec.servers, window_h))
-            .collect();
+        let facilities = self
+            .facilities
+            .take()
+            .expect("the window is closed before the replication finishes");
         let services = self
             .services
             .iter()

@@ -22,26 +22,26 @@ pub struct TransitStats {
     pub p95_days: f64,
 }
 
-/// TEU created, delivered and still under way at the horizon. In every replication
-/// `created == delivered + in_transit`, exactly.
+/// TEU created, delivered and still under way when the replication ended (after the
+/// drain). In every replication `created == delivered + in_transit`, exactly.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TeuBalance {
     /// Created at the origin.
     pub created: u64,
     /// Delivered at the destination.
     pub delivered: u64,
-    /// Still under way at the horizon.
+    /// Still under way when the replication ended.
     pub in_transit: u64,
 }
 
 /// One demand flow in one replication.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OdRep {
-    /// Counted shipments (created in the window) created.
+    /// Counted shipments: the cohort created in the observation window.
     pub created: u64,
-    /// Counted shipments delivered by the horizon.
+    /// Counted shipments delivered, by the horizon or during the drain after it.
     pub delivered: u64,
-    /// Counted shipments still under way at the horizon.
+    /// Counted shipments still under way when the drain ended (undelivered).
     pub in_transit: u64,
     /// Transit times of the counted, delivered shipments.
     pub transit: Option<TransitStats>,
@@ -51,7 +51,8 @@ pub struct OdRep {
     pub on_time_share: Option<f64>,
     /// TEU balance of the counted shipments.
     pub counted_teu: TeuBalance,
-    /// TEU balance of every shipment, warm-up included.
+    /// TEU balance of every shipment, those created in the warm-up and the drain
+    /// included.
     pub all_teu: TeuBalance,
 }
 
@@ -139,6 +140,9 @@ pub struct Workload {
     pub shipment_legs: u64,
     /// Most events pending at once in the future-event list.
     pub peak_pending_events: u64,
+    /// How long after the horizon the replication ran to deliver the shipments created in
+    /// the observation window (at most [`super::model::MAX_DRAIN_DAYS`]), seconds.
+    pub drain_s: u64,
 }
 
 /// Everything one replication reports, by dense entity index.

@@ -58,6 +58,9 @@ pub struct State {
     pub scratch: Vec<ShipmentId>,
     /// Events processed, legs begun, peak pending events.
     pub work: Workload,
+    /// Shipments created in the observation window and not yet delivered: the drain after
+    /// the horizon ends when this reaches 0.
+    pub cohort_alive: u64,
 }
 
 impl State {
@@ -83,6 +86,7 @@ impl State {
             held_vehicles: vec![Vec::new(); s.services.len()],
             scratch: Vec::new(),
             work: Workload::default(),
+            cohort_alive: 0,
         }
     }
 
@@ -110,5 +114,6 @@ impl State {
         }
         self.scratch.clear();
         self.work = Workload::default();
+        self.cohort_alive = 0;
     }
 }

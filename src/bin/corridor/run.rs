@@ -97,6 +97,10 @@ fn print_stats(sim: &run::Merged<'_>, wall_time_s: f64) {
     );
     eprintln!("shipment legs:      {legs} ({:.0} per second)", per_s(legs));
     eprintln!("peak pending events: {peak_pending} (longest future-event list, any replication)");
+    eprintln!(
+        "drain:              up to {:.1} days after the horizon to deliver the window's shipments",
+        work.drain_s_max as f64 / 86_400.0
+    );
     let mut peaks: Vec<(u64, String)> = sim
         .compiled
         .model
