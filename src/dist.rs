@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use rand::Rng;
 use rand::distr::Distribution;
-use rand_distr::{Exp, StandardNormal, Triangular, Uniform};
+use rand_distr::{Exp, LogNormal, Triangular, Uniform};
 use thiserror::Error;
 
 use crate::num::Num;
@@ -495,10 +495,10 @@ impl Dist {
             }
             &Dist::LogNormal { median, p90 } => {
                 let (mu, sigma) = (median.ln(), Self::lognormal_sigma(median, p90));
-                if !(mu.is_finite() && sigma.is_finite() && sigma >= 0.0) {
-                    unreachable_validated(self)?;
+                match LogNormal::new(mu, sigma) {
+                    Ok(d) if mu.is_finite() && sigma.is_finite() => SamplerKind::LogNormal(d),
+                    _ => unreachable_validated(self)?,
                 }
-                SamplerKind::LogNormal { mu, sigma }
             }
             &Dist::Exponential { mean } => match Exp::new(1.0 / mean) {
                 Ok(e) => SamplerKind::Exponential(e),
@@ -532,14 +532,9 @@ enum SamplerKind {
     Fixed(f64),
     Uniform(Uniform<f64>),
     Triangular(Triangular<f64>),
-    /// `exp(mu + sigma·Z)`, Z standard normal: what `rand_distr::LogNormal` draws, but
-    /// through `f64::exp` (the platform's libm, a few instructions with hardware support)
-    /// instead of `rand_distr`'s portable software `exp`, which took a tenth of a Chongqing
-    /// replication.
-    LogNormal {
-        mu: f64,
-        sigma: f64,
-    },
+    /// `exp(mu + sigma·Z)`, Z standard normal. The crate enables `rand_distr`'s
+    /// `std_math`, so this `exp` is the platform's in release and test builds alike.
+    LogNormal(LogNormal<f64>),
     Exponential(Exp<f64>),
     Empirical(Arc<[f64]>),
 }
@@ -552,10 +547,7 @@ impl Sampler {
             SamplerKind::Fixed(v) => *v,
             SamplerKind::Uniform(d) => d.sample(rng),
             SamplerKind::Triangular(d) => d.sample(rng),
-            SamplerKind::LogNormal { mu, sigma } => {
-                let z: f64 = rng.sample(StandardNormal);
-                (mu + sigma * z).exp()
-            }
+            SamplerKind::LogNormal(d) => d.sample(rng),
             SamplerKind::Exponential(d) => d.sample(rng),
             SamplerKind::Empirical(values) => values[rng.random_range(0..values.len())],
         };
