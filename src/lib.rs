@@ -37,6 +37,7 @@ pub mod compare;
 pub mod dist;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hash;
 pub mod ids;
 pub mod num;
 pub mod output;

@@ -98,9 +98,6 @@ impl StreamKey {
     }
 }
 
-const FNV_OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-
 /// FNV-1a (64-bit) hash of the UTF-8 bytes of an entity's id.
 ///
 /// Unlike `std`'s hashers it is specified, unseeded and identical on every platform and
@@ -108,9 +105,7 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 /// move anyone else's draws.
 #[must_use]
 pub fn stable_entity_hash(id: &str) -> u64 {
-    id.bytes().fold(FNV_OFFSET_BASIS, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
-    })
+    crate::hash::fnv1a64(id.as_bytes())
 }
 
 const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;

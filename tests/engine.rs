@@ -700,12 +700,12 @@ fn cli_run_writes_identical_tables_for_one_and_two_threads() {
     assert_eq!(manifest["threads"], 2);
     assert_eq!(manifest["seed"], 11);
     assert_eq!(manifest["scenario"], "river-disrupted");
+    // The file's SHA-256, as `sha256sum` prints it.
+    let file = manifest["scenario_files"][0]["path"].as_str().unwrap();
+    let bytes = std::fs::read(file).unwrap();
     assert_eq!(
-        manifest["scenario_files"][0]["fnv1a64"]
-            .as_str()
-            .unwrap()
-            .len(),
-        16
+        manifest["scenario_files"][0]["sha256"].as_str().unwrap(),
+        corridor_sim::hash::sha256_hex(&bytes)
     );
 }
 

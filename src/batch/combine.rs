@@ -12,8 +12,9 @@
 
 use super::BatchError;
 use super::shard::Shard;
-use super::store::{DoneRecord, FileRecord, MANIFEST, Store, VARIANTS_CSV, write_json};
+use super::store::{DoneRecord, MANIFEST, Store, VARIANTS_CSV, write_json};
 use crate::output::atomic::write_atomic;
+use crate::output::manifest::SourceFile;
 use serde::Serialize;
 use std::io;
 use std::path::Path;
@@ -190,7 +191,7 @@ pub struct BatchManifest {
     /// The sweep's fingerprint.
     pub fingerprint: String,
     /// The sweep file and the base scenario files.
-    pub sweep_files: Vec<FileRecord>,
+    pub sweep_files: Vec<SourceFile>,
     /// The slice held (`0/1` after a merge).
     pub shard: Shard,
     /// Directories merged (empty for `batch`).

@@ -31,10 +31,10 @@
 use super::BatchError;
 use super::shard::Shard;
 use super::variant::{MAX_VARIANTS, Plan, is_variant_id};
+use crate::hash::sha256_hex;
 use crate::output::atomic::write_atomic;
-use crate::output::manifest::fnv1a64;
+use crate::output::manifest::SourceFile;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::fs;
 use std::io;
@@ -65,17 +65,6 @@ pub const RUN_TABLES: &[&str] = &[
 
 /// A file to commit: its name in the variant directory and its bytes.
 pub type NamedFile = (String, Vec<u8>);
-
-/// A file read by the sweep.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileRecord {
-    /// Path as read.
-    pub path: String,
-    /// FNV-1a 64 of its bytes, 16 hex digits.
-    pub fnv1a64: String,
-    /// Size in bytes.
-    pub bytes: usize,
-}
 
 /// One committed table, as recorded in `done.json`: enough to tell a truncated or edited
 /// copy from the file that was committed.
@@ -127,14 +116,6 @@ impl TableRecord {
     }
 }
 
-/// SHA-256 of `bytes` in lowercase hex.
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// CSV records after the header (up to the first malformed one).
 fn data_rows(bytes: &[u8]) -> u64 {
     let mut rdr = csv::ReaderBuilder::new()
@@ -180,7 +161,7 @@ pub struct SweepRecord {
     /// by `--resume` only under the same basis).
     pub basis: String,
     /// The sweep file and the base scenario files.
-    pub files: Vec<FileRecord>,
+    pub files: Vec<SourceFile>,
     /// The slice this directory holds.
     pub shard: Shard,
     /// Parameter columns.
@@ -205,11 +186,7 @@ impl SweepRecord {
                 .sources
                 .files()
                 .iter()
-                .map(|f| FileRecord {
-                    path: f.path.display().to_string(),
-                    fnv1a64: format!("{:016x}", fnv1a64(f.text.as_bytes())),
-                    bytes: f.text.len(),
-                })
+                .map(|f| SourceFile::of(&f.path, f.text.as_bytes()))
                 .collect(),
             shard,
             columns: plan.columns.clone(),

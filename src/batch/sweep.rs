@@ -36,7 +36,7 @@
 
 use super::canon::{canonical, cell};
 use super::variant::MAX_VARIANTS;
-use crate::output::manifest::fnv1a64;
+use crate::hash::fnv1a64;
 use crate::scenario::de::{DeError, Located, from_node, from_table};
 use crate::scenario::input::InputError;
 use crate::scenario::merge::{self, apply_set};

@@ -14,7 +14,7 @@
 
 use super::canon::{cell, lookup};
 use super::sweep::Sweep;
-use crate::output::manifest::fnv1a64;
+use crate::hash::fnv1a64;
 use crate::scenario::Scenario;
 use crate::scenario::merge::apply_set;
 use crate::scenario::node::{Node, Table};

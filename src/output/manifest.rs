@@ -1,25 +1,27 @@
 //! `manifest.json`: what produced a set of results.
 //!
 //! A result directory must say how to reproduce it: the crate version, the exact scenario
-//! files (path and a content hash of their bytes, FNV-1a 64, so a silently edited scenario
-//! is visible), the seed, the replication and thread counts and the arguments. Wall time is
+//! files (path and the SHA-256 of their bytes, so a silently edited scenario is visible
+//! and `sha256sum` checks it), the seed, the replication and thread counts and the arguments. Wall time is
 //! recorded too, which is why the manifest — unlike the CSVs — differs between two
 //! otherwise identical runs.
 
 use std::io;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::hash::sha256_hex;
 
 use super::atomic::write_atomic;
 
-/// A scenario file read by the run.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A scenario or sweep file read by a run or a sweep.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceFile {
     /// Path as read.
     pub path: String,
-    /// FNV-1a 64 of the file's bytes, 16 hex digits.
-    pub fnv1a64: String,
+    /// SHA-256 of the file's bytes, 64 hex digits (what `sha256sum` prints).
+    pub sha256: String,
     /// Size in bytes.
     pub bytes: usize,
 }
@@ -30,18 +32,10 @@ impl SourceFile {
     pub fn of(path: &Path, content: &[u8]) -> SourceFile {
         SourceFile {
             path: path.display().to_string(),
-            fnv1a64: format!("{:016x}", fnv1a64(content)),
+            sha256: sha256_hex(content),
             bytes: content.len(),
         }
     }
-}
-
-/// FNV-1a 64 of `bytes`: specified, unseeded and identical everywhere.
-#[must_use]
-pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 /// The manifest of a run.
@@ -101,12 +95,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fnv1a64_golden_values() {
-        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+    fn a_source_file_records_what_sha256sum_prints() {
+        // `printf a | sha256sum`.
         assert_eq!(
-            SourceFile::of(Path::new("x"), b"a").fnv1a64,
-            "af63dc4c8601ec8c"
+            SourceFile::of(Path::new("x"), b"a").sha256,
+            "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
         );
     }
 }

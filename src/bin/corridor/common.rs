@@ -4,8 +4,9 @@
 
 use crate::Failure;
 use anyhow::Context;
+use corridor_sim::hash::fnv1a64;
 use corridor_sim::output::dir::{OutDirError, Replacement};
-use corridor_sim::output::manifest::{Manifest, SourceFile, fnv1a64};
+use corridor_sim::output::manifest::{Manifest, SourceFile};
 use corridor_sim::output::tables::Table;
 use corridor_sim::scenario::{self, Loaded, Meta, SourceMap};
 use indicatif::{ProgressBar, ProgressStyle};
