@@ -1688,3 +1688,124 @@ fn an_observation_window_shorter_than_an_hour_is_rejected() {
     let text = edited_two_corridors(&[("horizon_days = 60", "horizon_days = 10.05")]);
     assert!(load_bytes(dir.path(), text.as_bytes()).is_ok());
 }
+
+// ---- wrong units -------------------------------------------------------------------
+
+#[test]
+fn figures_in_the_wrong_unit_are_warned_at_their_field_and_refused_with_strict() {
+    // (from, to, the line the warning is reported on, what it says)
+    let cases: &[(&str, &str, &str, &str)] = &[
+        // Minutes where hours are meant: 8 h of road for 400 km.
+        (
+            "time_h = 8\n",
+            "time_h = 480\n",
+            "time_h = 480",
+            "implied speed 0.833 km/h",
+        ),
+        // Metres for kilometres: the speed is reported at the time, the rate at the cost.
+        (
+            "distance_km = 400",
+            "distance_km = 40000",
+            "time_h = 8",
+            "implied speed 5000 km/h",
+        ),
+        // Yuan for dollars on the sea leg (300 USD for 1500 km).
+        (
+            "cost_usd_per_teu = 300",
+            "cost_usd_per_teu = 2100",
+            "cost_usd_per_teu = 2100",
+            "implied cost 1.40 USD per TEU-km",
+        ),
+        // A 2-hour transfer written in minutes.
+        (
+            "transfer = { servers = 2, time_h = 2,",
+            "transfer = { servers = 2, time_h = 120,",
+            "time_h = 120,",
+            "implied transfer.time_h 120 h",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("case.toml");
+    for (from, to, on, want) in cases {
+        let text = edited_two_corridors(&[(from, to)]);
+        fs::write(&path, &text).unwrap();
+        let line = text.lines().position(|l| l.contains(on)).unwrap() + 1;
+        let at = format!("{}:{line}:", path.display());
+        let out = corridor(&["validate", path.to_str().unwrap()]);
+        let stderr = text_of(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{to}: {stderr}");
+        assert!(text_of(&out.stdout).contains(" warning"), "{to}");
+        assert!(
+            stderr.contains(&at) && stderr.contains("warning: ") && stderr.contains(want),
+            "{to}: want {at} and {want} in:\n{stderr}"
+        );
+        let strict = corridor(&["validate", "--strict", path.to_str().unwrap()]);
+        assert_eq!(strict.status.code(), Some(2), "{to}");
+        assert!(text_of(&strict.stderr).contains(want));
+    }
+    // The figures as written pass, strictly.
+    fs::write(&path, two_corridors_text()).unwrap();
+    let out = corridor(&["validate", "--strict", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out.stderr));
+    assert!(text_of(&out.stderr).is_empty());
+}
+
+#[test]
+fn the_shipped_scenarios_pass_strict_validation() {
+    let mut files: Vec<String> = Vec::new();
+    for dir in ["scenarios/chongqing", "scenarios/chongqing/policies"] {
+        for e in fs::read_dir(manifest_dir().join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "toml") {
+                files.push(p.display().to_string());
+            }
+        }
+    }
+    files.sort();
+    let mut args = vec!["validate", "--strict"];
+    args.extend(files.iter().map(String::as_str));
+    let out = corridor(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out.stderr));
+}
+
+#[test]
+fn validate_checks_a_sweep_file_as_batch_does() {
+    let out = corridor(&[
+        "validate",
+        "scenarios/chongqing/sweeps/china-europe-customs.toml",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out.stderr));
+    assert!(text_of(&out.stdout).contains(": ok: sweep of 12 variants"));
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = dir.path().join("s.toml");
+    let base = manifest_dir().join(TWO_CORRIDORS);
+    fs::write(
+        &sweep,
+        format!(
+            "base = {:?}\n[[vary]]\npath = \"choice.reliability_ratio\"\nvalues = [1, 1e308]\n",
+            base.display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = corridor(&["validate", sweep.to_str().unwrap()]);
+    let stderr = text_of(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("s.toml:4:") && stderr.contains("at most 100"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_file_saved_in_a_legacy_encoding_gets_a_hint_to_save_it_as_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gbk.toml");
+    // `name = "重庆"` saved as GBK.
+    let mut bytes = two_corridors_text().into_bytes();
+    bytes.extend_from_slice(b"# \xd6\xd8\xc7\xec\n");
+    fs::write(&path, bytes).unwrap();
+    let out = corridor(&["validate", path.to_str().unwrap()]);
+    let stderr = text_of(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("save it as UTF-8"), "{stderr}");
+}

@@ -12,6 +12,7 @@ pub mod limits;
 pub mod merge;
 pub mod model;
 pub mod node;
+pub mod plausible;
 pub mod raw;
 pub mod reach;
 pub mod source;
@@ -29,6 +30,9 @@ pub struct Loaded {
     pub scenario: Scenario,
     /// The files read (the scenario's own first, then what it extends).
     pub sources: SourceMap,
+    /// Plausibility warnings ([`plausible`]): figures probably in the wrong unit, each at
+    /// its field. The scenario is valid; `corridor validate --strict` refuses it.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Loads and validates the scenario at `path`, following `extends` and applying `[[set]]`.
@@ -86,8 +90,15 @@ pub fn load_with(path: &Path, patches: &[(String, String)]) -> Result<Loaded, Di
     if !problems.is_empty() {
         return Err(fail(sources, problems));
     }
-    match validate::validate(&tree, root, &sources) {
-        Ok(scenario) => Ok(Loaded { scenario, sources }),
+    match validate::validate_with_warnings(&tree, root, &sources) {
+        Ok((scenario, mut warnings)) => {
+            warnings.sort_by(|a, b| a.origin.cmp(&b.origin));
+            Ok(Loaded {
+                scenario,
+                sources,
+                warnings,
+            })
+        }
         Err(items) => Err(fail(sources, items)),
     }
 }

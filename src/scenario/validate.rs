@@ -10,6 +10,7 @@ use super::limits::{self, Limit};
 use super::merge::{ENTITY_SECTIONS, TABLE_SECTIONS};
 use super::model::*;
 use super::node::{Node, NodeKind, Table};
+use super::plausible;
 use super::raw::*;
 use super::reach::Reach;
 use super::source::{Diagnostic, Loc, SourceMap};
@@ -24,13 +25,28 @@ use std::collections::BTreeMap;
 ///
 /// Every problem found, in no particular order (the caller sorts by position).
 pub fn validate(tree: &Table, root: Loc, sources: &SourceMap) -> Result<Scenario, Vec<Diagnostic>> {
+    validate_with_warnings(tree, root, sources).map(|(scenario, _)| scenario)
+}
+
+/// As [`validate`], also returning the plausibility warnings of a valid scenario
+/// ([`super::plausible`]): figures probably given in the wrong unit.
+///
+/// # Errors
+///
+/// As [`validate`].
+pub fn validate_with_warnings(
+    tree: &Table,
+    root: Loc,
+    sources: &SourceMap,
+) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut v = Validator {
         diags: Vec::new(),
+        warnings: Vec::new(),
         sources,
     };
     let scenario = v.scenario(tree, root);
     if v.diags.is_empty() {
-        scenario.ok_or_else(Vec::new)
+        scenario.map(|s| (s, v.warnings)).ok_or_else(Vec::new)
     } else {
         Err(v.diags)
     }
@@ -38,6 +54,8 @@ pub fn validate(tree: &Table, root: Loc, sources: &SourceMap) -> Result<Scenario
 
 struct Validator<'s> {
     diags: Vec<Diagnostic>,
+    /// Plausibility warnings: reported, but the scenario is valid.
+    warnings: Vec<Diagnostic>,
     sources: &'s SourceMap,
 }
 
@@ -79,6 +97,63 @@ const ZERO_LOC: Loc = Loc {
 impl Validator<'_> {
     fn err(&mut self, loc: Loc, msg: impl Into<String>) {
         self.diags.push(Diagnostic::at(loc, msg));
+    }
+
+    /// A plausibility warning about `what` at `loc`, if `msg` is one.
+    fn warn(&mut self, loc: Loc, what: &str, msg: Option<String>) {
+        if let Some(m) = msg {
+            self.warnings
+                .push(Diagnostic::at(loc, format!("warning: {what}: {m}")));
+        }
+    }
+
+    /// Warns about a link's implied speed and cost per TEU-km.
+    fn plausible_link(
+        &mut self,
+        what: &str,
+        mode: Mode,
+        km: &Located<f64>,
+        time: (&Located<RawDuration>, &Dist),
+        cost: &Located<f64>,
+    ) {
+        if !(km.is_finite() && km.value > 0.0) {
+            return;
+        }
+        let mean_h = time.1.mean();
+        if mean_h > 0.0 {
+            let how = format!(
+                "distance_km {} over mean time_h {}: are they kilometres and hours?",
+                plausible::round(km.value),
+                plausible::round(mean_h)
+            );
+            let b = plausible::speed_bounds_kmh(mode);
+            let msg = plausible::outside(km.value / mean_h, b, "speed", "km/h", &how);
+            self.warn(time.0.loc, what, msg);
+        }
+        if km.value >= plausible::MIN_KM_FOR_RATE && cost.is_finite() {
+            let how = format!(
+                "cost_usd_per_teu {} over distance_km {}: are they US dollars and kilometres?",
+                plausible::round(cost.value),
+                plausible::round(km.value)
+            );
+            let b = plausible::rate_bounds_usd_per_teu_km(mode);
+            let rate = cost.value / km.value;
+            let msg = plausible::outside(rate, b, "cost", "USD per TEU-km", &how);
+            self.warn(cost.loc, what, msg);
+        }
+    }
+
+    /// Warns about a mean time (dwell, customs, transfer) outside `bounds` hours.
+    fn plausible_hours(
+        &mut self,
+        what: &str,
+        field: &str,
+        time: (&Located<RawDuration>, &Dist),
+        bounds: (f64, f64),
+    ) {
+        let how = format!("the mean of `{field}`: is it in hours?");
+        let msg = plausible::outside(time.1.mean(), bounds, field, "h", &how);
+        self.warn(time.0.loc, what, msg);
     }
 
     fn de_err(&mut self, what: &str, e: DeError, fallback: Loc) {
@@ -269,9 +344,12 @@ impl Validator<'_> {
         time_h: &Located<RawDuration>,
         cost: &Located<f64>,
     ) -> Facility {
+        let time_field = format!("{field}.time_h");
+        let time = self.duration(what, &time_field, time_h);
+        self.plausible_hours(what, &time_field, (time_h, &time), plausible::HUB_TIME_H);
         Facility {
             servers: self.at_least_one(what, &format!("{field}.servers"), servers),
-            time_h: self.duration(what, &format!("{field}.time_h"), time_h),
+            time_h: time,
             cost_usd_per_teu: self.non_negative(
                 what,
                 &format!("{field}.cost_usd_per_teu"),
@@ -522,6 +600,14 @@ impl Validator<'_> {
                 limits::USD_PER_TEU,
             );
             let time_h = self.duration(what, "time_h", &l.time_h);
+            let mode = l.mode.value;
+            self.plausible_link(
+                what,
+                mode,
+                &l.distance_km,
+                (&l.time_h, &time_h),
+                &l.cost_usd_per_teu,
+            );
             if from.is_none() || to.is_none() {
                 link_ids.broken.insert(l.id.value.clone());
             }
@@ -938,10 +1024,11 @@ impl Validator<'_> {
             .fare_usd_per_teu
             .as_ref()
             .map(|x| self.non_negative(what, "fare_usd_per_teu", x, limits::USD_PER_TEU));
-        let dwell_h = s
-            .dwell_h
-            .as_ref()
-            .map_or(Dist::Fixed(0.0), |d| self.duration(what, "dwell_h", d));
+        let dwell_h = s.dwell_h.as_ref().map_or(Dist::Fixed(0.0), |d| {
+            let dist = self.duration(what, "dwell_h", d);
+            self.plausible_hours(what, "dwell_h", (d, &dist), plausible::DWELL_H);
+            dist
+        });
         let scheduled_run_h = s
             .scheduled_run_h
             .as_ref()
