@@ -744,3 +744,23 @@ fn an_overlong_values_list_is_refused_at_the_list() {
         "{err}"
     );
 }
+
+#[test]
+fn a_sweep_record_this_version_cannot_read_is_refused_naming_it() {
+    // A shard directory written by a version whose sweep.json had other fields.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("b");
+    let sweep = data("sweeps/small.toml");
+    ok(batch(&sweep, &out).args(["--shard", "0/2", "--quiet"]));
+    edit_json(&out.join("sweep.json"), |v| {
+        for f in v["files"].as_array_mut().unwrap() {
+            let digest = f["sha256"].take();
+            f.as_object_mut().unwrap().remove("sha256");
+            f["fnv1a64"] = digest;
+        }
+    });
+    refused(
+        batch(&sweep, &out).args(["--shard", "0/2", "--resume", "--quiet"]),
+        &["sweep.json", "missing field `sha256`", "fresh --out"],
+    );
+}

@@ -314,9 +314,12 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, Bat
     match fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .map(Some)
-            .map_err(|e| BatchError::Corrupt {
+            .map_err(|e| BatchError::Damaged {
                 path: path.to_path_buf(),
-                message: e.to_string(),
+                message: format!(
+                    "{e} (damaged, or written by another version of corridor-sim: \
+                     run into a fresh --out)"
+                ),
             }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io_err(path)(e)),
