@@ -6,8 +6,10 @@
 //! memory does not grow with the number of replications. `corridor diff` compares
 //! any two scenario files; `corridor plugin` compares a scenario with itself plus one
 //! candidate zone; `corridor compare-zones` ([`zones`]) plugs in each candidate alone with
-//! the same probe demand and ranks them.
+//! the same probe demand and ranks them, with every zone given the same replications or
+//! replications spent sequentially on the zones still in contention ([`kn`]).
 
+pub mod kn;
 pub mod paired;
 pub mod zones;
 

@@ -26,11 +26,12 @@
 //! The weights come from `[compare] weights`. `prob_best` is the share of replications in
 //! which the zone has the lowest score; rank 1 has the lowest mean score.
 
+use super::kn::{self, KimNelson, KnError};
 use crate::ids::{CandidateId, DemandId};
 use crate::output::tables::{Table, num};
 use crate::routing;
 use crate::run::{Compiled, RunError};
-use crate::scenario::{Scenario, ScoreWeights};
+use crate::scenario::{Procedure, Scenario, ScoreWeights};
 use crate::sim::result::OdRep;
 use crate::sim::{self, Model, ReplicationResult, RouteTable};
 use crate::stats::{Summary, Welford};
@@ -61,6 +62,18 @@ pub struct ZoneMarket {
     pub corridors_within_due: usize,
 }
 
+/// How a zone fared in a sequential selection ([`Procedure::KimNelson`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Selection {
+    /// Replications the zone received.
+    pub replications: u32,
+    /// The replication after which it was eliminated (`None`: never).
+    pub eliminated_at: Option<u32>,
+    /// Whether it is among the zones left when the procedure stopped: the selected best
+    /// if it is alone, else the set that could not be separated within the budget.
+    pub in_final_set: bool,
+}
+
 /// One zone's rank and score.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ZoneRank {
@@ -82,6 +95,8 @@ pub struct ZoneRank {
     pub redundancy: f64,
     /// Mean EXT component.
     pub existing_traffic: f64,
+    /// The sequential selection's record (`None` for the fixed design).
+    pub selection: Option<Selection>,
 }
 
 /// The outcome of a zone comparison.
@@ -89,19 +104,41 @@ pub struct ZoneRank {
 pub struct ZoneComparison {
     /// Zone × market figures, zones in candidate order, markets in `[compare]` order.
     pub markets: Vec<ZoneMarket>,
-    /// Zones, best first.
+    /// Zones, best first. With a sequential selection the zones left when it stopped
+    /// come first, then the eliminated ones, each group by mean score.
     pub ranking: Vec<ZoneRank>,
+    /// How replications were spent.
+    pub procedure: Procedure,
+    /// Zone replications simulated and counted (Σ over zones; the base run's are not
+    /// included).
+    pub zone_replications: u64,
+}
+
+/// Why a zone comparison could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    /// A plugged-in scenario cannot be compiled.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// The sequential procedure cannot start.
+    #[error(transparent)]
+    Kn(#[from] KnError),
 }
 
 /// Simulates the base scenario and each candidate plugged in with the probe flows, and
-/// ranks them. Runs zones and replications in parallel on the current rayon pool, side by
-/// side in batches, accumulating every figure as replications finish, so memory does not
-/// grow with the number of replications; `on_done` is called once per finished
-/// replication (of `(zones + 1) × replications`).
+/// ranks them, spending replications as `[compare] procedure` says: every zone
+/// `replications` ([`Procedure::Fixed`]), or the Kim–Nelson procedure's sequential
+/// elimination ([`Procedure::KimNelson`], see [`super::kn`]) with `replications` as the
+/// budget per zone. Runs zones and replications in parallel on the current rayon pool,
+/// side by side in batches, accumulating every figure as replications finish, so memory
+/// does not grow with the number of replications; every decision is taken in
+/// replication order, so results do not depend on the thread count. `on_done` is called
+/// once per finished replication (at most `(zones + 1) × replications`).
 ///
 /// # Errors
 ///
-/// [`RunError`] when a plugged-in scenario cannot be compiled.
+/// [`CompareError`] when a plugged-in scenario cannot be compiled or the replication
+/// budget is below the sequential procedure's first stage.
 ///
 /// # Panics
 ///
@@ -110,9 +147,15 @@ pub fn compare_zones(
     base: &Scenario,
     zones: &[CandidateId],
     on_done: &(dyn Fn() + Sync),
-) -> Result<ZoneComparison, RunError> {
+) -> Result<ZoneComparison, CompareError> {
     let markets = &base.compare.markets;
     assert!(!markets.is_empty(), "[compare] needs at least one market");
+    let procedure = base.compare.procedure;
+    let reps = base.meta.replications;
+    let mut kn = match procedure {
+        Procedure::Fixed => None,
+        Procedure::KimNelson(settings) => Some(KimNelson::new(zones.len(), settings, reps)?),
+    };
     let scenarios: Vec<Scenario> = zones
         .iter()
         .map(|&z| base.with_candidate_flows(z, markets))
@@ -133,45 +176,71 @@ pub fn compare_zones(
         .par_iter()
         .map(|z| redundancy_of(z, base.demand.len()))
         .collect();
-    let w = base.compare.weights;
-    let mut components: Vec<Components> = zone_runs
-        .iter()
-        .zip(&redundancy)
-        .map(|(z, &red)| Components::new(&base_run, z, red))
-        .collect();
-    let mut markets: Vec<Vec<MarketMerge>> = zone_runs
-        .iter()
-        .map(|z| vec![MarketMerge::default(); z.scenario.demand.len() - base.demand.len()])
-        .collect();
-    let runs: Vec<(&Model<'_>, &RouteTable)> = std::iter::once(&base_run)
-        .chain(&zone_runs)
-        .map(|c| (&c.model, &c.routes))
-        .collect();
-    let mut best_count = vec![0usize; zones.len()];
-    sim::run_replications_side_by_side(&runs, base.meta.replications, on_done, &mut |r| {
-        let (base_rep, zone_reps) = (r[0], &r[1..]);
-        let mut best: Option<(usize, f64)> = None;
-        for (z, zone_rep) in zone_reps.iter().enumerate() {
-            let score = components[z].push(&base_run, &zone_runs[z], base_rep, zone_rep, &w);
-            // Ties go to the zone listed first.
-            if best.is_none_or(|(_, b)| score.total_cmp(&b).is_lt()) {
-                best = Some((z, score));
-            }
-            let first_probe = base.demand.len();
-            for (m, merge) in markets[z].iter_mut().enumerate() {
-                let d = first_probe + m;
-                merge.push(
-                    &zone_rep.od[d],
-                    zone_runs[z].scenario.demand[d].vot_usd_per_teu_day,
-                );
+    let mut tally = Tally {
+        base: &base_run,
+        zones: &zone_runs,
+        weights: base.compare.weights,
+        components: zone_runs
+            .iter()
+            .zip(&redundancy)
+            .map(|(z, &red)| Components::new(&base_run, z, red))
+            .collect(),
+        markets: zone_runs
+            .iter()
+            .map(|z| vec![MarketMerge::default(); z.scenario.demand.len() - base.demand.len()])
+            .collect(),
+        scores: vec![0.0; zones.len()],
+        best_count: vec![0; zones.len()],
+        best_of: 0,
+    };
+    let all: Vec<usize> = (0..zones.len()).collect();
+    match &mut kn {
+        None => {
+            let runs = runs_of(&base_run, &zone_runs, &all);
+            sim::run_replications_side_by_side(&runs, reps, on_done, &mut |r| {
+                tally.push(&all, r, &all);
+                tally.count_best(&all);
+            });
+        }
+        Some(kn) => {
+            while !kn.finished() {
+                let alive: Vec<usize> = all
+                    .iter()
+                    .copied()
+                    .filter(|&z| kn.in_contention(z))
+                    .collect();
+                let start = kn.replications_seen();
+                let end = start.saturating_add(next_step(kn, alive.len())).min(reps);
+                let runs = runs_of(&base_run, &zone_runs, &alive);
+                sim::run_range_side_by_side(&runs, start..end, on_done, &mut |r| {
+                    // The procedure may stop, or drop zones, within a batch: the rest of
+                    // the batch is not counted, as if it had not been run.
+                    if kn.finished() {
+                        return;
+                    }
+                    let first_stage = kn.replications_seen() < kn::FIRST_STAGE_REPLICATIONS;
+                    let counted: Vec<usize> = alive
+                        .iter()
+                        .copied()
+                        .filter(|&z| kn.in_contention(z))
+                        .collect();
+                    // `prob_best` compares zones on the replications all of them got.
+                    let best_among: &[usize] = if first_stage { &all } else { &[] };
+                    tally.push(&alive, r, &counted);
+                    tally.count_best(best_among);
+                    kn.push(&tally.scores);
+                });
             }
         }
-        if let Some((b, _)) = best {
-            best_count[b] += 1;
-        }
-    });
+    }
 
-    let reps = base.meta.replications as usize;
+    let Tally {
+        components,
+        markets,
+        best_count,
+        best_of,
+        ..
+    } = tally;
     let mut ranking: Vec<ZoneRank> = zones
         .iter()
         .enumerate()
@@ -183,18 +252,25 @@ pub fn compare_zones(
                 name: c.name.clone(),
                 rank: 0,
                 score: Summary::of_welford(&parts.score),
-                prob_best: best_count[i] as f64 / reps as f64,
+                prob_best: best_count[i] as f64 / best_of.max(1) as f64,
                 generalized_cost: parts.gc.mean(),
                 reliability: parts.rel.mean(),
                 redundancy: parts.red,
                 existing_traffic: parts.ext.mean(),
+                selection: kn.as_ref().map(|kn| Selection {
+                    replications: kn.replications_of(i),
+                    eliminated_at: kn.eliminated_at(i),
+                    in_final_set: kn.in_contention(i),
+                }),
             }
         })
         .collect();
+    let zone_replications = components.iter().map(|c| c.score.count()).sum();
     ranking.sort_by(|a, b| {
-        a.score
-            .mean
-            .total_cmp(&b.score.mean)
+        let out = |r: &ZoneRank| r.selection.is_some_and(|s| !s.in_final_set);
+        out(a)
+            .cmp(&out(b))
+            .then_with(|| a.score.mean.total_cmp(&b.score.mean))
             .then_with(|| a.zone.cmp(&b.zone))
     });
     for (i, r) in ranking.iter_mut().enumerate() {
@@ -213,7 +289,89 @@ pub fn compare_zones(
             )
         })
         .collect();
-    Ok(ZoneComparison { markets, ranking })
+    Ok(ZoneComparison {
+        markets,
+        ranking,
+        procedure,
+        zone_replications,
+    })
+}
+
+/// The base run and the given zones' runs, in that order.
+fn runs_of<'a>(
+    base: &'a Compiled<'_>,
+    zones: &'a [Compiled<'_>],
+    which: &[usize],
+) -> Vec<(&'a Model<'a>, &'a RouteTable)> {
+    std::iter::once(base)
+        .chain(which.iter().map(|&z| &zones[z]))
+        .map(|c| (&c.model, &c.routes))
+        .collect()
+}
+
+/// Replications per zone in the next batch of a sequential selection: the whole first
+/// stage, then a few at a time — enough runs to keep every worker busy, few enough that
+/// little is simulated past an elimination. Any batch size gives the same results.
+fn next_step(kn: &KimNelson, alive: usize) -> u32 {
+    let seen = kn.replications_seen();
+    if seen < kn::FIRST_STAGE_REPLICATIONS {
+        return kn::FIRST_STAGE_REPLICATIONS - seen;
+    }
+    let runs = alive + 1;
+    let step = (2 * rayon::current_num_threads()).div_ceil(runs).max(1);
+    u32::try_from(step).unwrap_or(u32::MAX)
+}
+
+/// Everything a comparison accumulates, replication by replication.
+struct Tally<'a, 'b> {
+    base: &'a Compiled<'b>,
+    zones: &'a [Compiled<'b>],
+    weights: ScoreWeights,
+    components: Vec<Components>,
+    markets: Vec<Vec<MarketMerge>>,
+    /// Each zone's score in the replication last counted.
+    scores: Vec<f64>,
+    best_count: Vec<usize>,
+    /// Replications `best_count` is over.
+    best_of: usize,
+}
+
+impl Tally<'_, '_> {
+    /// Counts one replication: `r[0]` is the base run's, `r[1 + j]` zone `ran[j]`'s; only
+    /// the zones in `counted` (a subset of `ran`, in the same order) are counted.
+    fn push(&mut self, ran: &[usize], r: &[&ReplicationResult], counted: &[usize]) {
+        let base_rep = r[0];
+        let first_probe = self.base.scenario.demand.len();
+        let mut counted = counted.iter().peekable();
+        for (j, &z) in ran.iter().enumerate() {
+            if counted.next_if_eq(&&z).is_none() {
+                continue;
+            }
+            let (zone, zone_rep) = (&self.zones[z], r[1 + j]);
+            self.scores[z] =
+                self.components[z].push(self.base, zone, base_rep, zone_rep, &self.weights);
+            for (m, merge) in self.markets[z].iter_mut().enumerate() {
+                let d = first_probe + m;
+                merge.push(&zone_rep.od[d], zone.scenario.demand[d].vot_usd_per_teu_day);
+            }
+        }
+    }
+
+    /// Credits the zone of `among` with the lowest score in the replication just counted
+    /// (ties go to the zone listed first).
+    fn count_best(&mut self, among: &[usize]) {
+        let best = among.iter().copied().reduce(|b, z| {
+            if self.scores[z].total_cmp(&self.scores[b]).is_lt() {
+                z
+            } else {
+                b
+            }
+        });
+        if let Some(b) = best {
+            self.best_count[b] += 1;
+            self.best_of += 1;
+        }
+    }
 }
 
 /// The mean of values seen one at a time: their sum in the order seen, over their count.
@@ -516,8 +674,11 @@ pub fn market_table(scenario: &str, c: &ZoneComparison) -> Table {
     }
 }
 
-/// `zone_ranking.csv`.
+/// `zone_ranking.csv`. A sequential selection adds `replications`,
+/// `eliminated_at_replication` (empty: never eliminated) and `in_final_set`; the fixed
+/// design's table keeps its columns.
 pub fn ranking_table(scenario: &str, c: &ZoneComparison) -> Table {
+    /// The fixed design writes the first 12 columns; a sequential selection all.
     const HEADER: &[&str] = &[
         "scenario",
         "zone",
@@ -531,12 +692,15 @@ pub fn ranking_table(scenario: &str, c: &ZoneComparison) -> Table {
         "redundancy_usd_per_teu",
         "existing_traffic_usd_per_teu",
         "name",
+        "replications",
+        "eliminated_at_replication",
+        "in_final_set",
     ];
     let rows = c
         .ranking
         .iter()
         .map(|r| {
-            vec![
+            let mut cells = vec![
                 scenario.to_string(),
                 r.zone.clone(),
                 r.rank.to_string(),
@@ -549,12 +713,21 @@ pub fn ranking_table(scenario: &str, c: &ZoneComparison) -> Table {
                 num(r.redundancy),
                 num(r.existing_traffic),
                 r.name.clone(),
-            ]
+            ];
+            if let Some(s) = r.selection {
+                cells.push(s.replications.to_string());
+                cells.push(s.eliminated_at.map_or_else(String::new, |e| e.to_string()));
+                cells.push(s.in_final_set.to_string());
+            }
+            cells
         })
         .collect();
     Table {
         file: "zone_ranking.csv",
-        header: HEADER,
+        header: match c.procedure {
+            Procedure::Fixed => &HEADER[..12],
+            Procedure::KimNelson(_) => HEADER,
+        },
         rows,
     }
 }

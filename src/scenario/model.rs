@@ -448,6 +448,74 @@ pub struct Compare {
     pub markets: Vec<Flow>,
     /// Weights of the score components.
     pub weights: ScoreWeights,
+    /// How many replications each zone gets.
+    pub procedure: Procedure,
+}
+
+/// How a zone comparison spends replications.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Procedure {
+    /// Every zone gets the scenario's `replications`.
+    #[default]
+    Fixed,
+    /// Kim–Nelson fully sequential selection: replications go to the zones still in
+    /// contention, up to `replications` each.
+    KimNelson(KnSettings),
+}
+
+/// The Kim–Nelson procedure's indifference zone and risk: the best zone is selected with
+/// probability at least 1 − α whenever it is at least δ better than the next.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KnSettings {
+    indifference_usd_per_teu: f64,
+    alpha: f64,
+}
+
+/// Why Kim–Nelson settings are out of range.
+#[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
+pub enum KnSettingsError {
+    /// δ must be a positive, finite score difference.
+    #[error("the indifference zone must be a finite number of USD per TEU above 0, got {0}")]
+    Indifference(f64),
+    /// α must leave room for a selection.
+    #[error("alpha must be above 0 and below 0.5, got {0}")]
+    Alpha(f64),
+}
+
+impl KnSettings {
+    /// The default risk α.
+    pub const DEFAULT_ALPHA: f64 = 0.05;
+
+    /// Settings with indifference zone δ (USD per TEU of probe freight) and risk α.
+    ///
+    /// # Errors
+    ///
+    /// [`KnSettingsError`] unless 0 < δ ≤ 1e7 and 0 < α < 0.5 (the procedure needs
+    /// 1 − α > 1 / k for every k ≥ 2).
+    pub fn new(indifference_usd_per_teu: f64, alpha: f64) -> Result<KnSettings, KnSettingsError> {
+        if !(indifference_usd_per_teu > 0.0 && indifference_usd_per_teu <= 1.0e7) {
+            return Err(KnSettingsError::Indifference(indifference_usd_per_teu));
+        }
+        if !(alpha > 0.0 && alpha < 0.5) {
+            return Err(KnSettingsError::Alpha(alpha));
+        }
+        Ok(KnSettings {
+            indifference_usd_per_teu,
+            alpha,
+        })
+    }
+
+    /// δ, USD per TEU of probe freight.
+    #[must_use]
+    pub fn indifference_usd_per_teu(&self) -> f64 {
+        self.indifference_usd_per_teu
+    }
+
+    /// α.
+    #[must_use]
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
 }
 
 /// Weights of the zone score, all in USD per TEU of probe demand once multiplied by their

@@ -188,6 +188,19 @@ pub struct RawCompare {
     #[serde(default)]
     pub markets: Vec<Located<RawFlow>>,
     pub weights: Option<RawWeights>,
+    pub procedure: Option<Located<ProcedureKind>>,
+    pub indifference_usd_per_teu: Option<Located<f64>>,
+    pub alpha: Option<Located<f64>>,
+}
+
+/// `[compare] procedure`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProcedureKind {
+    /// Every zone gets `replications`.
+    Fixed,
+    /// Kim–Nelson fully sequential selection.
+    Kn,
 }
 
 /// `[compare] weights`: how the zone score combines its components.

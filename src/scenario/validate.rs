@@ -753,6 +753,7 @@ impl Validator<'_> {
             None => Some(Compare::default()),
             Some(e) => self.read::<RawCompare>("[compare]", &e.value).map(|c| {
                 let weights = self.weights(&c.weights);
+                let procedure = self.procedure(&c, e.key_loc);
                 Compare {
                     markets: c
                         .markets
@@ -763,6 +764,7 @@ impl Validator<'_> {
                         })
                         .collect(),
                     weights,
+                    procedure,
                 }
             }),
         };
@@ -795,6 +797,66 @@ impl Validator<'_> {
             compare: compare?,
             disruptions,
         })
+    }
+
+    /// `[compare] procedure`, `indifference_usd_per_teu` and `alpha`: the last two belong
+    /// to the Kim–Nelson procedure, which needs δ (there is no neutral default for what
+    /// difference in USD per TEU is worth telling apart).
+    fn procedure(&mut self, c: &RawCompare, section: Loc) -> Procedure {
+        let what = "[compare]";
+        let kn = c
+            .procedure
+            .as_ref()
+            .is_some_and(|p| p.value == ProcedureKind::Kn);
+        if !kn {
+            for (field, x) in [
+                ("indifference_usd_per_teu", &c.indifference_usd_per_teu),
+                ("alpha", &c.alpha),
+            ] {
+                if let Some(x) = x {
+                    self.err(
+                        x.loc,
+                        format!("{what}: field `{field}` applies only with procedure = \"kn\""),
+                    );
+                }
+            }
+            return Procedure::Fixed;
+        }
+        let Some(delta) = &c.indifference_usd_per_teu else {
+            self.err(
+                c.procedure.as_ref().map_or(section, |p| p.loc),
+                format!(
+                    "{what}: procedure = \"kn\" needs `indifference_usd_per_teu`, the score \
+                     difference in USD per TEU worth telling apart"
+                ),
+            );
+            return Procedure::Fixed;
+        };
+        let delta_ok = self.finite(what, "indifference_usd_per_teu", delta);
+        let alpha_ok = c
+            .alpha
+            .as_ref()
+            .is_none_or(|a| self.finite(what, "alpha", a));
+        if !(delta_ok && alpha_ok) {
+            return Procedure::Fixed;
+        }
+        let alpha = c
+            .alpha
+            .as_ref()
+            .map_or(KnSettings::DEFAULT_ALPHA, |a| a.value);
+        match KnSettings::new(delta.value, alpha) {
+            Ok(s) => Procedure::KimNelson(s),
+            Err(e) => {
+                let (field, loc) = match e {
+                    KnSettingsError::Indifference(_) => ("indifference_usd_per_teu", delta.loc),
+                    KnSettingsError::Alpha(_) => {
+                        ("alpha", c.alpha.as_ref().map_or(delta.loc, |a| a.loc))
+                    }
+                };
+                self.err(loc, format!("{what}: field `{field}`: {e}"));
+                Procedure::Fixed
+            }
+        }
     }
 
     fn weights(&mut self, w: &Option<RawWeights>) -> ScoreWeights {

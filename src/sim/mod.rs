@@ -145,6 +145,28 @@ pub fn run_replications_side_by_side(
     in_batches(runs, replications, batch, on_done, consume);
 }
 
+/// Replications `range` of several models side by side, in parallel (each model and
+/// replication), handed to `consume` replication by replication in replication order,
+/// replication `r` of every model in `runs` order. Replication r draws the same random
+/// numbers whichever range it is run in, so a caller that decides in replication order
+/// which models to run next (a sequential comparison) gets the same results bit for bit
+/// whatever its ranges and the thread count.
+pub fn run_range_side_by_side(
+    runs: &[(&Model<'_>, &RouteTable)],
+    range: std::ops::Range<u32>,
+    on_done: &(dyn Fn() + Sync),
+    consume: &mut dyn FnMut(&[&ReplicationResult]),
+) {
+    let results: Vec<Vec<ReplicationResult>> = runs
+        .par_iter()
+        .map(|(model, routes)| run_range(model, routes, range.clone(), on_done))
+        .collect();
+    for r in 0..range.len() {
+        let side: Vec<&ReplicationResult> = results.iter().map(|rs| &rs[r]).collect();
+        consume(&side);
+    }
+}
+
 /// Replications `0..replications` of every model in `runs`, `batch` at a time (each model
 /// and replication in parallel), consumed in replication order.
 fn in_batches(
@@ -158,14 +180,7 @@ fn in_batches(
     let mut start = 0;
     while start < replications {
         let end = start.saturating_add(batch).min(replications);
-        let results: Vec<Vec<ReplicationResult>> = runs
-            .par_iter()
-            .map(|(model, routes)| run_range(model, routes, start..end, on_done))
-            .collect();
-        for r in 0..(end - start) as usize {
-            let side: Vec<&ReplicationResult> = results.iter().map(|rs| &rs[r]).collect();
-            consume(&side);
-        }
+        run_range_side_by_side(runs, start..end, on_done, consume);
         start = end;
     }
 }

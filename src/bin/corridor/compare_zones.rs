@@ -1,10 +1,13 @@
-//! `corridor compare-zones FILE [--zones a,b,...] [--out DIR]`: plug in each candidate
-//! alone with the same probe demand and rank them by connectivity.
+//! `corridor compare-zones FILE [--zones a,b,...] [--procedure kn --delta USD [--alpha A]]
+//! [--out DIR]`: plug in each candidate alone with the same probe demand and rank them by
+//! connectivity, with a fixed number of replications per zone or the Kim–Nelson
+//! sequential procedure.
 
 use crate::Failure;
 use crate::common::{self, SimArgs};
-use corridor_sim::compare::zones;
+use corridor_sim::compare::zones::{self, ZoneComparison};
 use corridor_sim::output::manifest::Manifest;
+use corridor_sim::scenario::{KnSettings, Procedure};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -16,18 +19,75 @@ pub struct Args {
     /// Only these candidates (comma-separated ids); default: every candidate.
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     pub zones: Option<Vec<String>>,
+    /// How replications are spent (default: the scenario's `[compare] procedure`, else
+    /// fixed): `fixed` gives every zone `replications`; `kn` (Kim–Nelson) stops spending
+    /// on zones once they are clearly worse, up to `replications` each.
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub procedure: Option<ProcedureArg>,
+    /// Indifference zone for `kn`: the score difference worth telling apart, USD per TEU
+    /// (default: the scenario's `[compare] indifference_usd_per_teu`).
+    #[arg(long, value_name = "USD")]
+    pub delta: Option<f64>,
+    /// Risk for `kn`: the best zone is selected with probability at least 1 − alpha when
+    /// it is at least delta better (default: the scenario's `[compare] alpha`, else 0.05).
+    #[arg(long, value_name = "A")]
+    pub alpha: Option<f64>,
     #[command(flatten)]
     pub sim: SimArgs,
 }
 
+/// `--procedure`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProcedureArg {
+    /// Every zone gets `replications`.
+    Fixed,
+    /// Kim–Nelson fully sequential selection.
+    Kn,
+}
+
+/// The procedure the arguments and the scenario ask for: the arguments win, field by
+/// field.
+fn procedure(args: &Args, scenario: Procedure) -> Result<Procedure, String> {
+    let from_file = match scenario {
+        Procedure::KimNelson(s) => Some(s),
+        Procedure::Fixed => None,
+    };
+    let kn = match args.procedure {
+        Some(ProcedureArg::Kn) => true,
+        Some(ProcedureArg::Fixed) => false,
+        None => from_file.is_some(),
+    };
+    if !kn {
+        return match (args.delta, args.alpha) {
+            (None, None) => Ok(Procedure::Fixed),
+            _ => Err("--delta and --alpha apply only to --procedure kn".into()),
+        };
+    }
+    let delta = args
+        .delta
+        .or(from_file.map(|s| s.indifference_usd_per_teu()))
+        .ok_or("--procedure kn needs --delta USD (or `[compare] indifference_usd_per_teu`): the score difference in USD per TEU worth telling apart")?;
+    let alpha = args
+        .alpha
+        .or(from_file.map(|s| s.alpha()))
+        .unwrap_or(KnSettings::DEFAULT_ALPHA);
+    KnSettings::new(delta, alpha)
+        .map(Procedure::KimNelson)
+        .map_err(|e| format!("--procedure kn: {e}"))
+}
+
 /// Writes `zone_market.csv` and `zone_ranking.csv`, and prints the ranking on stdout.
 pub fn run(args: &Args) -> Result<(), Failure> {
-    let loaded = common::load_with_overrides(&args.file, &args.sim)?;
-    let base = &loaded.scenario;
+    let mut loaded = common::load_with_overrides(&args.file, &args.sim)?;
     let bad = |msg: String| {
         eprintln!("{}: {msg}", args.file.display());
         Err(Failure::BadInput)
     };
+    loaded.scenario.compare.procedure = match procedure(args, loaded.scenario.compare.procedure) {
+        Ok(p) => p,
+        Err(msg) => return bad(msg),
+    };
+    let base = &loaded.scenario;
     if base.compare.markets.is_empty() {
         return bad(
             "[compare] has no markets: zones need the same probe demand to be compared".into(),
@@ -87,19 +147,71 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             ..common::manifest("compare-zones", &owner, &base.meta, threads)
         },
     )?;
-    println!("rank  zone                    score_usd_per_teu  ci95                 prob_best");
-    for r in &comparison.ranking {
-        println!(
-            "{:>4}  {:<22}  {:>17.0}  [{:>7.0}, {:>7.0}]  {:>9.2}",
-            r.rank, r.zone, r.score.mean, r.score.ci95_low, r.score.ci95_high, r.prob_best
-        );
-    }
+    print_ranking(&comparison);
     if !args.sim.quiet {
+        let spent = match base.compare.procedure {
+            Procedure::Fixed => format!("{} zones × {reps} replications", zone_ids.len()),
+            Procedure::KimNelson(_) => format!(
+                "{} zones, {} zone replications of at most {}",
+                zone_ids.len(),
+                comparison.zone_replications,
+                zone_ids.len() as u64 * u64::from(reps)
+            ),
+        };
         eprintln!(
-            "{name}: {} zones × {reps} replications in {wall_time_s:.2} s; results in {}",
-            zone_ids.len(),
+            "{name}: {spent} in {wall_time_s:.2} s; results in {}",
             out.display()
         );
     }
     Ok(())
+}
+
+/// The ranking on stdout; a sequential selection adds each zone's replications, where it
+/// was eliminated, and the verdict.
+fn print_ranking(c: &ZoneComparison) {
+    let sequential = matches!(c.procedure, Procedure::KimNelson(_));
+    print!("rank  zone                    score_usd_per_teu  ci95                 prob_best");
+    println!(
+        "{}",
+        if sequential {
+            "  reps  eliminated_at  final_set"
+        } else {
+            ""
+        }
+    );
+    for r in &c.ranking {
+        print!(
+            "{:>4}  {:<22}  {:>17.0}  [{:>7.0}, {:>7.0}]  {:>9.2}",
+            r.rank, r.zone, r.score.mean, r.score.ci95_low, r.score.ci95_high, r.prob_best
+        );
+        match r.selection {
+            Some(s) => println!(
+                "  {:>4}  {:>13}  {:>9}",
+                s.replications,
+                s.eliminated_at.map_or_else(String::new, |e| e.to_string()),
+                if s.in_final_set { "yes" } else { "" }
+            ),
+            None => println!(),
+        }
+    }
+    if let Procedure::KimNelson(settings) = c.procedure {
+        let left: Vec<&str> = c
+            .ranking
+            .iter()
+            .filter(|r| r.selection.is_some_and(|s| s.in_final_set))
+            .map(|r| r.zone.as_str())
+            .collect();
+        let delta = settings.indifference_usd_per_teu();
+        let confidence = 100.0 * (1.0 - settings.alpha());
+        match left.as_slice() {
+            [best] => println!(
+                "selected: {best} (best with probability ≥ {confidence:.0} % if it is at least \
+                 {delta} USD/TEU better than the rest)"
+            ),
+            _ => println!(
+                "cannot be separated within the replication budget (δ = {delta} USD/TEU): {}",
+                left.join(", ")
+            ),
+        }
+    }
 }
