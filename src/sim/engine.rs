@@ -29,7 +29,7 @@ use crate::time::{SimTime, hours_to_secs};
 
 use super::disruption;
 use super::events::Event;
-use super::facility::{Unit, Visit};
+use super::facility::{Traveller, Unit, Visit};
 use super::ids::{FacilityId, ShipmentId};
 use super::model::{FacilityKind, Model};
 use super::records::{Accumulators, Record};
@@ -279,7 +279,7 @@ impl Engine<'_, '_> {
                 Leg::Customs { hub } => self.model.hub_customs[hub.index()],
                 Leg::Transfer { hub } => self.model.hub_transfer[hub.index()],
                 Leg::Drive { link, .. } => {
-                    self.enter_link(Unit::Shipment(s), link, now);
+                    self.enter_link(Traveller::Truck(s), link, now);
                     return;
                 }
                 Leg::Ride { service, board, .. } => {
@@ -345,7 +345,7 @@ impl Engine<'_, '_> {
         };
         let hours = match visit.unit {
             Unit::Background(secs) => secs as f64 / 3600.0,
-            Unit::Shipment(_) | Unit::Vehicle(_) | Unit::Declaration(_) => {
+            Unit::Shipment(_) | Unit::Traveller(_) | Unit::Declaration(_) => {
                 spec.sample_service_h(self.st.streams.facility(self.model, f))
             }
         };
@@ -361,15 +361,16 @@ impl Engine<'_, '_> {
     fn on_service_done(&mut self, f: FacilityId, unit: Unit, arrived: SimTime, now: SimTime) {
         self.st.facilities[f.index()].complete(arrived, now);
         self.start_services(f, now);
-        match (self.model.facilities[f.index()].kind, unit) {
-            (_, Unit::Background(_)) => {}
-            (_, Unit::Declaration(s)) => self.on_declared(s, now),
-            (FacilityKind::Bottleneck(link), unit) => self.start_travel(unit, link, now),
-            (FacilityKind::Transfer(_) | FacilityKind::Customs(_), Unit::Shipment(s)) => {
-                self.next_leg(s, now);
-            }
-            (FacilityKind::Transfer(_) | FacilityKind::Customs(_), Unit::Vehicle(_)) => {
-                debug_assert!(false, "vehicle at a hub facility");
+        match unit {
+            Unit::Background(_) => {}
+            Unit::Declaration(s) => self.on_declared(s, now),
+            Unit::Shipment(s) => self.next_leg(s, now),
+            Unit::Traveller(who) => {
+                // Only a link's bottleneck takes travellers (`enter_link`).
+                let FacilityKind::Bottleneck(link) = self.model.facilities[f.index()].kind else {
+                    unreachable!("a traveller served at a hub facility");
+                };
+                self.start_travel(who, link, now);
             }
         }
     }
@@ -429,14 +430,14 @@ impl Engine<'_, '_> {
                 } else if !closed {
                     // Release this link's units in the order they were held; keep the rest.
                     let mut released = Vec::new();
-                    self.st.held_on_link.retain(|&(link, unit)| {
+                    self.st.held_on_link.retain(|&(link, who)| {
                         if link == l {
-                            released.push(unit);
+                            released.push(who);
                         }
                         link != l
                     });
-                    for unit in released {
-                        self.start_travel(unit, l, now);
+                    for who in released {
+                        self.start_travel(who, l, now);
                     }
                 }
             }

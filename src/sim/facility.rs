@@ -22,13 +22,24 @@ use crate::time::SimTime;
 
 use super::ids::{ShipmentId, VehicleId};
 
-/// What occupies a server.
+/// What moves over a link: a service vehicle with everything aboard, or a truck carrying
+/// one shipment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Traveller {
+    /// A service vehicle.
+    Vehicle(VehicleId),
+    /// The truck of a shipment's drive.
+    Truck(ShipmentId),
+}
+
+/// What occupies a server. Hub facilities (transfer, customs) serve shipments and
+/// declarations; bottlenecks serve travellers and background traffic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
-    /// A shipment: at a hub facility, or a truck (a drive) at a bottleneck.
+    /// A shipment at a hub facility.
     Shipment(ShipmentId),
-    /// A service vehicle at a bottleneck, with everything aboard.
-    Vehicle(VehicleId),
+    /// A vehicle or truck at a link's bottleneck.
+    Traveller(Traveller),
     /// A shipment's advance customs declaration, processed while the shipment travels.
     Declaration(ShipmentId),
     /// Other traffic at a bottleneck, not modelled beyond the server time it takes: its

@@ -22,7 +22,7 @@ use crate::time::{SimTime, hours_to_secs};
 
 use super::engine::{Engine, trip_record};
 use super::events::Event;
-use super::facility::Unit;
+use super::facility::{Traveller, Unit};
 use super::ids::VehicleId;
 use super::records::Record;
 
@@ -82,32 +82,31 @@ impl Engine<'_, '_> {
         vehicle.teu_km += f64::from(vehicle.load_teu) * km;
         vehicle.km += km;
         let link = self.model.scenario.services[service.index()].legs[usize::from(stop)];
-        self.enter_link(Unit::Vehicle(v), link, now);
+        self.enter_link(Traveller::Vehicle(v), link, now);
     }
 
     /// A vehicle or truck reaches the entry of `link`.
-    pub(super) fn enter_link(&mut self, unit: Unit, link: LinkId, now: SimTime) {
+    pub(super) fn enter_link(&mut self, who: Traveller, link: LinkId, now: SimTime) {
         if let Some(f) = self.model.link_bottleneck[link.index()] {
-            let teu = match unit {
-                Unit::Vehicle(v) => self.st.fleet.get(v).load_teu,
-                Unit::Shipment(_) | Unit::Declaration(_) => self.model.shipment_teu,
-                Unit::Background(_) => 0,
+            let teu = match who {
+                Traveller::Vehicle(v) => self.st.fleet.get(v).load_teu,
+                Traveller::Truck(_) => self.model.shipment_teu,
             };
-            self.join_facility(f, unit, teu, now);
+            self.join_facility(f, Unit::Traveller(who), teu, now);
         } else if self.st.effects.link_closed(link) {
-            self.st.held_on_link.push((link, unit));
+            self.st.held_on_link.push((link, who));
         } else {
-            self.start_travel(unit, link, now);
+            self.start_travel(who, link, now);
         }
     }
 
     /// Sends a vehicle or truck over `link` with a freshly sampled travel time.
-    pub(super) fn start_travel(&mut self, unit: Unit, link: LinkId, now: SimTime) {
+    pub(super) fn start_travel(&mut self, who: Traveller, link: LinkId, now: SimTime) {
         let rng = self.st.streams.link_travel(self.model, link);
         let hours = self.model.link_travel_h[link.index()].sample_h(rng);
         let factor = self.st.effects.link_factor(link);
-        match unit {
-            Unit::Vehicle(vehicle) => {
+        match who {
+            Traveller::Vehicle(vehicle) => {
                 let v = self.st.fleet.get(vehicle);
                 let service = v.service;
                 // A fixed schedule replaces the draw (still taken, so the link's stream
@@ -120,7 +119,7 @@ impl Engine<'_, '_> {
                 let at = now + hours_to_secs(hours * f);
                 self.st.queue.push(at, Event::VehicleArrival { vehicle });
             }
-            Unit::Shipment(shipment) => {
+            Traveller::Truck(shipment) => {
                 let at = now + hours_to_secs(hours * factor);
                 let sh = self.st.shipments.get(shipment);
                 if self.routes.leg_at(sh.at.next()).is_some() {
@@ -131,9 +130,6 @@ impl Engine<'_, '_> {
                     // drain, it stays under way.)
                     self.deliver(shipment, at);
                 }
-            }
-            Unit::Background(_) | Unit::Declaration(_) => {
-                debug_assert!(false, "only vehicles and trucks travel");
             }
         }
     }

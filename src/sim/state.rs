@@ -16,7 +16,7 @@ use super::arrivals::ArrivalClocks;
 use super::disruption::Effects;
 use super::event_queue::EventQueue;
 use super::events::Event;
-use super::facility::{Facility, Unit};
+use super::facility::{Facility, Traveller};
 use super::ids::{ShipmentId, VehicleId};
 use super::model::Model;
 use super::result::Workload;
@@ -51,7 +51,7 @@ pub struct State {
     /// link with one holds them in its bottleneck queue instead), with the link, in the
     /// order they arrived. One list rather than one per link: closures are rare, and a
     /// per-link table cost a large network megabytes per replication.
-    pub held_on_link: Vec<(LinkId, Unit)>,
+    pub held_on_link: Vec<(LinkId, Traveller)>,
     /// Vehicles held at an intermediate stop while their service is closed; by service.
     pub held_vehicles: Vec<Vec<VehicleId>>,
     /// Reused buffer for shipments alighting at a stop.
