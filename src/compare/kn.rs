@@ -151,10 +151,14 @@ impl KimNelson {
         self.eliminated_at[i].unwrap_or(self.r)
     }
 
-    /// Whether the procedure has stopped: one system left, or the budget spent.
+    /// Whether the procedure has stopped: one system left after the first stage, or the
+    /// budget spent. A lone system still gets the first stage, so that its figures are
+    /// estimated at all.
     #[must_use]
     pub fn finished(&self) -> bool {
-        self.r >= self.budget || self.eliminated_at.iter().filter(|e| e.is_none()).count() <= 1
+        self.r >= self.budget
+            || (self.r >= self.first_stage
+                && self.eliminated_at.iter().filter(|e| e.is_none()).count() <= 1)
     }
 
     /// Counts the next replication: `scores[i]` is system i's score in it (read only for
@@ -347,6 +351,19 @@ mod tests {
             most < half && half < independent,
             "{most} / {half} / {independent}"
         );
+    }
+
+    #[test]
+    fn a_lone_system_gets_the_first_stage_and_is_selected() {
+        let mut kn = KimNelson::new(1, settings(1.0, 0.05), 100).unwrap();
+        let mut seen = 0;
+        while !kn.finished() {
+            kn.push(&[3.0]);
+            seen += 1;
+        }
+        assert_eq!(seen, FIRST_STAGE_REPLICATIONS);
+        assert!(kn.in_contention(0));
+        assert_eq!(kn.replications_of(0), FIRST_STAGE_REPLICATIONS);
     }
 
     #[test]
