@@ -14,7 +14,7 @@ use super::BatchError;
 use super::shard::Shard;
 use super::store::{DoneRecord, MANIFEST, Store, VARIANTS_CSV, write_json};
 use crate::output::atomic::write_atomic;
-use crate::output::manifest::SourceFile;
+use crate::output::manifest::{Provenance, SourceFile};
 use serde::Serialize;
 use std::io;
 use std::path::Path;
@@ -178,14 +178,9 @@ fn concatenate(
 /// `manifest.json` of a batch or merge directory.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BatchManifest {
-    /// Always `corridor-sim`.
-    pub tool: &'static str,
-    /// Crate version.
-    pub version: &'static str,
-    /// `batch` or `merge`.
-    pub command: String,
-    /// The command-line arguments after the program name.
-    pub arguments: Vec<String>,
+    /// Tool, version, command (`batch` or `merge`), arguments, wall time and outputs.
+    #[serde(flatten)]
+    pub provenance: Provenance,
     /// The sweep file, as given to `batch`.
     pub sweep: String,
     /// The sweep's fingerprint.
@@ -206,10 +201,6 @@ pub struct BatchManifest {
     pub events: u64,
     /// Worker threads (`batch` only).
     pub threads: Option<usize>,
-    /// Wall time of the command, seconds.
-    pub wall_time_s: f64,
-    /// Files written beside the manifest.
-    pub outputs: Vec<String>,
 }
 
 impl BatchManifest {
@@ -218,10 +209,10 @@ impl BatchManifest {
     pub fn new(store: &Store, combined: &Combined, command: &str) -> BatchManifest {
         let r = store.record();
         BatchManifest {
-            tool: "corridor-sim",
-            version: env!("CARGO_PKG_VERSION"),
-            command: command.to_string(),
-            arguments: Vec::new(),
+            provenance: Provenance {
+                outputs: combined.outputs.clone(),
+                ..Provenance::new(command, Vec::new())
+            },
             sweep: r.sweep.clone(),
             fingerprint: r.fingerprint.clone(),
             sweep_files: r.files.clone(),
@@ -232,8 +223,6 @@ impl BatchManifest {
             replications: combined.replications,
             events: combined.events,
             threads: None,
-            wall_time_s: 0.0,
-            outputs: combined.outputs.clone(),
         }
     }
 

@@ -38,21 +38,51 @@ impl SourceFile {
     }
 }
 
-/// The manifest of a run.
+/// What every manifest records of the command that wrote its directory (a run's
+/// [`Manifest`] and a sweep's manifest alike): the tool and version, the command and its
+/// arguments, how long it took and the files it wrote.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Manifest {
+pub struct Provenance {
     /// Always `corridor-sim`.
     pub tool: &'static str,
     /// Crate version.
     pub version: &'static str,
     /// The command, e.g. `run`.
     pub command: String,
+    /// The command-line arguments after the program name.
+    pub arguments: Vec<String>,
+    /// Wall time of the command's work, seconds.
+    pub wall_time_s: f64,
+    /// Files written beside the manifest.
+    pub outputs: Vec<String>,
+}
+
+impl Provenance {
+    /// The provenance of `command` run with `arguments`; wall time and outputs are filled
+    /// in when the work is done.
+    #[must_use]
+    pub fn new(command: &str, arguments: Vec<String>) -> Provenance {
+        Provenance {
+            tool: "corridor-sim",
+            version: env!("CARGO_PKG_VERSION"),
+            command: command.to_string(),
+            arguments,
+            wall_time_s: 0.0,
+            outputs: Vec::new(),
+        }
+    }
+}
+
+/// The manifest of a run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Manifest {
+    /// Tool, version, command, arguments, wall time (of the simulation) and outputs.
+    #[serde(flatten)]
+    pub provenance: Provenance,
     /// Whose results these are: the command, the absolute paths of its scenario files and
     /// what else selects its results (a `plugin`'s zone). Another command or scenario
     /// replaces them only with `--overwrite` (see [`crate::output::dir`]).
     pub owner: String,
-    /// The command-line arguments after the program name.
-    pub arguments: Vec<String>,
     /// Scenario name.
     pub scenario: String,
     /// The scenario file given.
@@ -71,10 +101,6 @@ pub struct Manifest {
     pub warmup_days: f64,
     /// Events processed over all replications.
     pub events: u64,
-    /// Wall time of the simulation, seconds.
-    pub wall_time_s: f64,
-    /// Files written beside the manifest.
-    pub outputs: Vec<String>,
 }
 
 impl Manifest {

@@ -268,9 +268,9 @@ pub fn run(args: &Args) -> Result<(), Failure> {
 
     let combined = batch::combine(&store).map_err(fail)?;
     let mut manifest = BatchManifest::new(&store, &combined, "batch");
-    manifest.arguments = std::env::args().skip(1).collect();
+    manifest.provenance.arguments = std::env::args().skip(1).collect();
     manifest.threads = Some(threads);
-    manifest.wall_time_s = started.elapsed().as_secs_f64();
+    manifest.provenance.wall_time_s = started.elapsed().as_secs_f64();
     manifest.write(&out).map_err(fail)?;
 
     if !args.quiet {
@@ -287,7 +287,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             in_shard - pending.len(),
             pending.len(),
             combined.replications,
-            manifest.wall_time_s,
+            manifest.provenance.wall_time_s,
             out.display()
         );
     }

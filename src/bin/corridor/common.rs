@@ -6,7 +6,7 @@ use crate::Failure;
 use anyhow::Context;
 use corridor_sim::hash::fnv1a64;
 use corridor_sim::output::dir::{OutDirError, Replacement};
-use corridor_sim::output::manifest::{Manifest, SourceFile};
+use corridor_sim::output::manifest::{Manifest, Provenance, SourceFile};
 use corridor_sim::output::tables::Table;
 use corridor_sim::scenario::{self, Loaded, Meta, SourceMap};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -182,15 +182,24 @@ pub fn write_tables(dir: &Path, tables: &[Table]) -> anyhow::Result<Vec<String>>
     Ok(tables.iter().map(|t| t.file.to_string()).collect())
 }
 
-/// The parts of a manifest every command fills the same way: tool, version, arguments,
-/// and the run settings of `meta`. Callers complete it with struct-update syntax.
-pub fn manifest(command: &str, owner: &str, meta: &Meta, threads: usize) -> Manifest {
+/// The parts of a manifest every command fills the same way: provenance (tool, version,
+/// arguments, wall time, outputs) and the run settings of `meta`. Callers complete it with
+/// struct-update syntax.
+pub fn manifest(
+    command: &str,
+    owner: &str,
+    meta: &Meta,
+    threads: usize,
+    wall_time_s: f64,
+    outputs: Vec<String>,
+) -> Manifest {
     Manifest {
-        tool: "corridor-sim",
-        version: env!("CARGO_PKG_VERSION"),
-        command: command.to_string(),
+        provenance: Provenance {
+            wall_time_s,
+            outputs,
+            ..Provenance::new(command, std::env::args().skip(1).collect())
+        },
         owner: owner.to_string(),
-        arguments: std::env::args().skip(1).collect(),
         scenario: meta.name.clone(),
         scenario_path: String::new(),
         scenario_files: Vec::new(),
@@ -200,8 +209,6 @@ pub fn manifest(command: &str, owner: &str, meta: &Meta, threads: usize) -> Mani
         horizon_days: meta.horizon_days,
         warmup_days: meta.warmup_days,
         events: 0,
-        wall_time_s: 0.0,
-        outputs: Vec::new(),
     }
 }
 

@@ -142,9 +142,14 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             scenario_path: args.file.display().to_string(),
             scenario_files: common::source_files(&loaded.sources),
             events: 0,
-            wall_time_s,
-            outputs,
-            ..common::manifest("compare-zones", &owner, &base.meta, threads)
+            ..common::manifest(
+                "compare-zones",
+                &owner,
+                &base.meta,
+                threads,
+                wall_time_s,
+                outputs,
+            )
         },
     )?;
     print_ranking(&comparison);

@@ -65,9 +65,14 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             scenario_path: format!("{} vs {}", args.a.display(), args.b.display()),
             scenario_files: files,
             events: paired.events,
-            wall_time_s,
-            outputs,
-            ..common::manifest("diff", &owner, &a.scenario.meta, threads)
+            ..common::manifest(
+                "diff",
+                &owner,
+                &a.scenario.meta,
+                threads,
+                wall_time_s,
+                outputs,
+            )
         },
     )?;
     if !args.sim.quiet {

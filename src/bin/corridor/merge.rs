@@ -44,9 +44,9 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     }
     let (store, combined) = batch::merge(&args.dirs, &args.out).map_err(fail)?;
     let mut manifest = BatchManifest::new(&store, &combined, "merge");
-    manifest.arguments = std::env::args().skip(1).collect();
+    manifest.provenance.arguments = std::env::args().skip(1).collect();
     manifest.inputs = args.dirs.iter().map(|d| d.display().to_string()).collect();
-    manifest.wall_time_s = started.elapsed().as_secs_f64();
+    manifest.provenance.wall_time_s = started.elapsed().as_secs_f64();
     manifest.write(&args.out).map_err(fail)?;
     if !args.quiet {
         eprintln!(

@@ -68,9 +68,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             scenario_path: args.file.display().to_string(),
             scenario_files: common::source_files(&loaded.sources),
             events: paired.events,
-            wall_time_s,
-            outputs,
-            ..common::manifest("plugin", &owner, &base.meta, threads)
+            ..common::manifest("plugin", &owner, &base.meta, threads, wall_time_s, outputs)
         },
     )?;
     if !args.sim.quiet {

@@ -63,9 +63,14 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         scenario_path: path.display().to_string(),
         scenario_files: common::source_files(&loaded.sources),
         events: agg.work.events,
-        wall_time_s,
-        outputs: tables.iter().map(|t| t.file.to_string()).collect(),
-        ..common::manifest("run", &owner, &scenario.meta, threads)
+        ..common::manifest(
+            "run",
+            &owner,
+            &scenario.meta,
+            threads,
+            wall_time_s,
+            tables.iter().map(|t| t.file.to_string()).collect(),
+        )
     };
     common::finish_output(staged, &tables, &manifest)?;
     if args.stats {
