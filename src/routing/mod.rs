@@ -1,4 +1,5 @@
-//! Route choice: the k best routes per origin–destination and the logit split among them.
+//! Route choice: the k best distinct routes per origin–destination, the routes offered
+//! among them and the split of the freight.
 //!
 //! A route is what one shipment does, leg by leg: clear customs, drive a road link, ride
 //! a service between two of its stops, transfer between vehicles. The simulation walks
@@ -20,7 +21,8 @@
 //! ## How routes are found
 //!
 //! Run once per scenario (variant), before the simulation: [`plan`] builds a
-//! [`RoutingGraph`] and, for every demand flow, finds its k best routes and their shares.
+//! [`RoutingGraph`] and, for every demand flow, finds its k best routes, the choice set
+//! among them and their shares.
 //!
 //! - **Graph.** A state-expanded graph ([`graph`], [`RoutingGraph`]): one node per situation a
 //!   shipment can be in at a hub (on a truck, just alighted, ready to board, aboard at a
@@ -32,20 +34,20 @@
 //! - **Cost.** Generalized cost per TEU, GC = money + VOT × (E(T) + ρ · SD(T)), VOT in
 //!   USD per TEU-day and times in days; SD(T) from the summed leg variances (legs taken as
 //!   independent; a headway wait is uniform, variance H²/12).
-//! - **Routes.** The k best *admissible* routes by GC, with Yen's algorithm: a route never
-//!   visits a hub twice (stops passed aboard count), and never gets off a service to board
-//!   the same service again at that stop unless customs was cleared there. Ties are
-//!   broken by the order of the graph, which follows the scenario's order: the same
-//!   scenario always gives the same routes in the same order.
+//! - **Routes.** The k best *admissible* routes by GC, with Yen's algorithm (the rules
+//!   below). Ties are broken by the order of the graph, which follows the scenario's
+//!   order: the same scenario always gives the same routes in the same order.
 //! - **Customs while aboard.** Customs is the first thing that happens at the first
 //!   customs hub, so a shipment not yet cleared cannot ride *through* an intermediate stop
 //!   that has customs: it alights there, clears, transfers and continues on a later vehicle
 //!   (the legs say so, and the simulation walks them).
 //! - **Distinct, admissible routes.** The k routes are k different leg sequences: parallel
 //!   road links that add nothing get no edge ([`graph`]), so no two graph paths have the
-//!   same legs. Beyond hub-looplessness, a route must not change pointlessly between two
-//!   services bound for the same next stop, nor truck further to or from a ride than the
-//!   ride goes ([`search`] lists the rules; scenarios/README.md gives the reasons).
+//!   same legs. A route never visits a hub twice (stops passed aboard count), never gets
+//!   off a service to board it again at that stop unless customs was cleared there, never
+//!   changes pointlessly between two services bound for the same next stop, and never
+//!   trucks further to or from a ride than the ride goes ([`search`] lists the rules;
+//!   scenarios/README.md gives the reasons).
 //! - **Choice set.** Of the k, a route is offered unless another dominates it (no dearer,
 //!   slower or less reliable, better in one) or its GC exceeds `gc_cutoff_ratio` × the best.
 //! - **Choice.** A relative-cost logit over the offered routes ([`choice`]): the MNL
@@ -176,7 +178,7 @@ impl RoutePlan {
 
 /// Routes every demand flow of the scenario: the routes offered among its
 /// `choice.k_routes` best by generalized cost, with its own VOT and allowed modes, split
-/// by the scenario's `[choice]` model.
+/// by the scenario's `[choice]` model ([`RoutingGraph::k_best_routes`]).
 ///
 /// Runs the flows in parallel (rayon), one [`QueryWorkspace`] per worker, and collects the
 /// results in demand order, so the plan is identical whatever the thread count.

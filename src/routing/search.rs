@@ -70,7 +70,7 @@ pub struct RouteQuery {
     pub modes: ModeSet,
     /// Value of time, USD per TEU-day (finite, ≥ 0).
     pub vot_usd_per_teu_day: f64,
-    /// How many routes (0 gives none).
+    /// How many best distinct routes to examine (0 gives none); those offered share.
     pub k: usize,
     /// ρ, the weight of SD(T) in the generalized cost (finite, ≥ 0).
     pub reliability_ratio: f64,
