@@ -8,7 +8,9 @@
 //!
 //! 1. **Load and validate** ([`scenario`]): TOML scenario files (with `extends` and `[[set]]`
 //!    patches) become a validated [`scenario::Scenario`] with dense typed ids. Every problem
-//!    is reported with its file, line, column, field and entity.
+//!    is reported with its file, line, column, field and entity. [`scenario::load`] does it
+//!    in one call; [`scenario::Document`] exposes the stages (load → patch → validate) for
+//!    batch sweeps.
 //! 2. **Route** ([`routing`]): the scenario's immutable routing graph (one node per
 //!    situation a shipment can be in at a hub) and, per demand flow, the routes offered
 //!    and their shares.

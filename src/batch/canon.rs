@@ -1,4 +1,4 @@
-//! Canonical text of sweep values, and reading a value out of a scenario tree.
+//! Canonical text of sweep values.
 //!
 //! A variant's id is a hash of its parameters, so equal parameters must give equal text
 //! whatever the sweep file's layout: spacing, comments, quoting style, the key order inside
@@ -7,8 +7,7 @@
 //! parameter columns of the result tables, so it is also meant to be read: it is TOML, with
 //! tables as `{ key = value, ... }` in key order.
 
-use crate::scenario::merge::{ENTITY_SECTIONS, entity_key};
-use crate::scenario::node::{Node, NodeKind, Table};
+use crate::scenario::{Node, NodeKind, Table};
 use std::fmt::Write as _;
 
 /// The canonical TOML text of a value.
@@ -122,39 +121,6 @@ fn float(x: f64) -> String {
     }
 }
 
-/// The value a set path addresses in a scenario tree, if it is there: the same addressing
-/// as [`crate::scenario::merge::apply_set`] (`section.id.field...` for entity sections,
-/// `section.field...` for table sections, number segments index arrays).
-#[must_use]
-pub fn lookup<'t>(root: &'t Table, path: &str) -> Option<&'t Node> {
-    let segments: Vec<&str> = path.split('.').collect();
-    let (&section, rest) = segments.split_first()?;
-    let entry = &root.get(section)?.value;
-    if ENTITY_SECTIONS.contains(&section) {
-        let (&id, rest) = rest.split_first()?;
-        let NodeKind::Array(items) = &entry.kind else {
-            return None;
-        };
-        let entity = items.iter().find(
-            |n| matches!(&n.kind, NodeKind::Table(t) if entity_key(section, t).as_deref() == Some(id)),
-        )?;
-        descend(entity, rest)
-    } else {
-        descend(entry, rest)
-    }
-}
-
-fn descend<'t>(node: &'t Node, segments: &[&str]) -> Option<&'t Node> {
-    let Some((&first, rest)) = segments.split_first() else {
-        return Some(node);
-    };
-    match &node.kind {
-        NodeKind::Table(t) => descend(&t.get(first)?.value, rest),
-        NodeKind::Array(items) => descend(items.get(first.parse::<usize>().ok()?)?, rest),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,22 +149,5 @@ mod tests {
         assert_eq!(cell(&value("'closure'")), "closure");
         assert_eq!(cell(&value("{ a = 'b' }")), "{ a = \"b\" }");
         assert_eq!(canonical(&value("{ \"a b\" = {} }")), "{ \"a b\" = {} }");
-    }
-
-    #[test]
-    fn lookup_follows_set_paths() {
-        let t = parse(
-            FileId(0),
-            "[scenario]\nseed = 3\n[[hubs]]\nid = \"h\"\ncustoms = { time_h = { median = 2 } }\n\
-             [[demand]]\nfrom = \"a\"\nto = \"b\"\nmodes = [\"road\", \"rail\"]\n",
-        )
-        .unwrap();
-        let text = |p: &str| lookup(&t, p).map(canonical);
-        assert_eq!(text("scenario.seed").as_deref(), Some("3"));
-        assert_eq!(text("hubs.h.customs.time_h.median").as_deref(), Some("2"));
-        assert_eq!(text("demand.a-b.modes.1").as_deref(), Some("\"rail\""));
-        assert_eq!(text("hubs.h.transfer"), None);
-        assert_eq!(text("hubs.nope.customs"), None);
-        assert_eq!(text("nothing.at.all"), None);
     }
 }

@@ -177,7 +177,7 @@ fn report(plan: &Plan, v: &Variant, o: &Outcome, singles: &[Vec<Outcome>]) -> Ve
                         }
                     }
                     _ => {
-                        let rendered = d.render(&plan.sweep.sources);
+                        let rendered = d.render(plan.sweep.base.sources());
                         blamed(&dims, &format!("the scenario is invalid: {rendered}"))
                     }
                 }

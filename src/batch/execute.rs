@@ -13,12 +13,11 @@
 //! variant stays valid across such edits, so they are added when combining.
 
 use super::BatchError;
-use super::canon::lookup;
 use super::store::{DoneRecord, NamedFile, Store};
 use super::variant::{Plan, Variant};
 use crate::output::tables::Table;
 use crate::run;
-use crate::scenario::node::NodeKind;
+use crate::scenario::NodeKind;
 use rayon::prelude::*;
 use std::time::Instant;
 
@@ -35,7 +34,11 @@ pub struct Progress<'a> {
 /// [`super::check::check`] has passed.
 #[must_use]
 pub fn replications(plan: &Plan, v: &Variant) -> u64 {
-    match lookup(&plan.patched(v), "scenario.replications").map(|n| &n.kind) {
+    match plan
+        .patched(v)
+        .get("scenario.replications")
+        .map(|n| &n.kind)
+    {
         Some(NodeKind::Int(n)) => u64::try_from(*n).unwrap_or(0),
         _ => 0,
     }

@@ -183,7 +183,8 @@ impl SweepRecord {
             basis: plan.basis.clone(),
             files: plan
                 .sweep
-                .sources
+                .base
+                .sources()
                 .files()
                 .iter()
                 .map(|f| SourceFile::of(&f.path, f.text.as_bytes()))

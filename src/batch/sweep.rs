@@ -27,8 +27,8 @@
 //! their differences are paired.
 //!
 //! Paths and values are those of a scenario's `[[set]]` (scenarios/README.md) and are
-//! applied the same way, with [`crate::scenario::merge::apply_set`], on the located tree.
-//! The sweep file is read into the same [`SourceMap`] as the base scenario, so a value
+//! applied the same way, with [`Document::patch`], on the located tree.
+//! The sweep file is added to the base [`Document`]'s files, so a value
 //! patched in from the sweep keeps its sweep-file location through validation: a bad value
 //! is reported where the planner wrote it. The shape is checked strictly (unknown keys,
 //! wrong types, empty `values`, a path varied twice, duplicate values or names) before any
@@ -39,9 +39,9 @@ use super::variant::MAX_VARIANTS;
 use crate::hash::fnv1a64;
 use crate::scenario::de::{DeError, Located, from_node, from_table};
 use crate::scenario::input::InputError;
-use crate::scenario::merge::{self, apply_set};
-use crate::scenario::node::{self, Node, NodeKind, Table};
+use crate::scenario::node;
 use crate::scenario::source::{Diagnostic, Diagnostics, FileId, Loc, SourceMap};
+use crate::scenario::{Document, Node, NodeKind, Table, diagnostics, named_from};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use std::collections::{BTreeMap, BTreeSet};
@@ -102,19 +102,17 @@ pub struct Picked {
 pub struct Sweep {
     /// The sweep file, as given.
     pub path: PathBuf,
-    /// The base scenario's files, then the sweep file.
-    pub sources: SourceMap,
-    /// The sweep file in `sources`.
+    /// The sweep file in the base's sources.
     pub file: FileId,
     /// The base scenario file.
     pub base_path: PathBuf,
-    /// The base scenario's merged tree, with the sweep's `replications` and `seed`
-    /// overrides applied.
-    pub base_tree: Table,
+    /// The base scenario, with the sweep's `replications` and `seed` overrides applied;
+    /// its files are the base scenario's, then the sweep file.
+    pub base: Document,
     /// `description`, if given.
     pub description: Option<String>,
     /// The overrides given (`scenario.replications`, `scenario.seed`) with their canonical
-    /// values, as applied to `base_tree`.
+    /// values, as applied to `base`.
     pub overrides: Vec<(String, String)>,
     /// The `[[vary]]` entries, in file order.
     pub dimensions: Vec<Dimension>,
@@ -174,12 +172,6 @@ fn de_diag(e: &DeError, fallback: Loc) -> Diagnostic {
     Diagnostic::at(e.loc.unwrap_or(fallback), e.to_string())
 }
 
-fn fail(sources: SourceMap, mut items: Vec<Diagnostic>) -> Diagnostics {
-    items.sort_by(|a, b| a.origin.cmp(&b.origin));
-    items.dedup();
-    Diagnostics { sources, items }
-}
-
 /// The array items of `table[key]` (empty when absent).
 fn items<'t>(table: &'t Table, key: &str) -> &'t [Node] {
     match table.get(key).map(|e| &e.value.kind) {
@@ -204,41 +196,31 @@ impl Sweep {
     /// base scenario's own load problems (unreadable, syntax, `extends`). Whether the
     /// variants make valid scenarios is checked by [`super::check()`].
     pub fn load(path: &Path) -> Result<Sweep, Diagnostics> {
-        let text = read_text(path).map_err(|d| fail(SourceMap::new(), vec![d]))?;
+        let text = read_text(path).map_err(|d| diagnostics(SourceMap::new(), vec![d]))?;
 
-        // First pass, on the sweep file alone: its shape, and where the base is.
+        // Parsed once, on its own, for its shape and where the base is.
         let mut alone = SourceMap::new();
         let id = alone.add(path.to_path_buf(), text.clone());
+        let mut table = node::parse(id, &text).map_err(|d| diagnostics(alone.clone(), vec![d]))?;
         let (base_rel, base_loc) = {
-            let table = node::parse(id, &text).map_err(|d| fail(alone.clone(), vec![d]))?;
             let raw: RawSweep = from_table(&table, root(id))
-                .map_err(|e| fail(alone.clone(), vec![de_diag(&e, root(id))]))?;
+                .map_err(|e| diagnostics(alone.clone(), vec![de_diag(&e, root(id))]))?;
             (raw.base.value, raw.base.loc)
         };
-        // Resolved as `extends` is (through a symbolic link, from where the sweep really is).
-        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        let base_path = merge::relative_to(path, &real, &base_rel);
+        let base_path = named_from(path, &base_rel);
         if let Err(e) = std::fs::metadata(&base_path) {
             let msg = format!("cannot read the base scenario {}: {e}", base_path.display());
-            return Err(fail(alone, vec![Diagnostic::at(base_loc, msg)]));
+            return Err(diagnostics(alone, vec![Diagnostic::at(base_loc, msg)]));
         }
 
-        // Second pass: base files first (so the base is file 0, the scenario root), then
-        // the sweep file, all in one map.
-        let mut sources = SourceMap::new();
-        let mut base_tree = match merge::load_tree(&base_path, &mut sources) {
-            Ok(t) => t,
-            Err(items) => return Err(fail(sources, items)),
-        };
-        let file = sources.add(path.to_path_buf(), text);
-        let parsed = node::parse(file, &sources.file(file).text);
-        let table = match parsed {
-            Ok(t) => t,
-            Err(d) => return Err(fail(sources, vec![d])),
-        };
+        // The base's files come first (the base's own file is the scenario root), then
+        // the sweep file, all in one map: the parsed tree moves there.
+        let mut base = Document::load(&base_path)?;
+        let file = base.add_file(path.to_path_buf(), text);
+        table.move_to_file(file);
         let raw: RawSweep = match from_table(&table, root(file)) {
             Ok(r) => r,
-            Err(e) => return Err(fail(sources, vec![de_diag(&e, root(file))])),
+            Err(e) => return Err(base.diagnostics(vec![de_diag(&e, root(file))])),
         };
         let mut problems = Vec::new();
         let mut overrides = Vec::new();
@@ -248,14 +230,14 @@ impl Sweep {
         ] {
             if let (Some(loc), Some(entry)) = (given, table.get(key)) {
                 let set_path = format!("scenario.{key}");
-                if let Err(m) = apply_set(&mut base_tree, &set_path, entry.value.clone()) {
+                if let Err(m) = base.patch(&set_path, entry.value.clone()) {
                     problems.push(Diagnostic::at(loc, m));
                 }
                 overrides.push((set_path, canonical(&entry.value)));
             }
         }
-        let dimensions = dimensions(&table, &raw.vary, &sources, &mut problems);
-        let picked = picked(&table, &raw.variants, &sources, &mut problems);
+        let dimensions = dimensions(&table, &raw.vary, base.sources(), &mut problems);
+        let picked = picked(&table, &raw.variants, base.sources(), &mut problems);
         if raw.vary.is_empty() && raw.variants.is_empty() {
             problems.push(Diagnostic::at(
                 root(file),
@@ -263,14 +245,13 @@ impl Sweep {
             ));
         }
         if !problems.is_empty() {
-            return Err(fail(sources, problems));
+            return Err(base.diagnostics(problems));
         }
         Ok(Sweep {
             path: path.to_path_buf(),
-            sources,
             file,
             base_path,
-            base_tree,
+            base,
             description: raw.description,
             overrides,
             dimensions,
@@ -306,7 +287,7 @@ impl Sweep {
                 kind: NodeKind::Int(value),
             };
             let text = canonical(&node);
-            apply_set(&mut self.base_tree, path, node)?;
+            self.base.patch(path, node)?;
             self.overrides.retain(|(p, _)| p != path);
             self.overrides.push((path.to_string(), text.clone()));
             self.command_line.push(format!("{path}={text}"));
@@ -320,7 +301,7 @@ impl Sweep {
     /// Where the base scenario's root file starts (for problems with no better place).
     #[must_use]
     pub fn base_root(&self) -> Loc {
-        root(FileId(0))
+        self.base.root()
     }
 
     /// Identifies the sweep: FNV-1a 64 (16 hex digits) of the sweep file's and every base
@@ -329,7 +310,7 @@ impl Sweep {
     /// fingerprints are equal.
     #[must_use]
     pub fn fingerprint(&self) -> String {
-        let sweep = self.sources.file(self.file);
+        let sweep = self.base.sources().file(self.file);
         let base = self.base_files().map(|f| f.text.as_bytes());
         // Without command-line overrides, exactly the hash of the files (as before).
         let command_line = self.command_line.iter().map(String::as_bytes);
@@ -360,7 +341,8 @@ impl Sweep {
 
     fn base_files(&self) -> impl Iterator<Item = &crate::scenario::source::SourceFile> {
         let sweep = self.file;
-        self.sources
+        self.base
+            .sources()
             .files()
             .iter()
             .enumerate()
@@ -371,7 +353,7 @@ impl Sweep {
     /// Renders problems against this sweep's files.
     #[must_use]
     pub fn diagnostics(&self, items: Vec<Diagnostic>) -> Diagnostics {
-        fail(self.sources.clone(), items)
+        self.base.diagnostics(items)
     }
 }
 
@@ -701,7 +683,7 @@ mod tests {
                 vec![]
             ]
         );
-        let seed = super::super::canon::lookup(&s.base_tree, "scenario.seed").unwrap();
+        let seed = s.base.get("scenario.seed").unwrap();
         assert_eq!(seed.kind, NodeKind::Int(9));
         // The sweep is the last file, after the base.
         assert_eq!(s.file, FileId(1));

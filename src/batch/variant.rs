@@ -12,14 +12,11 @@
 //! agree on its id. The `v` prefix keeps spreadsheets from reading an id such as
 //! `123e45678901` as a number.
 
-use super::canon::{cell, lookup};
+use super::canon::cell;
 use super::sweep::Sweep;
 use crate::hash::fnv1a64;
-use crate::scenario::Scenario;
-use crate::scenario::merge::apply_set;
-use crate::scenario::node::{Node, Table};
 use crate::scenario::source::{self, Diagnostic, Diagnostics, Loc};
-use crate::scenario::validate::validate;
+use crate::scenario::{Document, Node, Scenario};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -332,23 +329,23 @@ impl Plan {
     /// another parameter changed part of it), or empty when nothing does.
     #[must_use]
     pub fn cells(&self, v: &Variant) -> Vec<String> {
-        let tree = self.patched(v);
+        let doc = self.patched(v);
         self.columns
             .iter()
-            .map(|c| lookup(&tree, c).map(cell).unwrap_or_default())
+            .map(|c| doc.get(c).map(cell).unwrap_or_default())
             .collect()
     }
 
-    /// The base tree (with the sweep's overrides) with the variant's parameters applied,
-    /// not validated. A parameter that addresses nothing is skipped: [`super::check()`]
+    /// The base (with the sweep's overrides) with the variant's parameters applied, not
+    /// validated. A parameter that addresses nothing is skipped: [`super::check()`]
     /// reports it.
     #[must_use]
-    pub fn patched(&self, v: &Variant) -> Table {
-        let mut tree = self.sweep.base_tree.clone();
+    pub fn patched(&self, v: &Variant) -> Document {
+        let mut doc = self.sweep.base.clone();
         for p in self.params(v) {
-            let _ = apply_set(&mut tree, p.path, p.value.clone());
+            let _ = doc.patch(p.path, p.value.clone());
         }
-        tree
+        doc
     }
 
     /// The base scenario (with the sweep's overrides) patched with `params` in order, and
@@ -359,17 +356,17 @@ impl Plan {
     /// A path that addresses nothing (at the path), and every validation problem (a
     /// patched value's problem is located at the value in the sweep file).
     pub fn build(&self, params: &[Param<'_>]) -> Result<Scenario, Vec<Diagnostic>> {
-        let mut tree = self.sweep.base_tree.clone();
+        let mut doc = self.sweep.base.clone();
         let mut problems = Vec::new();
         for p in params {
-            if let Err(m) = apply_set(&mut tree, p.path, p.value.clone()) {
+            if let Err(m) = doc.patch(p.path, p.value.clone()) {
                 problems.push(Diagnostic::at(p.path_loc, m));
             }
         }
         if !problems.is_empty() {
             return Err(problems);
         }
-        validate(&tree, self.sweep.base_root(), &self.sweep.sources).map_err(|items| {
+        doc.validate().map_err(|items| {
             items
                 .into_iter()
                 .map(|d| relocate_unknown_field(d, params))
@@ -388,7 +385,7 @@ impl Plan {
 }
 
 /// A path whose last segment names a field the scenario does not have is accepted by
-/// `apply_set` (the last segment may be an optional field not given yet) and rejected by
+/// [`Document::patch`] (the last segment may be an optional field not given yet) and rejected by
 /// validation as an unknown field, located where the new key was written: at the value,
 /// since a patch has no key of its own. The path is what is wrong, so point there.
 fn relocate_unknown_field(d: Diagnostic, params: &[Param<'_>]) -> Diagnostic {

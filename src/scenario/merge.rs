@@ -374,6 +374,39 @@ pub fn apply_set(root: &mut Table, path: &str, value: Node) -> Result<(), String
     result
 }
 
+/// The value a set path addresses in a scenario tree, if it is there: the same addressing
+/// as [`apply_set`] (`section.id.field...` for entity sections,
+/// `section.field...` for table sections, number segments index arrays).
+#[must_use]
+pub fn get<'t>(root: &'t Table, path: &str) -> Option<&'t Node> {
+    let segments: Vec<&str> = path.split('.').collect();
+    let (&section, rest) = segments.split_first()?;
+    let entry = &root.get(section)?.value;
+    if ENTITY_SECTIONS.contains(&section) {
+        let (&id, rest) = rest.split_first()?;
+        let NodeKind::Array(items) = &entry.kind else {
+            return None;
+        };
+        let entity = items.iter().find(
+            |n| matches!(&n.kind, NodeKind::Table(t) if entity_key(section, t).as_deref() == Some(id)),
+        )?;
+        descend(entity, rest)
+    } else {
+        descend(entry, rest)
+    }
+}
+
+fn descend<'t>(node: &'t Node, segments: &[&str]) -> Option<&'t Node> {
+    let Some((&first, rest)) = segments.split_first() else {
+        return Some(node);
+    };
+    match &node.kind {
+        NodeKind::Table(t) => descend(&t.get(first)?.value, rest),
+        NodeKind::Array(items) => descend(items.get(first.parse::<usize>().ok()?)?, rest),
+        _ => None,
+    }
+}
+
 fn set_in(node: &mut Node, segments: &[&str], value: Node, path: &str) -> Result<(), String> {
     let Some((&first, rest)) = segments.split_first() else {
         *node = value;
@@ -421,6 +454,24 @@ mod tests {
 
     fn parse(text: &str) -> Table {
         node::parse(FileId(0), text).unwrap()
+    }
+
+    #[test]
+    fn get_follows_set_paths() {
+        let t = parse(
+            "[scenario]\nseed = 3\n[[hubs]]\nid = \"h\"\ncustoms = { time_h = { median = 2 } }\n\
+             [[demand]]\nfrom = \"a\"\nto = \"b\"\nmodes = [\"road\", \"rail\"]\n",
+        );
+        let kind = |p: &str| get(&t, p).map(|n| n.kind.clone());
+        assert_eq!(kind("scenario.seed"), Some(NodeKind::Int(3)));
+        assert_eq!(kind("hubs.h.customs.time_h.median"), Some(NodeKind::Int(2)));
+        assert_eq!(
+            kind("demand.a-b.modes.1"),
+            Some(NodeKind::Str("rail".into()))
+        );
+        assert_eq!(kind("hubs.h.transfer"), None);
+        assert_eq!(kind("hubs.nope.customs"), None);
+        assert_eq!(kind("nothing.at.all"), None);
     }
 
     fn int_at(t: &Table, path: &[&str]) -> Option<i128> {

@@ -3,22 +3,28 @@
 //! The pipeline is
 //! `file text → located tree (node) → merged with what it extends and patched by [[set]]
 //! (merge) → raw serde structs (raw, de) → validated Scenario (validate, model)`.
+//! Code outside this module goes through [`Document`] (load → patch/get → validate) or
+//! [`load`]; the stages themselves are private.
 //! Every stage keeps source locations so problems are reported as `file:line:col: message`
 //! naming the field and the entity; nothing here panics on bad input.
 
-pub mod de;
+pub(crate) mod de;
+mod document;
 pub mod input;
 pub mod limits;
-pub mod merge;
+mod merge;
 pub mod model;
-pub mod node;
+pub(crate) mod node;
 pub mod plausible;
-pub mod raw;
+mod raw;
 pub mod reach;
 pub mod source;
-pub mod validate;
+mod validate;
 
+pub(crate) use document::diagnostics;
+pub use document::{Document, named_from};
 pub use model::*;
+pub use node::{Node, NodeKind, Table};
 pub use source::{Diagnostic, Diagnostics, SourceMap};
 
 use std::path::Path;
@@ -53,34 +59,18 @@ pub fn load(path: &Path) -> Result<Loaded, Diagnostics> {
 ///
 /// As [`load`]; also a patch whose value is not TOML or whose path addresses nothing.
 pub fn load_with(path: &Path, patches: &[(String, String)]) -> Result<Loaded, Diagnostics> {
-    let mut sources = SourceMap::new();
-    let fail = |sources: SourceMap, mut items: Vec<Diagnostic>| {
-        items.sort_by(|a, b| a.origin.cmp(&b.origin));
-        items.dedup();
-        Diagnostics { sources, items }
-    };
-    let mut tree = match merge::load_tree(path, &mut sources) {
-        Ok(t) => t,
-        Err(items) => return Err(fail(sources, items)),
-    };
-    let root = validate::root_loc();
+    let mut doc = Document::load(path)?;
     let mut problems = Vec::new();
     for (set_path, value_text) in patches {
-        let file = sources.add(
-            format!("<set {set_path}>").into(),
-            format!("value = {value_text}\n"),
-        );
-        let value = node::parse(file, &sources.file(file).text)
+        let name = format!("<set {set_path}>");
+        let file = doc.add_file(name.clone().into(), format!("value = {value_text}\n"));
+        let value = node::parse(file, &doc.sources().file(file).text)
             .map(|mut t| t.remove("value"))
-            .and_then(|v| {
-                v.ok_or_else(|| {
-                    Diagnostic::file(format!("<set {set_path}>"), "the patch has no value")
-                })
-            });
+            .and_then(|v| v.ok_or_else(|| Diagnostic::file(name, "the patch has no value")));
         match value {
             Ok(entry) => {
                 let loc = entry.value.loc;
-                if let Err(m) = merge::apply_set(&mut tree, set_path, entry.value) {
+                if let Err(m) = doc.patch(set_path, entry.value) {
                     problems.push(Diagnostic::at(loc, m));
                 }
             }
@@ -88,18 +78,15 @@ pub fn load_with(path: &Path, patches: &[(String, String)]) -> Result<Loaded, Di
         }
     }
     if !problems.is_empty() {
-        return Err(fail(sources, problems));
+        return Err(doc.diagnostics(problems));
     }
-    match validate::validate_with_warnings(&tree, root, &sources) {
-        Ok((scenario, mut warnings)) => {
-            warnings.sort_by(|a, b| a.origin.cmp(&b.origin));
-            Ok(Loaded {
-                scenario,
-                sources,
-                warnings,
-            })
-        }
-        Err(items) => Err(fail(sources, items)),
+    match doc.validate_with_warnings() {
+        Ok((scenario, warnings)) => Ok(Loaded {
+            scenario,
+            sources: doc.sources().clone(),
+            warnings,
+        }),
+        Err(items) => Err(doc.diagnostics(items)),
     }
 }
 

@@ -16,6 +16,17 @@ pub struct Node {
     pub kind: NodeKind,
 }
 
+impl Node {
+    fn move_to_file(&mut self, file: FileId) {
+        self.loc.file = file;
+        match &mut self.kind {
+            NodeKind::Array(items) => items.iter_mut().for_each(|n| n.move_to_file(file)),
+            NodeKind::Table(t) => t.move_to_file(file),
+            _ => {}
+        }
+    }
+}
+
 /// The value of a [`Node`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeKind {
@@ -105,6 +116,16 @@ impl Table {
         match self.get_mut(&entry.key) {
             Some(slot) => *slot = entry,
             None => self.entries.push(entry),
+        }
+    }
+
+    /// Relabels every location as being in `file`: for text parsed once under a
+    /// provisional id before the map it belongs to was assembled (a sweep file, parsed to
+    /// find its base, whose files come first).
+    pub(crate) fn move_to_file(&mut self, file: FileId) {
+        for e in &mut self.entries {
+            e.key_loc.file = file;
+            e.value.move_to_file(file);
         }
     }
 

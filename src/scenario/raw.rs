@@ -43,6 +43,7 @@ pub struct RawChoice {
 pub struct RawCorridor {
     pub id: Located<String>,
     pub name: Located<String>,
+    #[allow(dead_code)] // accepted for the planner's notes; no result depends on it
     pub description: Option<String>,
     pub rate_discount: Option<Located<f64>>,
 }
