@@ -37,11 +37,11 @@
 use super::canon::{canonical, cell};
 use super::variant::MAX_VARIANTS;
 use crate::hash::fnv1a64;
-use crate::scenario::de::{DeError, Located, from_node, from_table};
-use crate::scenario::input::InputError;
-use crate::scenario::node;
 use crate::scenario::source::{Diagnostic, Diagnostics, FileId, Loc, SourceMap};
-use crate::scenario::{Document, Node, NodeKind, Table, diagnostics, named_from};
+use crate::scenario::{
+    Document, FileKind, Located, Node, NodeKind, Table, TomlFile, deserialize_node,
+    deserialize_table, named_from,
+};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use std::collections::{BTreeMap, BTreeSet};
@@ -160,16 +160,18 @@ struct RawSetEntry {
     value: IgnoredAny,
 }
 
+/// A sweep file, for the messages about it.
+const SWEEP_FILE: FileKind = FileKind {
+    noun: "sweep",
+    needs: "`base`",
+};
+
 fn root(file: FileId) -> Loc {
     Loc {
         file,
         start: 0,
         end: 0,
     }
-}
-
-fn de_diag(e: &DeError, fallback: Loc) -> Diagnostic {
-    Diagnostic::at(e.loc.unwrap_or(fallback), e.to_string())
 }
 
 /// The array items of `table[key]` (empty when absent).
@@ -196,31 +198,26 @@ impl Sweep {
     /// base scenario's own load problems (unreadable, syntax, `extends`). Whether the
     /// variants make valid scenarios is checked by [`super::check()`].
     pub fn load(path: &Path) -> Result<Sweep, Diagnostics> {
-        let text = read_text(path).map_err(|d| diagnostics(SourceMap::new(), vec![d]))?;
-
         // Parsed once, on its own, for its shape and where the base is.
-        let mut alone = SourceMap::new();
-        let id = alone.add(path.to_path_buf(), text.clone());
-        let mut table = node::parse(id, &text).map_err(|d| diagnostics(alone.clone(), vec![d]))?;
+        let alone = TomlFile::read(path, SWEEP_FILE)?;
         let (base_rel, base_loc) = {
-            let raw: RawSweep = from_table(&table, root(id))
-                .map_err(|e| diagnostics(alone.clone(), vec![de_diag(&e, root(id))]))?;
+            let raw: RawSweep = deserialize_table(alone.table(), alone.root())
+                .map_err(|d| alone.diagnostics(vec![d]))?;
             (raw.base.value, raw.base.loc)
         };
         let base_path = named_from(path, &base_rel);
         if let Err(e) = std::fs::metadata(&base_path) {
             let msg = format!("cannot read the base scenario {}: {e}", base_path.display());
-            return Err(diagnostics(alone, vec![Diagnostic::at(base_loc, msg)]));
+            return Err(alone.diagnostics(vec![Diagnostic::at(base_loc, msg)]));
         }
 
         // The base's files come first (the base's own file is the scenario root), then
         // the sweep file, all in one map: the parsed tree moves there.
         let mut base = Document::load(&base_path)?;
-        let file = base.add_file(path.to_path_buf(), text);
-        table.move_to_file(file);
-        let raw: RawSweep = match from_table(&table, root(file)) {
+        let (file, table) = base.adopt(alone);
+        let raw: RawSweep = match deserialize_table(&table, root(file)) {
             Ok(r) => r,
-            Err(e) => return Err(base.diagnostics(vec![de_diag(&e, root(file))])),
+            Err(d) => return Err(base.diagnostics(vec![d])),
         };
         let mut problems = Vec::new();
         let mut overrides = Vec::new();
@@ -366,22 +363,6 @@ fn hash_parts<'a>(parts: impl Iterator<Item = &'a [u8]>) -> String {
         bytes.extend_from_slice(part);
     }
     format!("{:016x}", fnv1a64(&bytes))
-}
-
-fn read_text(path: &Path) -> Result<String, Diagnostic> {
-    let text = crate::scenario::input::read_text(path).map_err(|e| match e {
-        InputError::Binary | InputError::NotUtf8 { .. } => {
-            Diagnostic::file(path, format!("{e}; a sweep is a TOML text file"))
-        }
-        e => Diagnostic::file(path, format!("cannot read {}: {e}", path.display())),
-    })?;
-    if text.trim().is_empty() {
-        return Err(Diagnostic::file(
-            path,
-            "file is empty; a sweep needs at least `base`",
-        ));
-    }
-    Ok(text)
 }
 
 fn dimensions(
@@ -602,10 +583,10 @@ fn set_patches(node: &Node, problems: &mut Vec<Diagnostic>) -> Vec<Patch> {
         }
         NodeKind::Array(items) => {
             for item in items {
-                let raw: RawSetEntry = match from_node(item) {
+                let raw: RawSetEntry = match deserialize_node(item) {
                     Ok(r) => r,
-                    Err(e) => {
-                        problems.push(de_diag(&e, item.loc));
+                    Err(d) => {
+                        problems.push(d);
                         continue;
                     }
                 };
@@ -690,6 +671,42 @@ mod tests {
         assert_eq!(s.fingerprint().len(), 16);
         assert_eq!(s.overrides.len(), 2);
         assert_ne!(s.basis(), s.fingerprint());
+    }
+
+    #[test]
+    fn a_sweep_file_gets_the_checks_of_a_scenario_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.toml");
+        let first = |bytes: &[u8]| {
+            std::fs::write(&path, bytes).unwrap();
+            Sweep::load(&path).unwrap_err().to_string()
+        };
+        let shown = path.display().to_string();
+        assert_eq!(
+            first(b" \n"),
+            format!("{shown}:1:1: file is empty; a sweep needs at least `base`")
+        );
+        assert_eq!(
+            first(b"base = \"x\0\""),
+            format!(
+                "{shown}:1:1: not a text file (it contains NUL bytes); a sweep is a TOML text file"
+            )
+        );
+        let missing = dir.path().join("none.toml");
+        let err = Sweep::load(&missing).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("{0}:1:1: cannot read {0}: ", missing.display())),
+            "{err}"
+        );
+        // The base is read with the scenario's checks and messages.
+        std::fs::write(dir.path().join("b.toml"), "").unwrap();
+        let err = first(b"base = \"b.toml\"\n[[variants]]\nname = \"a\"\n");
+        assert!(
+            err.ends_with(
+                "b.toml:1:1: file is empty; a scenario needs at least a [scenario] section"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::merge;
 use super::model::Scenario;
 use super::node::{Node, Table};
 use super::source::{Diagnostic, Diagnostics, FileId, Loc, SourceMap};
+use super::toml_file::TomlFile;
 use super::validate;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -63,6 +64,15 @@ impl Document {
     /// patch) so that values taken from it are located in it.
     pub fn add_file(&mut self, path: PathBuf, text: String) -> FileId {
         Arc::make_mut(&mut self.sources).add(path, text)
+    }
+
+    /// Moves a file read on its own (a sweep naming this scenario as its base) into this
+    /// document's files, after its own, and returns its id there and its tree, relocated.
+    pub fn adopt(&mut self, file: TomlFile) -> (FileId, Table) {
+        let (path, text, mut table) = file.into_parts();
+        let id = self.add_file(path, text);
+        table.move_to_file(id);
+        (id, table)
     }
 
     /// Sets the value a dotted `path` addresses (`section.id.field[.sub...]` for entity

@@ -7,9 +7,9 @@
 //! order. Because patching happens on the located tree, a patched value that turns out to
 //! be invalid is reported at the `set` entry that wrote it.
 
-use super::input::InputError;
 use super::node::{self, Entry, Node, NodeKind, Table};
 use super::source::{Diagnostic, Loc, SourceMap};
+use super::toml_file::{FileKind, ReadFailure, read_text};
 use std::path::{Path, PathBuf};
 
 /// Top-level sections that are arrays of entities merged by id.
@@ -22,6 +22,12 @@ pub const ENTITY_SECTIONS: &[&str] = &[
     "candidates",
     "disruptions",
 ];
+
+/// A scenario file, for the messages about it.
+const SCENARIO_FILE: FileKind = FileKind {
+    noun: "scenario",
+    needs: "a [scenario] section",
+};
 
 /// Top-level sections that are single tables.
 pub const TABLE_SECTIONS: &[&str] = &["scenario", "choice", "compare"];
@@ -53,20 +59,12 @@ fn load_recursive(
             super::limits::MAX_EXTENDS_DEPTH
         ))]);
     }
-    let text = match super::input::read_text(path) {
+    let text = match read_text(path, SCENARIO_FILE) {
         Ok(text) => text,
-        Err(e @ (InputError::Binary | InputError::NotUtf8 { .. })) => {
-            return Err(vec![Diagnostic::file(
-                path,
-                format!("{e}; a scenario is a TOML text file"),
-            )]);
+        Err(ReadFailure::NotText(m) | ReadFailure::Empty(m)) => {
+            return Err(vec![Diagnostic::file(path, m)]);
         }
-        Err(e) => {
-            return Err(vec![complain(format!(
-                "cannot read {}: {e}",
-                path.display()
-            ))]);
-        }
+        Err(ReadFailure::Unreadable(m)) => return Err(vec![complain(m)]),
     };
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if let Some(pos) = chain.iter().position(|p| *p == canonical) {
@@ -79,12 +77,6 @@ fn load_recursive(
             "`extends` cycle: {}",
             cycle.join(" -> ")
         ))]);
-    }
-    if text.trim().is_empty() {
-        return Err(vec![Diagnostic::file(
-            path,
-            "file is empty; a scenario needs at least a [scenario] section",
-        )]);
     }
     let file = sources.add(path.to_path_buf(), text);
     let mut table = node::parse(file, &sources.file(file).text).map_err(|d| vec![d])?;

@@ -19,13 +19,16 @@ pub mod plausible;
 mod raw;
 pub mod reach;
 pub mod source;
+mod toml_file;
 mod validate;
 
+pub use de::Located;
 pub(crate) use document::diagnostics;
 pub use document::{Document, named_from};
 pub use model::*;
 pub use node::{Node, NodeKind, Table};
 pub use source::{Diagnostic, Diagnostics, SourceMap};
+pub use toml_file::{FileKind, TomlFile, deserialize_node, deserialize_table};
 
 use std::path::Path;
 
