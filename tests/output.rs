@@ -230,6 +230,7 @@ fn results_of_another_command_are_replaced_whole_and_only_with_overwrite() {
             "corridor_summary.csv",
             "hub_summary.csv",
             "manifest.json",
+            "network.geojson",
             "od_summary.csv",
             "route_shares.csv",
             "service_summary.csv"
@@ -247,4 +248,94 @@ fn results_of_another_command_are_replaced_whole_and_only_with_overwrite() {
         &["holds files corridor-sim did not write", "letter.txt"],
     );
     assert_eq!(names(&mine), ["letter.txt"]);
+}
+
+// `network.geojson` from `corridor run`: valid GeoJSON in lon/lat order, the freight on
+// each hub and link adding up, and the same bytes whatever the thread count.
+
+fn network_layer(out: &Path, threads: &str) -> Vec<u8> {
+    ok(corridor()
+        .arg("run")
+        .arg(data("river.toml"))
+        .args([
+            "--replications",
+            "3",
+            "--quiet",
+            "--threads",
+            threads,
+            "--out",
+        ])
+        .arg(out));
+    std::fs::read(out.join("network.geojson")).expect("run writes network.geojson")
+}
+
+fn number_property(f: &geojson::Feature, key: &str) -> f64 {
+    f.properties.as_ref().expect("properties")[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} is a number"))
+}
+
+#[test]
+fn the_network_layer_is_valid_geojson_that_adds_up_and_is_deterministic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let one = network_layer(&tmp.path().join("t1"), "1");
+    let two = network_layer(&tmp.path().join("t2"), "2");
+    assert_eq!(one, two, "network.geojson differs between 1 and 2 threads");
+
+    let text = String::from_utf8(one).unwrap();
+    let geojson::GeoJson::FeatureCollection(geojson::FeatureCollection { features, .. }) =
+        text.parse::<geojson::GeoJson>().expect("parses as GeoJSON")
+    else {
+        panic!("not a FeatureCollection");
+    };
+    let s = corridor_sim::scenario::load(&data("river.toml"))
+        .unwrap()
+        .scenario;
+    assert_eq!(features.len(), s.hubs.len() + s.links.len());
+
+    // Hubs are points at [lon, lat] (RFC 7946 order), links lines between their hubs.
+    let at = |id: &str| {
+        let h = s.hub(s.hub_by_id(id).unwrap());
+        vec![h.lon, h.lat]
+    };
+    for f in &features {
+        let p = f.properties.as_ref().unwrap();
+        let geometry = &f.geometry.as_ref().expect("geometry").value;
+        match (p["layer"].as_str().unwrap(), geometry) {
+            ("hub", geojson::GeometryValue::Point { coordinates }) => {
+                assert_eq!(coordinates.as_slice(), at(p["id"].as_str().unwrap()));
+            }
+            ("link", geojson::GeometryValue::LineString { coordinates }) => {
+                assert_eq!(coordinates[0].as_slice(), at(p["from"].as_str().unwrap()));
+                assert_eq!(coordinates[1].as_slice(), at(p["to"].as_str().unwrap()));
+            }
+            (layer, g) => panic!("{layer} with geometry {g:?}"),
+        }
+    }
+
+    let feature = |id: &str| {
+        features
+            .iter()
+            .find(|f| f.properties.as_ref().unwrap()["id"] == id)
+            .unwrap_or_else(|| panic!("no feature {id}"))
+    };
+    // A zone is never a waypoint: all that passes through it is its own 40 TEU/day.
+    assert!((number_property(feature("zone"), "teu_per_day") - 40.0).abs() < 1e-3);
+    // Every route to the market ends there: 40 TEU/day; `mid` also receives 10 from the
+    // port, and the river line's routes pass it on the way to the market.
+    assert!((number_property(feature("market"), "teu_per_day") - 40.0).abs() < 1e-3);
+    // The corridor split of a link adds up to its total.
+    for f in features
+        .iter()
+        .filter(|f| f.properties.as_ref().unwrap()["layer"] == "link")
+    {
+        let p = f.properties.as_ref().unwrap();
+        let by_corridor: f64 = p
+            .iter()
+            .filter(|(k, _)| k.starts_with("teu_per_day_"))
+            .map(|(_, v)| v.as_f64().unwrap())
+            .sum();
+        let total = number_property(f, "teu_per_day");
+        assert!((by_corridor - total).abs() < 1e-3, "{p:?}");
+    }
 }

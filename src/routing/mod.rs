@@ -119,6 +119,27 @@ pub struct Route {
     pub share: f64,
 }
 
+impl Leg {
+    /// The links the leg moves over, in order: a drive's link, the links a ride rides
+    /// over, none for customs or a transfer.
+    ///
+    /// # Panics
+    ///
+    /// If the leg's ids are not those of `scenario`.
+    #[must_use]
+    pub fn links<'a>(&'a self, scenario: &'a crate::scenario::Scenario) -> &'a [LinkId] {
+        match self {
+            Leg::Drive { link, .. } => std::slice::from_ref(link),
+            &Leg::Ride {
+                service,
+                board,
+                alight,
+            } => &scenario.service(service).legs[usize::from(board)..usize::from(alight)],
+            Leg::Customs { .. } | Leg::Transfer { .. } => &[],
+        }
+    }
+}
+
 impl Route {
     /// A route of these legs taking `share` of its flow, with the figures routing would
     /// fill left empty: for building route tables by hand (tests, benchmarks).

@@ -315,20 +315,13 @@ fn corridors_of(s: &Scenario, legs: &[Leg]) -> Vec<CorridorId> {
         }
     };
     for leg in legs {
-        match *leg {
-            Leg::Customs { .. } | Leg::Transfer { .. } => {}
-            Leg::Drive { link, .. } => add(s.link(link).corridor),
-            Leg::Ride {
-                service,
-                board,
-                alight,
-            } => {
-                let sv = s.service(service);
-                for l in &sv.legs[usize::from(board)..usize::from(alight)] {
-                    // A service's own corridor tag wins over its links'.
-                    add(sv.corridor.or(s.link(*l).corridor));
-                }
-            }
+        // A service's own corridor tag wins over its links'.
+        let service_tag = match *leg {
+            Leg::Ride { service, .. } => s.service(service).corridor,
+            _ => None,
+        };
+        for &link in leg.links(s) {
+            add(service_tag.or(s.link(link).corridor));
         }
     }
     order

@@ -10,6 +10,8 @@ use std::time::Instant;
 
 use crate::Failure;
 use crate::common::{self, SimArgs};
+use anyhow::Context;
+use corridor_sim::output::geojson;
 use corridor_sim::output::manifest::Manifest;
 use corridor_sim::run;
 use corridor_sim::sim::model::FacilityKind;
@@ -58,20 +60,22 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let replications = scenario.meta.replications;
 
     let tables = merged.tables().all();
+    let layer = geojson::network(&merged.compiled, agg);
+    let mut outputs: Vec<String> = tables.iter().map(|t| t.file.to_string()).collect();
+    outputs.push(geojson::NETWORK_GEOJSON.to_string());
     let manifest = Manifest {
         scenario: scenario.meta.name.clone(),
         scenario_path: path.display().to_string(),
         scenario_files: common::source_files(&loaded.sources),
         events: agg.work.events,
-        ..common::manifest(
-            "run",
-            &owner,
-            &scenario.meta,
-            threads,
-            wall_time_s,
-            tables.iter().map(|t| t.file.to_string()).collect(),
-        )
+        ..common::manifest("run", &owner, &scenario.meta, threads, wall_time_s, outputs)
     };
+    geojson::write(staged.path(), geojson::NETWORK_GEOJSON, &layer).with_context(|| {
+        format!(
+            "cannot write {}",
+            staged.path().join(geojson::NETWORK_GEOJSON).display()
+        )
+    })?;
     common::finish_output(staged, &tables, &manifest)?;
     if args.stats {
         print_stats(&merged, wall_time_s);
