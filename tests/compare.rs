@@ -145,9 +145,9 @@ fn the_nearer_of_two_twin_zones_ranks_first() {
     assert_eq!(c.markets.len(), 2);
 }
 
-/// `zone_ranking.csv`, `zone_market.csv` and stdout of `corridor compare-zones FILE ARGS
-/// --threads T`.
-fn compare_zones_outputs(file: &str, args: &[&str], threads: &str) -> [Vec<u8>; 3] {
+/// `zone_ranking.csv`, `zone_market.csv`, `zones.geojson` and stdout of `corridor
+/// compare-zones FILE ARGS --threads T`.
+fn compare_zones_outputs(file: &str, args: &[&str], threads: &str) -> [Vec<u8>; 4] {
     let dir = tempfile::tempdir().unwrap();
     let out = corridor()
         .args(["compare-zones", file, "--quiet", "--threads", threads])
@@ -165,8 +165,46 @@ fn compare_zones_outputs(file: &str, args: &[&str], threads: &str) -> [Vec<u8>; 
     [
         read("zone_ranking.csv"),
         read("zone_market.csv"),
+        read("zones.geojson"),
         out.stdout,
     ]
+}
+
+#[test]
+fn the_zones_layer_puts_each_ranked_zone_at_its_coordinates() {
+    let [ranking, _, layer, _] = compare_zones_outputs(TWINS, &[], "2");
+    let geojson::GeoJson::FeatureCollection(fc) = String::from_utf8(layer)
+        .unwrap()
+        .parse::<geojson::GeoJson>()
+        .expect("zones.geojson parses as GeoJSON")
+    else {
+        panic!("not a FeatureCollection");
+    };
+    let s = scenario::load(Path::new(TWINS)).unwrap().scenario;
+    let ranking = String::from_utf8(ranking).unwrap();
+    let rows: Vec<Vec<&str>> = ranking
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(fc.features.len(), rows.len());
+    for (f, row) in fc.features.iter().zip(&rows) {
+        let p = f.properties.as_ref().unwrap();
+        // Same zones in the same order as zone_ranking.csv, with its rank and score.
+        assert_eq!(p["id"], row[1]);
+        assert_eq!(p["rank"].as_u64().unwrap().to_string(), row[2]);
+        let score: f64 = row[3].parse().unwrap();
+        assert!((p["score_usd_per_teu"].as_f64().unwrap() - score).abs() < 1e-3);
+        let c = &s.candidates[s
+            .candidate_by_id(p["id"].as_str().unwrap())
+            .unwrap()
+            .index()];
+        let geojson::GeometryValue::Point { coordinates } = &f.geometry.as_ref().unwrap().value
+        else {
+            panic!("a zone is a point");
+        };
+        assert_eq!(coordinates.as_slice(), [c.lon, c.lat]);
+    }
 }
 
 #[test]
@@ -309,7 +347,7 @@ fn compare_zones_kn_cli_is_identical_for_one_and_two_threads() {
         "{ranking}"
     );
     assert!(ranking.contains(",Zone A,"), "{ranking}");
-    assert!(String::from_utf8_lossy(&one[2]).contains("selected: a "));
+    assert!(String::from_utf8_lossy(&one[3]).contains("selected: a "));
     assert_eq!(one, compare_zones_outputs(LADDER, &args, "2"));
 }
 

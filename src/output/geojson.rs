@@ -1,4 +1,6 @@
-//! `network.geojson`: the network of a run as a map layer (RFC 7946), for QGIS or any GIS.
+//! Map layers (GeoJSON, RFC 7946) for QGIS or any GIS: `network.geojson` from `run`, the
+//! network with the freight on it, and `zones.geojson` from `compare-zones`, the candidate
+//! zones with their ranking.
 //!
 //! One feature per hub (a point) and one per link (a straight line between its hubs; the
 //! scenario gives no road geometry). Coordinates are `[lon, lat]` in WGS 84, as RFC 7946
@@ -28,6 +30,8 @@ use crate::sim::aggregate::Aggregate;
 
 /// File name of the network layer.
 pub const NETWORK_GEOJSON: &str = "network.geojson";
+/// File name of the zone-ranking layer.
+pub const ZONES_GEOJSON: &str = "zones.geojson";
 
 /// TEU per day on each link and through each hub, from the routes and their simulated
 /// shares: (per link: total and by main corridor id; per hub: total).
@@ -126,6 +130,48 @@ pub fn network(compiled: &Compiled<'_>, agg: &Aggregate) -> FeatureCollection {
             ..Feature::default()
         });
     }
+    FeatureCollection::new(features)
+}
+
+/// The candidate zones of a comparison as points at their coordinates, with rank, score
+/// (mean and 95 % interval, USD per TEU), `prob_best` and the score components, in
+/// ranking order; the figures are those of `zone_ranking.csv`.
+#[must_use]
+pub fn zones(
+    scenario: &crate::scenario::Scenario,
+    comparison: &crate::compare::zones::ZoneComparison,
+) -> FeatureCollection {
+    let features = comparison
+        .ranking
+        .iter()
+        .filter_map(|z| {
+            let c = &scenario.candidates[scenario.candidate_by_id(&z.zone)?.index()];
+            let mut p = JsonObject::new();
+            p.insert("layer".into(), "zone".into());
+            p.insert("id".into(), z.zone.clone().into());
+            p.insert("name".into(), z.name.clone().into());
+            p.insert("rank".into(), z.rank.into());
+            p.insert("score_usd_per_teu".into(), number(z.score.mean));
+            p.insert("score_ci95_low".into(), number(z.score.ci95_low));
+            p.insert("score_ci95_high".into(), number(z.score.ci95_high));
+            p.insert("prob_best".into(), number(z.prob_best));
+            p.insert(
+                "generalized_cost_usd_per_teu".into(),
+                number(z.generalized_cost),
+            );
+            p.insert("reliability_usd_per_teu".into(), number(z.reliability));
+            p.insert("redundancy_usd_per_teu".into(), number(z.redundancy));
+            p.insert(
+                "existing_traffic_usd_per_teu".into(),
+                number(z.existing_traffic),
+            );
+            Some(Feature {
+                geometry: Some(Geometry::new_point([c.lon, c.lat])),
+                properties: Some(p),
+                ..Feature::default()
+            })
+        })
+        .collect::<Vec<_>>();
     FeatureCollection::new(features)
 }
 

@@ -5,7 +5,9 @@
 
 use crate::Failure;
 use crate::common::{self, SimArgs};
+use anyhow::Context;
 use corridor_sim::compare::zones::{self, ZoneComparison};
+use corridor_sim::output::geojson;
 use corridor_sim::output::manifest::Manifest;
 use corridor_sim::scenario::{KnSettings, Procedure};
 use std::path::PathBuf;
@@ -133,7 +135,15 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         zones::ranking_table(name, &comparison),
         zones::market_table(name, &comparison),
     ];
-    let outputs = tables.iter().map(|t| t.file.to_string()).collect();
+    let mut outputs: Vec<String> = tables.iter().map(|t| t.file.to_string()).collect();
+    outputs.push(geojson::ZONES_GEOJSON.to_string());
+    let layer = geojson::zones(base, &comparison);
+    geojson::write(staged.path(), geojson::ZONES_GEOJSON, &layer).with_context(|| {
+        format!(
+            "cannot write {}",
+            staged.path().join(geojson::ZONES_GEOJSON).display()
+        )
+    })?;
     common::finish_output(
         staged,
         &tables,
