@@ -8,6 +8,7 @@
 //! variant; `corridor run --set` patches one. Because patching happens on the located tree,
 //! a patched value keeps the location it was written at, and a bad one is reported there.
 
+use super::discount::apply_rate_discounts;
 use super::merge;
 use super::model::Scenario;
 use super::node::{Node, Table};
@@ -94,13 +95,14 @@ impl Document {
         merge::get(&self.tree, path)
     }
 
-    /// Validates the document.
+    /// Validates the document, then applies the corridors' rate discounts to the valid
+    /// scenario (a transform, kept out of validation).
     ///
     /// # Errors
     ///
     /// Every problem found, unsorted (see [`Document::diagnostics`]).
     pub fn validate(&self) -> Result<Scenario, Vec<Diagnostic>> {
-        validate::validate(&self.tree, self.root(), &self.sources)
+        self.validate_with_warnings().map(|(scenario, _)| scenario)
     }
 
     /// Validates the document, also returning the plausibility warnings of a valid
@@ -110,8 +112,9 @@ impl Document {
     ///
     /// Every problem found, unsorted (see [`Document::diagnostics`]).
     pub fn validate_with_warnings(&self) -> Result<(Scenario, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let (scenario, mut warnings) =
+        let (mut scenario, mut warnings) =
             validate::validate_with_warnings(&self.tree, self.root(), &self.sources)?;
+        apply_rate_discounts(&mut scenario);
         warnings.sort_by(|a, b| a.origin.cmp(&b.origin));
         Ok((scenario, warnings))
     }

@@ -9,6 +9,7 @@
 //! naming the field and the entity; nothing here panics on bad input.
 
 pub(crate) mod de;
+mod discount;
 mod document;
 pub mod input;
 pub mod limits;

@@ -19,21 +19,13 @@ use crate::ids::{CandidateId, CorridorId, HubId, LinkId, ServiceId};
 use crate::num::Num;
 use std::collections::BTreeMap;
 
-/// Validates a merged scenario tree whose root file starts at `root`.
+/// Validates a merged scenario tree whose root file starts at `root`, also returning the
+/// plausibility warnings of a valid scenario ([`super::plausible`]): figures probably
+/// given in the wrong unit.
 ///
 /// # Errors
 ///
 /// Every problem found, in no particular order (the caller sorts by position).
-pub fn validate(tree: &Table, root: Loc, sources: &SourceMap) -> Result<Scenario, Vec<Diagnostic>> {
-    validate_with_warnings(tree, root, sources).map(|(scenario, _)| scenario)
-}
-
-/// As [`validate`], also returning the plausibility warnings of a valid scenario
-/// ([`super::plausible`]): figures probably given in the wrong unit.
-///
-/// # Errors
-///
-/// As [`validate`].
 pub fn validate_with_warnings(
     tree: &Table,
     root: Loc,
@@ -473,21 +465,10 @@ impl Validator<'_> {
         (out, broken)
     }
 
+    /// Reads the whole tree, section by section, in dependency order: each section's ids
+    /// are resolved against the sections before it.
     fn scenario(&mut self, tree: &Table, root: Loc) -> Option<Scenario> {
-        for e in &tree.entries {
-            let k = e.key.as_str();
-            if !TABLE_SECTIONS.contains(&k) && !ENTITY_SECTIONS.contains(&k) {
-                self.err(
-                    e.key_loc,
-                    format!(
-                        "unknown section `{k}` (expected extends, set, {}, {})",
-                        TABLE_SECTIONS.join(", "),
-                        ENTITY_SECTIONS.join(", ")
-                    ),
-                );
-            }
-        }
-
+        self.known_sections(tree);
         let meta = match tree.get("scenario") {
             None => {
                 self.err(root, "missing [scenario] section (name, horizon_days, warmup_days, replications, seed)");
@@ -505,7 +486,82 @@ impl Validator<'_> {
         };
         let choice_ok = choice.clone().unwrap_or_default();
 
-        // Corridors.
+        let (corridors, corridor_ids) = self.corridors(tree);
+        let (hubs, hub_ids) = self.hubs(tree);
+        let (links, link_ids) = self.links(tree, &hub_ids, &corridor_ids);
+        // A shipment is never split across departures, so every vehicle must hold one.
+        let shipment_teu = meta
+            .as_ref()
+            .and_then(|m| m.as_ref())
+            .map_or(1, |m| m.shipment_teu);
+        let (services, service_ids) = self.services(
+            tree,
+            &hub_ids,
+            &corridor_ids,
+            &links,
+            &link_ids,
+            shipment_teu,
+        );
+        // Reachability is judged on one graph of the network, built once.
+        let mut reach = Reach::new(hubs.len(), &links, &services);
+        let demand = self.demand(tree, &hub_ids, &mut reach, &choice_ok);
+        let candidates = self.candidates(tree, &hub_ids, &corridor_ids, &mut reach);
+        // Compare.
+        let compare = match tree.get("compare") {
+            None => Some(Compare::default()),
+            Some(e) => self.read::<RawCompare>("[compare]", &e.value).map(|c| {
+                let weights = self.weights(&c.weights);
+                let procedure = self.procedure(&c, e.key_loc);
+                Compare {
+                    markets: c
+                        .markets
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, f)| {
+                            self.flow(&format!("[compare] markets[{i}]"), f, &hub_ids)
+                        })
+                        .collect(),
+                    weights,
+                    procedure,
+                }
+            }),
+        };
+
+        let disruptions = self.disruptions(tree, &hub_ids, &link_ids, &service_ids, &hubs, &links);
+
+        Some(Scenario {
+            meta: meta??,
+            choice: choice?,
+            corridors,
+            hubs,
+            links,
+            services,
+            demand,
+            candidates,
+            compare: compare?,
+            disruptions,
+        })
+    }
+
+    /// Every top-level key is a known section.
+    fn known_sections(&mut self, tree: &Table) {
+        for e in &tree.entries {
+            let k = e.key.as_str();
+            if !TABLE_SECTIONS.contains(&k) && !ENTITY_SECTIONS.contains(&k) {
+                self.err(
+                    e.key_loc,
+                    format!(
+                        "unknown section `{k}` (expected extends, set, {}, {})",
+                        TABLE_SECTIONS.join(", "),
+                        ENTITY_SECTIONS.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+
+    /// `[[corridors]]`.
+    fn corridors(&mut self, tree: &Table) -> (Vec<Corridor>, IdMap<CorridorId>) {
         let (raw_corridors, broken): (Vec<(String, RawCorridor)>, _) =
             self.read_all(tree, "corridors", "corridor");
         let mut corridor_ids = IdMap::<CorridorId>::with_broken("corridor", broken);
@@ -532,7 +588,11 @@ impl Validator<'_> {
             });
         }
 
-        // Hubs. Candidates share the id space, so they are registered for duplicates.
+        (corridors, corridor_ids)
+    }
+
+    /// `[[hubs]]`. Candidates share the id space, so they are registered for duplicates.
+    fn hubs(&mut self, tree: &Table) -> (Vec<Hub>, IdMap<HubId>) {
         let (raw_hubs, broken): (Vec<(String, RawHub)>, _) = self.read_all(tree, "hubs", "hub");
         let mut hub_ids = IdMap::<HubId>::with_broken("hub", broken);
         let mut hubs = Vec::new();
@@ -560,14 +620,23 @@ impl Validator<'_> {
             });
         }
 
-        // Links.
+        (hubs, hub_ids)
+    }
+
+    /// `[[links]]`, between known hubs.
+    fn links(
+        &mut self,
+        tree: &Table,
+        hub_ids: &IdMap<HubId>,
+        corridor_ids: &IdMap<CorridorId>,
+    ) -> (Vec<Link>, IdMap<LinkId>) {
         let (raw_links, broken): (Vec<(String, RawLink)>, _) = self.read_all(tree, "links", "link");
         let mut link_ids = IdMap::<LinkId>::with_broken("link", broken);
         let mut links = Vec::new();
         for (what, l) in &raw_links {
             self.id_of(what, &l.id);
-            let from = self.resolve(what, "from", &hub_ids, &l.from);
-            let to = self.resolve(what, "to", &hub_ids, &l.to);
+            let from = self.resolve(what, "from", hub_ids, &l.from);
+            let to = self.resolve(what, "to", hub_ids, &l.to);
             if l.from.value == l.to.value {
                 self.err(
                     l.to.loc,
@@ -577,7 +646,7 @@ impl Validator<'_> {
             let corridor = l
                 .corridor
                 .as_ref()
-                .and_then(|c| self.resolve(what, "corridor", &corridor_ids, c));
+                .and_then(|c| self.resolve(what, "corridor", corridor_ids, c));
             let bottleneck = l.bottleneck.as_ref().map(|b| Bottleneck {
                 name: self.name(what, &b.name),
                 servers: self.at_least_one(what, "bottleneck.servers", &b.servers),
@@ -628,16 +697,29 @@ impl Validator<'_> {
             }
         }
 
-        // Services.
+        (links, link_ids)
+    }
+
+    /// `[[services]]`, over known links; every vehicle holds at least one shipment of
+    /// `shipment_teu`.
+    fn services(
+        &mut self,
+        tree: &Table,
+        hub_ids: &IdMap<HubId>,
+        corridor_ids: &IdMap<CorridorId>,
+        links: &[Link],
+        link_ids: &IdMap<LinkId>,
+        shipment_teu: u32,
+    ) -> (Vec<Service>, IdMap<ServiceId>) {
         let (raw_services, broken): (Vec<(String, RawService)>, _) =
             self.read_all(tree, "services", "service");
         let mut service_ids = IdMap::<ServiceId>::with_broken("service", broken);
         let mut services = Vec::new();
-        let between = LinksBetween::new(&links);
+        let between = LinksBetween::new(links);
         for (what, s) in &raw_services {
             self.id_of(what, &s.id);
             let links_complete = link_ids.broken.is_empty();
-            match self.service(what, s, &hub_ids, &corridor_ids, &between, links_complete) {
+            match self.service(what, s, hub_ids, corridor_ids, &between, links_complete) {
                 Some(svc) => {
                     self.define(&mut service_ids, &s.id, ServiceId::new(services.len()));
                     services.push(svc);
@@ -649,10 +731,6 @@ impl Validator<'_> {
         }
 
         // A shipment is never split across departures, so every vehicle must hold one.
-        let shipment_teu = meta
-            .as_ref()
-            .and_then(|m| m.as_ref())
-            .map_or(1, |m| m.shipment_teu);
         for (what, s) in &raw_services {
             if s.capacity_teu.value >= 1 && s.capacity_teu.value < shipment_teu {
                 self.err(
@@ -665,15 +743,24 @@ impl Validator<'_> {
             }
         }
 
-        // Demand. Reachability is judged on one graph of the network, built once.
-        let mut reach = Reach::new(hubs.len(), &links, &services);
+        (services, service_ids)
+    }
+
+    /// `[[demand]]`: each flow between known hubs, its destination reachable.
+    fn demand(
+        &mut self,
+        tree: &Table,
+        hub_ids: &IdMap<HubId>,
+        reach: &mut Reach,
+        choice: &Choice,
+    ) -> Vec<Demand> {
         let (raw_demand, broken): (Vec<(String, RawDemand)>, _) =
             self.read_all(tree, "demand", "demand");
         let mut demand_ids = IdMap::<usize>::with_broken("demand", broken);
         let mut demand = Vec::new();
         for (what, d) in &raw_demand {
-            let from = self.resolve(what, "from", &hub_ids, &d.from);
-            let to = self.resolve(what, "to", &hub_ids, &d.to);
+            let from = self.resolve(what, "from", hub_ids, &d.from);
+            let to = self.resolve(what, "to", hub_ids, &d.to);
             let id = d.id.clone().unwrap_or_else(|| Located {
                 loc: d.from.loc,
                 value: format!("{}-{}", d.from.value, d.to.value),
@@ -717,12 +804,22 @@ impl Validator<'_> {
                 value_usd_per_teu: flow.1,
                 due_days: flow.2,
                 modes,
-                vot_usd_per_teu_day: flow.3.unwrap_or(flow.1 * choice_ok.vot_rate_per_day),
+                vot_usd_per_teu_day: flow.3.unwrap_or(flow.1 * choice.vot_rate_per_day),
                 from_candidate: None,
             });
         }
 
-        // Candidates.
+        demand
+    }
+
+    /// `[[candidates]]`.
+    fn candidates(
+        &mut self,
+        tree: &Table,
+        hub_ids: &IdMap<HubId>,
+        corridor_ids: &IdMap<CorridorId>,
+        reach: &mut Reach,
+    ) -> Vec<Candidate> {
         let (raw_candidates, broken): (Vec<(String, RawCandidate)>, _) =
             self.read_all(tree, "candidates", "candidate");
         let mut candidate_ids = IdMap::<CandidateId>::with_broken("candidate", broken);
@@ -743,33 +840,24 @@ impl Validator<'_> {
                 &c.id,
                 CandidateId::new(candidates.len()),
             );
-            if let Some(cand) = self.candidate(what, c, &hub_ids, &corridor_ids, &mut reach) {
+            if let Some(cand) = self.candidate(what, c, hub_ids, corridor_ids, reach) {
                 candidates.push(cand);
             }
         }
 
-        // Compare.
-        let compare = match tree.get("compare") {
-            None => Some(Compare::default()),
-            Some(e) => self.read::<RawCompare>("[compare]", &e.value).map(|c| {
-                let weights = self.weights(&c.weights);
-                let procedure = self.procedure(&c, e.key_loc);
-                Compare {
-                    markets: c
-                        .markets
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(i, f)| {
-                            self.flow(&format!("[compare] markets[{i}]"), f, &hub_ids)
-                        })
-                        .collect(),
-                    weights,
-                    procedure,
-                }
-            }),
-        };
+        candidates
+    }
 
-        // Disruptions.
+    /// `[[disruptions]]`, of known hubs, links and services.
+    fn disruptions(
+        &mut self,
+        tree: &Table,
+        hub_ids: &IdMap<HubId>,
+        link_ids: &IdMap<LinkId>,
+        service_ids: &IdMap<ServiceId>,
+        hubs: &[Hub],
+        links: &[Link],
+    ) -> Vec<Disruption> {
         let (raw_disruptions, broken): (Vec<(String, RawDisruption)>, _) =
             self.read_all(tree, "disruptions", "disruption");
         let mut disruption_ids = IdMap::<usize>::with_broken("disruption", broken);
@@ -777,26 +865,13 @@ impl Validator<'_> {
         for (what, d) in &raw_disruptions {
             self.id_of(what, &d.id);
             self.define(&mut disruption_ids, &d.id, disruptions.len());
-            if let Some(dis) = self.disruption(what, d, &hub_ids, &link_ids, &service_ids) {
-                self.capacity_target(what, d, &dis, &hubs, &links);
+            if let Some(dis) = self.disruption(what, d, hub_ids, link_ids, service_ids) {
+                self.capacity_target(what, d, &dis, hubs, links);
                 disruptions.push(dis);
             }
         }
 
-        apply_rate_discounts(&corridors, &mut links, &mut services, &mut candidates);
-
-        Some(Scenario {
-            meta: meta??,
-            choice: choice?,
-            corridors,
-            hubs,
-            links,
-            services,
-            demand,
-            candidates,
-            compare: compare?,
-            disruptions,
-        })
+        disruptions
     }
 
     /// `[compare] procedure`, `indifference_usd_per_teu` and `alpha`: the last two belong
@@ -1428,31 +1503,6 @@ impl Validator<'_> {
                 loc.unwrap_or(raw.id.loc),
                 format!("{what}: effect = \"capacity\" needs servers to reduce, but the {field}"),
             );
-        }
-    }
-}
-
-/// Takes each corridor's `rate_discount` off the rates of its links, services (fares)
-/// and candidates' connectors, so every later stage sees the discounted rates.
-fn apply_rate_discounts(
-    corridors: &[Corridor],
-    links: &mut [Link],
-    services: &mut [Service],
-    candidates: &mut [Candidate],
-) {
-    let keep = |c: Option<CorridorId>| c.map_or(1.0, |c| 1.0 - corridors[c.index()].rate_discount);
-    for l in links {
-        l.cost_usd_per_teu *= keep(l.corridor);
-    }
-    for s in services {
-        let k = keep(s.corridor);
-        if let Some(f) = &mut s.fare_usd_per_teu {
-            *f *= k;
-        }
-    }
-    for c in candidates {
-        for k in &mut c.connectors {
-            k.cost_usd_per_teu *= keep(k.corridor);
         }
     }
 }
