@@ -24,12 +24,17 @@
 //! - `event_queue/hold_chacha8/100` — the hold model as an event loop: ChaCha8 exponential
 //!   delays and the engine's `Event` payload.
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use support::river_plan;
+
 use std::hint::black_box;
 use std::path::Path;
 
-use corridor_sim::ids::{DemandId, LinkId};
+use corridor_sim::ids::DemandId;
 use corridor_sim::routing::generate::{GridSpec, grid_scenario};
-use corridor_sim::routing::{self, Leg, Route};
+use corridor_sim::routing::{self, Route};
 use corridor_sim::run;
 use corridor_sim::scenario::{self, Scenario};
 use corridor_sim::sim::event_queue::EventQueue;
@@ -50,47 +55,6 @@ fn load(rel: &str) -> Option<Scenario> {
             None
         }
     }
-}
-
-fn route(legs: Vec<Leg>, share: f64) -> Route {
-    Route::with_legs(legs, share)
-}
-
-/// The plan of `tests/data/river.toml` (as in the engine tests).
-fn river_plan(s: &Scenario) -> Vec<Vec<Route>> {
-    let hub = |id: &str| s.hub_by_id(id).expect("hub");
-    let drive = |id: &str| {
-        let l = LinkId::new(s.links.iter().position(|l| l.id == id).expect("link"));
-        Leg::Drive {
-            link: l,
-            from: s.link(l).from,
-            to: s.link(l).to,
-        }
-    };
-    let line = s.service_by_id("river-line").expect("service");
-    let ride = |board, alight| Leg::Ride {
-        service: line,
-        board,
-        alight,
-    };
-    vec![
-        vec![
-            route(
-                vec![
-                    Leg::Customs { hub: hub("zone") },
-                    drive("zone-port"),
-                    Leg::Transfer { hub: hub("port") },
-                    ride(0, 2),
-                ],
-                0.7,
-            ),
-            route(
-                vec![Leg::Customs { hub: hub("zone") }, drive("zone-market")],
-                0.3,
-            ),
-        ],
-        vec![route(vec![ride(0, 1)], 1.0)],
-    ]
 }
 
 fn bench_replication(c: &mut Criterion, name: &str, s: &Scenario, plan: &[Vec<Route>]) {

@@ -6,11 +6,13 @@
 //! standard error is also asserted, so a smaller sample cannot pass by luck).
 
 mod common;
+mod support;
 
 use common::{assert_rel, pooled_wait};
 use std::path::{Path, PathBuf};
+use support::{drive, hub, link, ride, river_plan, route};
 
-use corridor_sim::ids::{HubId, LinkId, ServiceId};
+use corridor_sim::ids::HubId;
 use corridor_sim::routing::{Leg, Route};
 use corridor_sim::scenario::{self, Scenario};
 use corridor_sim::sim::model::FacilityKind;
@@ -27,47 +29,6 @@ fn load(name: &str) -> Scenario {
     match scenario::load(&data(name)) {
         Ok(l) => l.scenario,
         Err(d) => panic!("{name} does not validate:\n{d}"),
-    }
-}
-
-/// A hand-made route with the given legs and share (figures routing would fill are 0).
-fn route(legs: Vec<Leg>, share: f64) -> Route {
-    Route::with_legs(legs, share)
-}
-
-fn hub(s: &Scenario, id: &str) -> HubId {
-    s.hub_by_id(id).unwrap_or_else(|| panic!("no hub {id}"))
-}
-
-fn link(s: &Scenario, id: &str) -> LinkId {
-    LinkId::new(
-        s.links
-            .iter()
-            .position(|l| l.id == id)
-            .unwrap_or_else(|| panic!("no link {id}")),
-    )
-}
-
-fn service(s: &Scenario, id: &str) -> ServiceId {
-    s.service_by_id(id)
-        .unwrap_or_else(|| panic!("no service {id}"))
-}
-
-fn drive(s: &Scenario, link_id: &str) -> Leg {
-    let l = link(s, link_id);
-    let sl = s.link(l);
-    Leg::Drive {
-        link: l,
-        from: sl.from,
-        to: sl.to,
-    }
-}
-
-fn ride(s: &Scenario, service_id: &str, board: u16, alight: u16) -> Leg {
-    Leg::Ride {
-        service: service(s, service_id),
-        board,
-        alight,
     }
 }
 
@@ -257,29 +218,6 @@ fn a_slow_corridor_counts_all_the_freight_created_in_the_window() {
         drained |= r.work.drain_s > 0;
     }
     assert!(drained, "some freight arrived after the horizon");
-}
-
-/// The plan of the river scenarios (hand-made, so the test does not depend on routing).
-fn river_plan(s: &Scenario) -> Vec<Vec<Route>> {
-    let (zone, port) = (hub(s, "zone"), hub(s, "port"));
-    vec![
-        vec![
-            route(
-                vec![
-                    Leg::Customs { hub: zone },
-                    drive(s, "zone-port"),
-                    Leg::Transfer { hub: port },
-                    ride(s, "river-line", 0, 2),
-                ],
-                0.7,
-            ),
-            route(
-                vec![Leg::Customs { hub: zone }, drive(s, "zone-market")],
-                0.3,
-            ),
-        ],
-        vec![route(vec![ride(s, "river-line", 0, 1)], 1.0)],
-    ]
 }
 
 #[test]
