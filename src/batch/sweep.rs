@@ -160,12 +160,6 @@ struct RawSetEntry {
     value: IgnoredAny,
 }
 
-/// A sweep file, for the messages about it.
-const SWEEP_FILE: FileKind = FileKind {
-    noun: "sweep",
-    needs: "`base`",
-};
-
 fn root(file: FileId) -> Loc {
     Loc {
         file,
@@ -199,7 +193,7 @@ impl Sweep {
     /// variants make valid scenarios is checked by [`super::check()`].
     pub fn load(path: &Path) -> Result<Sweep, Diagnostics> {
         // Parsed once, on its own, for its shape and where the base is.
-        let alone = TomlFile::read(path, SWEEP_FILE)?;
+        let alone = TomlFile::read(path, FileKind::SWEEP)?;
         let (base_rel, base_loc) = {
             let raw: RawSweep = deserialize_table(alone.table(), alone.root())
                 .map_err(|d| alone.diagnostics(vec![d]))?;
@@ -509,12 +503,9 @@ fn picked(
     sources: &SourceMap,
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<Picked> {
-    if raw.len() > MAX_VARIANTS {
-        let loc = raw
-            .get(MAX_VARIANTS)
-            .map_or(root(FileId(0)), |r| r.name.loc);
+    if let Some(first_too_many) = raw.get(MAX_VARIANTS) {
         problems.push(Diagnostic::at(
-            loc,
+            first_too_many.name.loc,
             format!(
                 "{} [[variants]], more than the {MAX_VARIANTS} a sweep may have; split it into several sweep files",
                 raw.len()

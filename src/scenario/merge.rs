@@ -23,12 +23,6 @@ pub const ENTITY_SECTIONS: &[&str] = &[
     "disruptions",
 ];
 
-/// A scenario file, for the messages about it.
-const SCENARIO_FILE: FileKind = FileKind {
-    noun: "scenario",
-    needs: "a [scenario] section",
-};
-
 /// Top-level sections that are single tables.
 pub const TABLE_SECTIONS: &[&str] = &["scenario", "choice", "compare"];
 
@@ -59,7 +53,7 @@ fn load_recursive(
             super::limits::MAX_EXTENDS_DEPTH
         ))]);
     }
-    let text = match read_text(path, SCENARIO_FILE) {
+    let text = match read_text(path, FileKind::SCENARIO) {
         Ok(text) => text,
         Err(ReadFailure::NotText(m) | ReadFailure::Empty(m)) => {
             return Err(vec![Diagnostic::file(path, m)]);

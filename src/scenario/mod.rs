@@ -11,14 +11,14 @@
 pub(crate) mod de;
 mod discount;
 mod document;
-pub mod input;
+mod input;
 pub mod limits;
 mod merge;
 pub mod model;
 pub(crate) mod node;
-pub mod plausible;
+mod plausible;
 mod raw;
-pub mod reach;
+mod reach;
 pub mod source;
 mod toml_file;
 mod validate;
@@ -40,7 +40,7 @@ pub struct Loaded {
     pub scenario: Scenario,
     /// The files read (the scenario's own first, then what it extends).
     pub sources: SourceMap,
-    /// Plausibility warnings ([`plausible`]): figures probably in the wrong unit, each at
+    /// Plausibility warnings: figures probably in the wrong unit, each at
     /// its field. The scenario is valid; `corridor validate --strict` refuses it.
     pub warnings: Vec<Diagnostic>,
 }

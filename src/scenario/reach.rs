@@ -71,7 +71,7 @@ impl Reach {
 
     /// Edges in the graph: one per road link direction and one per consecutive pair of
     /// stops.
-    #[must_use]
+    #[cfg(test)]
     pub fn edge_count(&self) -> usize {
         self.edges.len()
     }

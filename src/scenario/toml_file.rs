@@ -23,6 +23,19 @@ pub struct FileKind {
     pub needs: &'static str,
 }
 
+impl FileKind {
+    /// A scenario file.
+    pub const SCENARIO: FileKind = FileKind {
+        noun: "scenario",
+        needs: "a [scenario] section",
+    };
+    /// A sweep file.
+    pub const SWEEP: FileKind = FileKind {
+        noun: "sweep",
+        needs: "`base`",
+    };
+}
+
 /// Why a file could not be taken as TOML text.
 pub(crate) enum ReadFailure {
     /// The file is not text (binary, not UTF-8): a problem with the file itself.

@@ -89,11 +89,8 @@ fn check_sweep(path: &Path) -> Result<(), Diagnostics> {
 /// scenario's sections. A file that cannot be read or parsed is judged a scenario, whose
 /// loader reports the problem.
 fn is_sweep(path: &Path) -> bool {
-    let Ok(text) = scenario::input::read_text(path) else {
+    let Ok(file) = scenario::TomlFile::read(path, scenario::FileKind::SWEEP) else {
         return false;
     };
-    let Ok(table) = text.parse::<toml::Table>() else {
-        return false;
-    };
-    table.contains_key("base") && !table.contains_key("scenario")
+    file.table().get("base").is_some() && file.table().get("scenario").is_none()
 }
