@@ -34,7 +34,7 @@
 //! wrong types, empty `values`, a path varied twice, duplicate values or names) before any
 //! scenario is built.
 
-use super::canon::{canonical, cell};
+use super::canon::cell;
 use super::variant::MAX_VARIANTS;
 use crate::hash::fnv1a64;
 use crate::scenario::source::{Diagnostic, Diagnostics, FileId, Loc, SourceMap};
@@ -56,7 +56,7 @@ pub struct Patch {
     pub path_loc: Loc,
     /// The value as written (located in the sweep file).
     pub value: Node,
-    /// Its canonical text (see [`super::canon`]).
+    /// Its canonical text ([`Node::canonical`]).
     pub canonical: String,
     /// Its text in table cells and labels ([`super::canon::cell`]).
     pub shown: String,
@@ -224,7 +224,7 @@ impl Sweep {
                 if let Err(m) = base.patch(&set_path, entry.value.clone()) {
                     problems.push(Diagnostic::at(loc, m));
                 }
-                overrides.push((set_path, canonical(&entry.value)));
+                overrides.push((set_path, entry.value.canonical()));
             }
         }
         let dimensions = dimensions(&table, &raw.vary, base.sources(), &mut problems);
@@ -277,7 +277,7 @@ impl Sweep {
                 loc,
                 kind: NodeKind::Int(value),
             };
-            let text = canonical(&node);
+            let text = node.canonical();
             self.base.patch(path, node)?;
             self.overrides.retain(|(p, _)| p != path);
             self.overrides.push((path.to_string(), text.clone()));
@@ -436,7 +436,7 @@ fn dimensions(
         let mut values: Vec<Choice> = Vec::with_capacity(nodes.len());
         let mut distinct: BTreeSet<String> = BTreeSet::new();
         for (value, label) in nodes.iter().zip(labels) {
-            let canonical = canonical(value);
+            let canonical = value.canonical();
             if !distinct.insert(canonical.clone()) {
                 problems.push(Diagnostic::at(
                     value.loc,
@@ -567,7 +567,7 @@ fn set_patches(node: &Node, problems: &mut Vec<Diagnostic>) -> Vec<Patch> {
                     path: e.key.clone(),
                     path_loc: e.key_loc,
                     value: e.value.clone(),
-                    canonical: canonical(&e.value),
+                    canonical: e.value.canonical(),
                     shown: cell(&e.value),
                 });
             }
@@ -588,7 +588,7 @@ fn set_patches(node: &Node, problems: &mut Vec<Diagnostic>) -> Vec<Patch> {
                     path: raw.path.value,
                     path_loc: raw.path.loc,
                     value: value.value.clone(),
-                    canonical: canonical(&value.value),
+                    canonical: value.value.canonical(),
                     shown: cell(&value.value),
                 });
             }

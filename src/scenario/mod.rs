@@ -8,6 +8,7 @@
 //! Every stage keeps source locations so problems are reported as `file:line:col: message`
 //! naming the field and the entity; nothing here panics on bad input.
 
+mod canon;
 pub(crate) mod de;
 mod discount;
 mod document;
