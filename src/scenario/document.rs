@@ -21,6 +21,23 @@ use std::sync::Arc;
 /// A loaded, not yet validated scenario: its merged tree and the files it was read from.
 ///
 /// Cloning is as cheap as cloning the tree: the files are shared.
+///
+/// # Example
+///
+/// ```
+/// use corridor_sim::scenario::{Document, NodeKind};
+/// # let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/two_corridors.toml"));
+/// let mut doc = Document::load(path).map_err(|d| d.to_string())?;
+/// let field = "services.weekly-ship.departures_per_week";
+/// let mut value = doc.get(field).cloned().ok_or("no such field")?;
+/// value.kind = NodeKind::Int(3);
+/// doc.patch(field, value)?;
+/// let scenario = doc
+///     .validate()
+///     .map_err(|items| doc.diagnostics(items).to_string())?;
+/// assert_eq!(scenario.services[0].headway_h, 56.0); // 168 h / 3 departures
+/// # Ok::<(), String>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Document {
     /// The files read: the scenario's own first, then what it extends, then any added
