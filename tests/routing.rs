@@ -143,21 +143,23 @@ fn adjacency(net: &RoadNet) -> Vec<Vec<(usize, usize, f64)>> {
     adj
 }
 
+/// A min-heap entry of the oracles: (cost, index), smallest cost first, ties by index.
+#[derive(PartialEq)]
+struct Item(f64, usize);
+impl Eq for Item {}
+impl PartialOrd for Item {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Item {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        o.0.total_cmp(&self.0).then(o.1.cmp(&self.1))
+    }
+}
+
 /// Textbook Dijkstra over hubs (the oracle for the best time).
 fn plain_dijkstra(net: &RoadNet) -> Option<f64> {
-    #[derive(PartialEq)]
-    struct Item(f64, usize);
-    impl Eq for Item {}
-    impl PartialOrd for Item {
-        fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-            Some(self.cmp(o))
-        }
-    }
-    impl Ord for Item {
-        fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-            o.0.total_cmp(&self.0).then(o.1.cmp(&self.1))
-        }
-    }
     let adj = adjacency(net);
     let mut dist = vec![f64::INFINITY; net.n];
     let mut heap = BinaryHeap::new();
@@ -868,19 +870,6 @@ fn all_loopless_gcs(s: &Scenario, g: &RoutingGraph, net: &MultiNet, vot: f64) ->
 fn best_first_gcs(rules: &Rules<'_>, from: HubId, to: HubId, k: usize) -> Vec<f64> {
     use corridor_sim::routing::Node;
     use petgraph::visit::{EdgeRef, Reversed};
-    #[derive(PartialEq)]
-    struct Item(f64, usize);
-    impl Eq for Item {}
-    impl PartialOrd for Item {
-        fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-            Some(self.cmp(o))
-        }
-    }
-    impl Ord for Item {
-        fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-            o.0.total_cmp(&self.0).then(o.1.cmp(&self.1))
-        }
-    }
     let graph = rules.graph;
     let find = |n: Node| graph.node_indices().find(|&v| graph[v] == n).expect("node");
     let (origin, sink) = (find(Node::Origin(from)), find(Node::Sink(to)));

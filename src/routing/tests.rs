@@ -109,6 +109,16 @@ impl Net {
         ServiceId::new(self.0.services.len() - 1)
     }
 
+    /// The k best candidates (before the choice-set rules) of all modes.
+    fn candidates(&self, from: HubId, to: HubId, k: usize) -> Vec<Route> {
+        let g = RoutingGraph::build(&self.0);
+        let q = RouteQuery {
+            k,
+            ..RouteQuery::new(&self.0.choice, from, to, ModeSet::ALL, VOT)
+        };
+        g.k_best_candidates(&mut QueryWorkspace::new(&g), &q)
+    }
+
     fn routes(&self, from: HubId, to: HubId, modes: ModeSet, k: usize) -> Vec<Route> {
         let g = RoutingGraph::build(&self.0);
         k_best_routes(&g, from, to, modes, VOT, k, 0.0)
@@ -480,12 +490,7 @@ fn no_reboarding_the_same_service_nor_pointless_changes() {
     let s = n.service(Mode::Rail, &[a, b, c], &[ab, bc], 10.0, None, 0.0);
     n.service(Mode::Rail, &[b, c], &[bc], 20.0, None, 0.0);
     let rides = |n: &Net| -> Vec<Vec<Leg>> {
-        let g = RoutingGraph::build(&n.0);
-        let q = RouteQuery {
-            k: 5,
-            ..RouteQuery::new(&n.0.choice, a, c, ModeSet::ALL, VOT)
-        };
-        g.k_best_candidates(&mut QueryWorkspace::new(&g), &q)
+        n.candidates(a, c, 5)
             .iter()
             .map(|r| {
                 r.legs
@@ -524,12 +529,7 @@ fn no_trucking_further_than_the_ride_it_feeds() {
     let bc = n.link(b, c, Mode::Rail, 100.0, 1.0, 10.0);
     n.service(Mode::Rail, &[b, c], &[bc], 1.0, None, 0.0);
     n.link(a, c, Mode::Road, 520.0, 20.0, 700.0);
-    let g = RoutingGraph::build(&n.0);
-    let q = RouteQuery {
-        k: 5,
-        ..RouteQuery::new(&n.0.choice, a, c, ModeSet::ALL, VOT)
-    };
-    let routes = g.k_best_candidates(&mut QueryWorkspace::new(&g), &q);
+    let routes = n.candidates(a, c, 5);
     assert_eq!(routes.len(), 1, "{routes:?}");
     assert_eq!(routes[0].legs.len(), 1, "only the direct road is left");
     // A ride longer than its access trucking is offered.
@@ -558,16 +558,10 @@ fn parallel_road_links_that_add_nothing_are_one_route() {
     n.link(a, b, Mode::Road, 100.0, 2.0, 60.0);
     n.link(b, c, Mode::Road, 100.0, 2.0, 50.0);
     n.link(c, b, Mode::Road, 100.0, 2.0, 50.0);
-    let g = RoutingGraph::build(&n.0);
-    let q = RouteQuery {
-        k: 5,
-        ..RouteQuery::new(&n.0.choice, a, c, ModeSet::ALL, VOT)
-    };
-    let routes = g.k_best_candidates(&mut QueryWorkspace::new(&g), &q);
+    let routes = n.candidates(a, c, 5);
     assert_eq!(routes.len(), 1, "{routes:?}");
     let toll = n.link(a, b, Mode::Road, 90.0, 1.0, 70.0);
-    let g = RoutingGraph::build(&n.0);
-    let routes = g.k_best_candidates(&mut QueryWorkspace::new(&g), &q);
+    let routes = n.candidates(a, c, 5);
     assert_eq!(routes.len(), 2, "{routes:?}");
     assert!(routes.iter().any(|r| r.legs.contains(&Leg::Drive {
         link: toll,
