@@ -7,12 +7,14 @@
 //! selection picks the best zone at the rate it promises with fewer replications; and
 //! results do not depend on the thread count.
 
+mod cli;
+
+use cli::{corridor, ok};
 use corridor_sim::compare::paired::{self, EntityKind};
 use corridor_sim::compare::zones;
 use corridor_sim::run;
 use corridor_sim::scenario::{self, KnSettings, Procedure, Scenario};
 use std::path::Path;
-use std::process::Command;
 
 const TWINS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/zones/twins.toml");
 const TWO_CORRIDORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/two_corridors.toml");
@@ -21,10 +23,6 @@ fn load(path: &str) -> Scenario {
     scenario::load(Path::new(path))
         .unwrap_or_else(|e| panic!("{path}: {e}"))
         .scenario
-}
-
-fn corridor() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_corridor"))
 }
 
 #[test]
@@ -51,16 +49,9 @@ fn diff_of_a_scenario_with_itself_is_zero_with_zero_width() {
 #[test]
 fn diff_cli_writes_four_tables_of_zero_differences() {
     let dir = tempfile::tempdir().unwrap();
-    let out = corridor()
+    ok(corridor()
         .args(["diff", TWO_CORRIDORS, TWO_CORRIDORS, "--quiet", "--out"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .arg(dir.path()));
     for file in [
         "diff_od.csv",
         "diff_corridor.csv",
@@ -149,18 +140,11 @@ fn the_nearer_of_two_twin_zones_ranks_first() {
 /// compare-zones FILE ARGS --threads T`.
 fn compare_zones_outputs(file: &str, args: &[&str], threads: &str) -> [Vec<u8>; 4] {
     let dir = tempfile::tempdir().unwrap();
-    let out = corridor()
+    let out = ok(corridor()
         .args(["compare-zones", file, "--quiet", "--threads", threads])
         .args(args)
         .arg("--out")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .arg(dir.path()));
     let read = |f: &str| std::fs::read(dir.path().join(f)).unwrap();
     [
         read("zone_ranking.csv"),
@@ -218,16 +202,9 @@ fn compare_zones_is_identical_for_one_and_two_threads() {
 #[test]
 fn plugin_cli_reports_deltas_and_rejects_unknown_zones() {
     let dir = tempfile::tempdir().unwrap();
-    let out = corridor()
+    ok(corridor()
         .args(["plugin", TWINS, "--zone", "far", "--quiet", "--out"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .arg(dir.path()));
     let text = std::fs::read_to_string(dir.path().join("plugin_deltas.csv")).unwrap();
     assert!(text.starts_with("scenario,zone,entity_kind,entity,detail,metric,before_mean"));
     assert!(text.contains(",far,od,far>market,,transit_days_mean,,,,"));

@@ -1,5 +1,8 @@
 //! Running the `corridor` binary from the integration tests that drive it as a user would.
 
+// Each test binary that includes this module uses part of it.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
