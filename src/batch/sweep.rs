@@ -126,6 +126,7 @@ pub struct Sweep {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSweep {
+    #[allow(dead_code)] // read for its shape; its value was taken from the tree first
     base: Located<String>,
     description: Option<String>,
     replications: Option<Located<u32>>,
@@ -192,12 +193,23 @@ impl Sweep {
     /// base scenario's own load problems (unreadable, syntax, `extends`). Whether the
     /// variants make valid scenarios is checked by [`super::check()`].
     pub fn load(path: &Path) -> Result<Sweep, Diagnostics> {
-        // Parsed once, on its own, for its shape and where the base is.
+        // Parsed once, on its own, for where the base is; its shape is read once the base's
+        // files and the sweep share one map, so every location points into that map.
         let alone = TomlFile::read(path, FileKind::SWEEP)?;
-        let (base_rel, base_loc) = {
-            let raw: RawSweep = deserialize_table(alone.table(), alone.root())
-                .map_err(|d| alone.diagnostics(vec![d]))?;
-            (raw.base.value, raw.base.loc)
+        let (base_rel, base_loc) = match alone.table().get("base").map(|e| &e.value) {
+            Some(Node {
+                loc,
+                kind: NodeKind::Str(rel),
+            }) => (rel.clone(), *loc),
+            // No usable `base`: the shape is wrong, and serde says how.
+            _ => {
+                let why = deserialize_table::<RawSweep>(alone.table(), alone.root())
+                    .err()
+                    .unwrap_or_else(|| {
+                        Diagnostic::at(alone.root(), "the sweep file needs `base`, a string")
+                    });
+                return Err(alone.diagnostics(vec![why]));
+            }
         };
         let base_path = named_from(path, &base_rel);
         if let Err(e) = std::fs::metadata(&base_path) {
@@ -628,6 +640,22 @@ mod tests {
             .into_iter()
             .map(|d| d.message)
             .collect()
+    }
+
+    #[test]
+    fn a_sweep_without_a_usable_base_is_told_where() {
+        let dir = tempfile::tempdir().unwrap();
+        for (body, says) in [
+            ("[[variants]]\nname = \"a\"\n", "missing field `base`"),
+            ("base = 3\n", "invalid type: integer `3`, expected a string"),
+        ] {
+            let path = dir.path().join("s.toml");
+            std::fs::write(&path, body).unwrap();
+            let d = Sweep::load(&path).unwrap_err();
+            let shown = d.to_string();
+            assert!(shown.contains(says), "{shown}");
+            assert!(shown.contains("s.toml:1:"), "located in the sweep file: {shown}");
+        }
     }
 
     #[test]
