@@ -63,7 +63,9 @@ fn bench_replication(c: &mut Criterion, name: &str, s: &Scenario, plan: &[Vec<Ro
     let work = simulate(&model, &routes, 0).work;
     eprintln!(
         "{name}: {} events, {} shipment legs per replication ({} days)",
-        work.events, work.shipment_legs, s.meta.horizon_days
+        work.events,
+        work.shipment_legs,
+        s.meta.window.horizon_days()
     );
     // The same measurement twice, so that criterion reports both rates. Replications run
     // on one workspace, as each worker of `corridor run` does: after the first, its buffers

@@ -17,6 +17,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use corridor_sim::routing::{self, generate::GridSpec, generate::grid_scenario};
+use corridor_sim::scenario::SimWindow;
 use corridor_sim::sim::{self, Model, RouteTable};
 
 /// Simulate a generated grid network (see the module docs).
@@ -54,8 +55,8 @@ fn main() -> anyhow::Result<()> {
     };
     let mut scenario = grid_scenario(&spec);
     scenario.meta.replications = a.replications;
-    scenario.meta.horizon_days = a.horizon_days;
-    scenario.meta.warmup_days = a.horizon_days / 6.0;
+    scenario.meta.window =
+        SimWindow::new(a.horizon_days / 6.0, a.horizon_days).expect("a valid window");
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.threads)
         .build()?;

@@ -15,7 +15,7 @@ use crate::sim::{self, Aggregate, Model, ModelError, ReplicationResult, RouteErr
 /// Why a validated scenario could not be simulated.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// The scenario cannot be compiled into a model (e.g. a capacity below one shipment).
+    /// The scenario cannot be compiled into a model (a time distribution with no sampler).
     #[error(transparent)]
     Model(#[from] ModelError),
     /// The route plan does not fit the scenario (an internal inconsistency).

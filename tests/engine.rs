@@ -14,7 +14,7 @@ use support::{drive, hub, link, ride, river_plan, route};
 
 use corridor_sim::ids::HubId;
 use corridor_sim::routing::{Leg, Route};
-use corridor_sim::scenario::{self, Scenario};
+use corridor_sim::scenario::{self, Scenario, SimWindow};
 use corridor_sim::sim::model::FacilityKind;
 use corridor_sim::sim::{self, Aggregate, Model, ReplicationResult, RouteTable};
 use corridor_sim::stats::Summary;
@@ -122,7 +122,7 @@ fn scheduled_departures_wait_half_the_headway() {
 fn littles_law_holds_at_a_hub() {
     let mut s = load("mm2.toml");
     s.meta.replications = 4;
-    s.meta.horizon_days = 550.0;
+    s.meta.window = SimWindow::new(s.meta.window.warmup_days(), 550.0).expect("a valid window");
     let (results, _, _) = run(&s, &customs_then_drive(&s));
     for r in &results {
         let f = &r.facilities[0];
@@ -156,7 +156,8 @@ fn arrivals_match_the_rate_at_every_magnitude() {
     );
     for per_day in [1.0e2, 1.0e4, 3.0e4, 1.0e5, 3.0e5, 1.0e6] {
         let mut s = base.clone();
-        s.meta.horizon_days = EXPECTED / per_day;
+        s.meta.window = SimWindow::new(s.meta.window.warmup_days(), EXPECTED / per_day)
+            .expect("a valid window");
         s.meta.shipment_teu = 1;
         s.demand[0].teu_per_day = per_day;
         let side_link = link(&s, "market-origin");
@@ -193,8 +194,7 @@ fn a_slow_corridor_counts_all_the_freight_created_in_the_window() {
     // Counting only what arrived by the horizon made the slow corridor look small; the
     // cohort created in the window is followed to delivery instead.
     let mut s = load("two_corridors.toml");
-    s.meta.warmup_days = 10.0;
-    s.meta.horizon_days = 14.0;
+    s.meta.window = SimWindow::new(10.0, 14.0).expect("a valid window");
     s.meta.replications = 4;
     let sim = corridor_sim::run::simulate(&s, &|| {}).expect("simulates");
     let mut drained = false;
@@ -326,7 +326,7 @@ fn a_reused_workspace_gives_the_same_replications_as_fresh_ones() {
 fn capacity_limited_service_rolls_shipments() {
     let mut s = load("sched.toml");
     s.services[0].capacity_teu = 8;
-    s.meta.horizon_days = 60.0;
+    s.meta.window = SimWindow::new(s.meta.window.warmup_days(), 60.0).expect("a valid window");
     s.meta.replications = 2;
     let (results, agg, _) = run(&s, &ride_daily(&s));
     for r in &results {
@@ -336,6 +336,31 @@ fn capacity_limited_service_rolls_shipments() {
         assert_eq!(svc.peak_load_teu, 8, "an overloaded service leaves full");
     }
     assert!((agg.services[0].load_factor.expect("departures").mean - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn a_service_that_cannot_take_one_shipment_leaves_its_freight_undelivered() {
+    // Validation rejects such files; a scenario built in code is simulated as it says:
+    // every departure leaves empty, every shipment rolls over until the drain ends.
+    let mut s = load("sched.toml");
+    s.meta.shipment_teu = 2;
+    s.services[0].capacity_teu = 1;
+    s.meta.window = SimWindow::new(1.0, 6.0).expect("a valid window");
+    s.meta.replications = 1;
+    let (results, _, _) = run(&s, &ride_daily(&s));
+    let r = &results[0];
+    assert_eq!(r.services[0].peak_load_teu, 0, "nothing boards");
+    assert!(
+        r.services[0].rolled_teu > 0,
+        "the waiting freight rolls over"
+    );
+    assert!(r.od[0].created > 0);
+    assert_eq!(
+        r.od[0].in_transit, r.od[0].created,
+        "no counted shipment arrives"
+    );
+    let b = r.teu_balance();
+    assert_eq!((b.delivered, b.created), (0, b.in_transit));
 }
 
 mod capacity_property {
@@ -360,11 +385,11 @@ mod capacity_property {
             shipment_teu in 1u32..3,
         ) {
             let mut s = load("sched.toml");
-            s.meta.horizon_days = 30.0;
-            s.meta.warmup_days = 2.0;
+            s.meta.window = SimWindow::new(2.0, 30.0).expect("a valid window");
             s.meta.replications = 1;
             s.meta.shipment_teu = shipment_teu;
-            let capacity = capacity.max(shipment_teu);
+            // Capacities below one shipment are included: nothing boards, and the
+            // engine must still conserve TEU.
             s.services[0].capacity_teu = capacity;
             s.services[0].headway_h = headway_h;
             s.demand[0].teu_per_day = teu_per_day;

@@ -11,7 +11,7 @@ use common::{assert_rel, pooled_wait};
 use corridor_sim::dist::Dist;
 use corridor_sim::ids::HubId;
 use corridor_sim::run::{self, Simulated};
-use corridor_sim::scenario::{self, Scenario};
+use corridor_sim::scenario::{self, Scenario, SimWindow};
 use corridor_sim::sim::model::FacilityKind;
 use std::path::Path;
 
@@ -118,7 +118,7 @@ fn advance_declarations_queue_for_the_same_customs_servers() {
     for s in [&mut busy_on_arrival, &mut busy_advance] {
         let b = hub(s, "border").index();
         s.hubs[b].customs.as_mut().expect("customs").servers = 1;
-        s.meta.horizon_days = 200.0;
+        s.meta.window = SimWindow::new(s.meta.window.warmup_days(), 200.0).expect("a valid window");
     }
     let a = mean_transit_h(&busy_on_arrival);
     let b = mean_transit_h(&busy_advance);

@@ -8,7 +8,7 @@ use corridor_sim::routing::{
     route_label, route_modes,
 };
 use corridor_sim::scenario::{
-    self, Choice, Compare, Hub, HubKind, Link, Meta, Mode, ModeSet, Scenario,
+    self, Choice, Compare, Hub, HubKind, Link, Meta, Mode, ModeSet, Scenario, SimWindow,
 };
 use proptest::prelude::*;
 use std::collections::BinaryHeap;
@@ -105,8 +105,7 @@ fn road_scenario(net: &RoadNet) -> Scenario {
         meta: Meta {
             name: "prop".into(),
             description: None,
-            horizon_days: 2.0,
-            warmup_days: 0.0,
+            window: SimWindow::new(0.0, 2.0).expect("a valid window"),
             replications: 1,
             seed: 0,
             shipment_teu: 1,

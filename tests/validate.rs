@@ -861,7 +861,7 @@ fn child_overrides_fields_adds_entities_and_patches() {
     // [scenario]: the child's name, the base's other fields.
     assert_eq!(s.meta.name, "extends-child");
     assert_eq!(s.meta.replications, 4);
-    assert_eq!(s.meta.horizon_days, 60.0);
+    assert_eq!(s.meta.window.horizon_days(), 60.0);
     // Hub "port": one field overridden, the rest kept; its transfer merged key by key.
     let port = hub(s, "port");
     assert_eq!(port.lat, 30.2);

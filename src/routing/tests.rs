@@ -5,7 +5,7 @@ use crate::dist::Dist;
 use crate::ids::{CorridorId, HubId, LinkId, ServiceId};
 use crate::scenario::{
     Bottleneck, Choice, ChoiceModel, Compare, Corridor, Facility, Hub, HubKind, Link, Meta, Mode,
-    ModeSet, Scenario, Service,
+    ModeSet, Scenario, Service, SimWindow,
 };
 
 /// A tiny scenario builder: hubs by name, fixed times, VOT 24 USD/TEU-day (1 USD per hour,
@@ -28,8 +28,7 @@ impl Net {
             meta: Meta {
                 name: "unit".into(),
                 description: None,
-                horizon_days: 10.0,
-                warmup_days: 0.0,
+                window: SimWindow::new(0.0, 10.0).expect("a valid window"),
                 replications: 1,
                 seed: 1,
                 shipment_teu: 1,

@@ -6,6 +6,7 @@
 
 use crate::dist::Dist;
 use crate::ids::{CandidateId, CorridorId, DemandId, HubId, LinkId, ServiceId};
+use crate::num::Num;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -101,6 +102,112 @@ impl Default for ModeSet {
     }
 }
 
+/// The simulated period of one replication: shipments created during the warm-up are
+/// simulated but not counted; the observation window runs from the end of the warm-up to
+/// the horizon.
+///
+/// Its invariants are held by the type, so the engine never re-checks them: both ends are
+/// finite, `0 ≤ warmup_days`, and the window `horizon_days − warmup_days` lasts at least
+/// [`SimWindow::MIN_WINDOW_DAYS`] (rates and utilisations are per hour of the window, so a
+/// window that rounds to nothing on the clock would divide by zero).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SimWindow {
+    warmup_days: f64,
+    horizon_days: f64,
+}
+
+/// Why a warm-up and horizon do not make a [`SimWindow`].
+#[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
+pub enum SimWindowError {
+    /// An end is not finite, or the warm-up is negative.
+    #[error(
+        "`warmup_days` ({}) and `horizon_days` ({}) must be finite, with `warmup_days` ≥ 0",
+        Num(*.warmup_days),
+        Num(*.horizon_days)
+    )]
+    OutOfRange {
+        /// Warm-up, days.
+        warmup_days: f64,
+        /// Horizon, days.
+        horizon_days: f64,
+    },
+    /// The horizon is not after the warm-up.
+    #[error(
+        "`horizon_days` ({}) must be greater than `warmup_days` ({})",
+        Num(*.horizon_days),
+        Num(*.warmup_days)
+    )]
+    HorizonNotAfterWarmup {
+        /// Warm-up, days.
+        warmup_days: f64,
+        /// Horizon, days.
+        horizon_days: f64,
+    },
+    /// The window is shorter than an hour.
+    #[error(
+        "the observation window, `horizon_days` - `warmup_days`, must be at least 1 hour, got {} days",
+        Num(*.window_days)
+    )]
+    TooShort {
+        /// `horizon_days − warmup_days`.
+        window_days: f64,
+    },
+}
+
+impl SimWindow {
+    /// The shortest observation window, days (one hour).
+    pub const MIN_WINDOW_DAYS: f64 = 1.0 / 24.0;
+
+    /// A window from `warmup_days` to `horizon_days`.
+    ///
+    /// # Errors
+    /// [`SimWindowError`] unless both are finite, `warmup_days ≥ 0` and the window lasts at
+    /// least [`SimWindow::MIN_WINDOW_DAYS`].
+    pub fn new(warmup_days: f64, horizon_days: f64) -> Result<SimWindow, SimWindowError> {
+        if !(warmup_days.is_finite() && horizon_days.is_finite() && warmup_days >= 0.0) {
+            return Err(SimWindowError::OutOfRange {
+                warmup_days,
+                horizon_days,
+            });
+        }
+        if horizon_days <= warmup_days {
+            return Err(SimWindowError::HorizonNotAfterWarmup {
+                warmup_days,
+                horizon_days,
+            });
+        }
+        let window_days = horizon_days - warmup_days;
+        if window_days < Self::MIN_WINDOW_DAYS {
+            return Err(SimWindowError::TooShort { window_days });
+        }
+        Ok(SimWindow {
+            warmup_days,
+            horizon_days,
+        })
+    }
+
+    /// Shipments created before this are simulated but not counted, days (≥ 0).
+    #[inline]
+    #[must_use]
+    pub fn warmup_days(self) -> f64 {
+        self.warmup_days
+    }
+
+    /// Simulated time per replication, days (> `warmup_days`).
+    #[inline]
+    #[must_use]
+    pub fn horizon_days(self) -> f64 {
+        self.horizon_days
+    }
+
+    /// The observation window, `horizon_days − warmup_days`, days (≥ one hour).
+    #[inline]
+    #[must_use]
+    pub fn window_days(self) -> f64 {
+        self.horizon_days - self.warmup_days
+    }
+}
+
 /// Run-level settings from `[scenario]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Meta {
@@ -108,10 +215,8 @@ pub struct Meta {
     pub name: String,
     /// Free text.
     pub description: Option<String>,
-    /// Simulated time per replication, days (> `warmup_days`).
-    pub horizon_days: f64,
-    /// Shipments created before this are simulated but not counted, days (≥ 0).
-    pub warmup_days: f64,
+    /// Warm-up and horizon: the simulated period of one replication.
+    pub window: SimWindow,
     /// Number of replications (≥ 1).
     pub replications: u32,
     /// Master seed of every random stream.

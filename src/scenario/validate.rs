@@ -506,26 +506,7 @@ impl Validator<'_> {
         let mut reach = Reach::new(hubs.len(), &links, &services);
         let demand = self.demand(tree, &hub_ids, &mut reach, &choice_ok);
         let candidates = self.candidates(tree, &hub_ids, &corridor_ids, &mut reach);
-        // Compare.
-        let compare = match tree.get("compare") {
-            None => Some(Compare::default()),
-            Some(e) => self.read::<RawCompare>("[compare]", &e.value).map(|c| {
-                let weights = self.weights(&c.weights);
-                let procedure = self.procedure(&c, e.key_loc);
-                Compare {
-                    markets: c
-                        .markets
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(i, f)| {
-                            self.flow(&format!("[compare] markets[{i}]"), f, &hub_ids)
-                        })
-                        .collect(),
-                    weights,
-                    procedure,
-                }
-            }),
-        };
+        let compare = self.compare(tree, &hub_ids);
 
         let disruptions = self.disruptions(tree, &hub_ids, &link_ids, &service_ids, &hubs, &links);
 
@@ -874,6 +855,29 @@ impl Validator<'_> {
         disruptions
     }
 
+    /// `[compare]`: the probe markets, score weights and ranking procedure.
+    fn compare(&mut self, tree: &Table, hub_ids: &IdMap<HubId>) -> Option<Compare> {
+        match tree.get("compare") {
+            None => Some(Compare::default()),
+            Some(e) => self.read::<RawCompare>("[compare]", &e.value).map(|c| {
+                let weights = self.weights(&c.weights);
+                let procedure = self.procedure(&c, e.key_loc);
+                Compare {
+                    markets: c
+                        .markets
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, f)| {
+                            self.flow(&format!("[compare] markets[{i}]"), f, hub_ids)
+                        })
+                        .collect(),
+                    weights,
+                    procedure,
+                }
+            }),
+        }
+    }
+
     /// `[compare] procedure`, `indifference_usd_per_teu` and `alpha`: the last two belong
     /// to the Kim–Nelson procedure, which needs δ (there is no neutral default for what
     /// difference in USD per TEU is worth telling apart).
@@ -952,35 +956,16 @@ impl Validator<'_> {
     }
 
     fn meta(&mut self, m: RawMeta) -> Option<Meta> {
-        const MIN_WINDOW_DAYS: f64 = 1.0 / 24.0;
         let what = "[scenario]";
+        let errors_before = self.diags.len();
         let horizon = self.positive(what, "horizon_days", &m.horizon_days, limits::DAYS);
         let warmup = self.non_negative(what, "warmup_days", &m.warmup_days, limits::DAYS);
-        if horizon.is_finite()
-            && horizon > 0.0
-            && warmup.is_finite()
-            && warmup >= 0.0
-            && horizon <= warmup
-        {
-            self.err(
-                m.horizon_days.loc,
-                format!(
-                    "{what}: `horizon_days` ({}) must be greater than `warmup_days` ({})",
-                    Num(horizon),
-                    Num(warmup)
-                ),
-            );
-        } else if horizon.is_finite() && warmup.is_finite() && horizon - warmup < MIN_WINDOW_DAYS {
-            // Rates and utilisations are per hour of the window: a window that rounds to
-            // nothing on the clock would divide by zero.
-            self.err(
-                m.horizon_days.loc,
-                format!(
-                    "{what}: the observation window, `horizon_days` - `warmup_days`, must be at least 1 hour, got {} days",
-                    Num(horizon - warmup)
-                ),
-            );
-        }
+        // Each end was checked on its own above; only their relation is left to report.
+        let window = SimWindow::new(warmup, horizon).map_err(|e| {
+            if self.diags.len() == errors_before {
+                self.err(m.horizon_days.loc, format!("{what}: {e}"));
+            }
+        });
         if m.name.trim().is_empty() {
             self.err(m.name.loc, format!("{what}: `name` must not be empty"));
         }
@@ -988,8 +973,7 @@ impl Validator<'_> {
         Some(Meta {
             name,
             description: m.description,
-            horizon_days: horizon,
-            warmup_days: warmup,
+            window: window.ok()?,
             replications: self.at_least_one(what, "replications", &m.replications),
             seed: m.seed.value,
             shipment_teu: m

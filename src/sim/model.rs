@@ -17,8 +17,11 @@ use crate::time::SimTime;
 
 use super::ids::FacilityId;
 
-/// Why a scenario cannot be compiled into a model. The loader's validation rules most of
-/// these out; they remain for scenarios built in code.
+/// Why a scenario cannot be compiled into a model: a time distribution whose parameters
+/// give no sampler. The loader's validation rules this out; it remains for scenarios built
+/// in code. Everything else the engine relies on is held by the scenario's types (e.g.
+/// [`crate::scenario::SimWindow`]) or simulated as stated (a service that cannot take one
+/// shipment leaves its freight waiting).
 #[derive(Debug, Error)]
 pub enum ModelError {
     /// A distribution failed to compile.
@@ -30,27 +33,6 @@ pub enum ModelError {
         field: &'static str,
         /// What is wrong.
         source: DistError,
-    },
-    /// A service whose vehicles cannot take even one shipment: nothing would ever board.
-    #[error(
-        "service \"{service}\": capacity_teu ({capacity_teu}) is below scenario.shipment_teu \
-         ({shipment_teu}), so no shipment can ever board"
-    )]
-    CapacityBelowShipment {
-        /// The service id.
-        service: String,
-        /// Its capacity.
-        capacity_teu: u32,
-        /// The shipment size.
-        shipment_teu: u32,
-    },
-    /// A horizon that does not exceed the warm-up.
-    #[error("scenario: horizon_days ({horizon_days}) must exceed warmup_days ({warmup_days})")]
-    Horizon {
-        /// Horizon.
-        horizon_days: f64,
-        /// Warm-up.
-        warmup_days: f64,
     },
 }
 
@@ -202,12 +184,6 @@ impl<'s> Model<'s> {
     /// A [`ModelError`] for what validation cannot rule out (see its variants).
     pub fn new(scenario: &'s Scenario) -> Result<Model<'s>, ModelError> {
         let meta = &scenario.meta;
-        if meta.horizon_days.partial_cmp(&meta.warmup_days) != Some(std::cmp::Ordering::Greater) {
-            return Err(ModelError::Horizon {
-                horizon_days: meta.horizon_days,
-                warmup_days: meta.warmup_days,
-            });
-        }
         let mut facilities = Vec::new();
         let mut hub_transfer = Vec::with_capacity(scenario.hubs.len());
         let mut hub_customs = Vec::with_capacity(scenario.hubs.len());
@@ -284,13 +260,6 @@ impl<'s> Model<'s> {
         let mut services = Vec::with_capacity(scenario.services.len());
         let mut stop_slots = 0;
         for s in &scenario.services {
-            if s.capacity_teu < meta.shipment_teu {
-                return Err(ModelError::CapacityBelowShipment {
-                    service: s.id.clone(),
-                    capacity_teu: s.capacity_teu,
-                    shipment_teu: meta.shipment_teu,
-                });
-            }
             services.push(ServiceSpec {
                 capacity_teu: s.capacity_teu,
                 dwell_h: compile(&s.dwell_h, || format!("service \"{}\"", s.id), "dwell_h")?,
@@ -330,9 +299,9 @@ impl<'s> Model<'s> {
             .collect::<Result<_, ModelError>>()?;
         Ok(Model {
             scenario,
-            horizon: SimTime::from_days_f64(meta.horizon_days),
-            drain_end: SimTime::from_days_f64(meta.horizon_days + MAX_DRAIN_DAYS),
-            warmup: SimTime::from_days_f64(meta.warmup_days),
+            horizon: SimTime::from_days_f64(meta.window.horizon_days()),
+            drain_end: SimTime::from_days_f64(meta.window.horizon_days() + MAX_DRAIN_DAYS),
+            warmup: SimTime::from_days_f64(meta.window.warmup_days()),
             shipment_teu: meta.shipment_teu.max(1),
             facilities,
             hub_transfer,

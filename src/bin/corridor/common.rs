@@ -206,8 +206,8 @@ pub fn manifest(
         seed: meta.seed,
         replications: meta.replications,
         threads,
-        horizon_days: meta.horizon_days,
-        warmup_days: meta.warmup_days,
+        horizon_days: meta.window.horizon_days(),
+        warmup_days: meta.window.warmup_days(),
         events: 0,
     }
 }
