@@ -61,3 +61,7 @@ dense_id!(
     /// A disruption: an index into `Scenario::disruptions`.
     DisruptionId
 );
+dense_id!(
+    /// A demand class: an index into `Scenario::classes`.
+    ClassId
+);

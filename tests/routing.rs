@@ -115,6 +115,7 @@ fn road_scenario(net: &RoadNet) -> Scenario {
         hubs,
         links,
         services: Vec::new(),
+        classes: Vec::new(),
         demand: Vec::new(),
         candidates: Vec::new(),
         compare: Compare::default(),

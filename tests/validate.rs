@@ -430,6 +430,30 @@ const CATALOGUE: &[Case] = &[
         ],
     ),
     at(
+        "unknown_class.toml",
+        "class = \"genral\"",
+        Of("\"genral\""),
+        &[
+            "demand \"zone-market\"",
+            "field `class`",
+            "unknown class `genral`",
+        ],
+    ),
+    Case {
+        file: "demand_without_value.toml",
+        at: Where::Line {
+            line: "from = \"zone\"",
+            nth: 3,
+            col: Of("\"zone\""),
+        },
+        reported_in: None,
+        want: &[
+            "demand \"zone-market\"",
+            "missing field `value_usd_per_teu`",
+            "a `class`",
+        ],
+    },
+    at(
         "unknown_corridor.toml",
         "corridor = \"east\"",
         Of("\"east\""),
@@ -1041,7 +1065,7 @@ const KEYS: &str = "\
     path horizon_days warmup_days replications seed departures_per_week headway_h \
     capacity_teu teu_per_day connectors markets link hub service effect time_factor \
     probability start_days duration_days k_routes logit_scale modes two_way due_days \
-    value_usd_per_teu";
+    value_usd_per_teu class classes vot_usd_per_teu_day";
 
 const VALUES: &[&str] = &[
     "0",
@@ -1808,4 +1832,96 @@ fn a_file_saved_in_a_legacy_encoding_gets_a_hint_to_save_it_as_utf8() {
     let stderr = text_of(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("save it as UTF-8"), "{stderr}");
+}
+
+// ---- demand classes ------------------------------------------------------------------
+
+#[test]
+fn flows_take_value_vot_and_due_time_from_their_class() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = two_corridors_text().replace(
+        "[[demand]]\nfrom = \"zone\"\nto = \"market\"\nteu_per_day = 10\nvalue_usd_per_teu = 30000\ndue_days = 10",
+        "[[classes]]\nid = \"electronics\"\nvalue_usd_per_teu = 150000\nvot_usd_per_teu_day = 200\ndue_days = 16\n\n\
+         [[classes]]\nid = \"general\"\nname = \"General cargo\"\nvalue_usd_per_teu = 30000\n\n\
+         [[demand]]\nid = \"by-class\"\nfrom = \"zone\"\nto = \"market\"\nteu_per_day = 10\nclass = \"electronics\"\n\n\
+         [[demand]]\nid = \"overrides\"\nfrom = \"zone\"\nto = \"market\"\nteu_per_day = 1\nclass = \"electronics\"\n\
+         value_usd_per_teu = 62800\ndue_days = 12\n\n\
+         [[demand]]\nid = \"rate\"\nfrom = \"zone\"\nto = \"market\"\nteu_per_day = 1\nclass = \"general\"\ndue_days = 9\n\n\
+         [[demand]]\nid = \"own\"\nfrom = \"zone\"\nto = \"market\"\nteu_per_day = 1\nvalue_usd_per_teu = 5000\ndue_days = 3\n",
+    );
+    assert!(
+        text.contains("[[classes]]"),
+        "the demand block was replaced"
+    );
+    let s = load_bytes(dir.path(), text.as_bytes())
+        .map_err(|(_, r)| r)
+        .unwrap()
+        .scenario;
+    assert_eq!(s.classes.len(), 2);
+    assert_eq!(
+        s.classes[0].name, "electronics",
+        "the name defaults to the id"
+    );
+    assert_eq!(s.classes[1].name, "General cargo");
+    let figures: Vec<(f64, f64, f64, Option<usize>)> = s
+        .demand
+        .iter()
+        .map(|d| {
+            (
+                d.value_usd_per_teu,
+                d.vot_usd_per_teu_day,
+                d.due_days,
+                d.class.map(|c| c.index()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        figures,
+        [
+            // Everything from the class.
+            (150_000.0, 200.0, 16.0, Some(0)),
+            // Value and due time overridden; the VOT stays the class's.
+            (62_800.0, 200.0, 12.0, Some(0)),
+            // A class without a VOT: the default rate of 0.001 per day of its value.
+            (30_000.0, 30.0, 9.0, Some(1)),
+            // No class: the flow's own figures, as before classes existed.
+            (5_000.0, 5.0, 3.0, None),
+        ]
+    );
+}
+
+#[test]
+fn a_class_without_a_due_time_needs_one_on_the_flow_and_set_reaches_classes() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = two_corridors_text().replace(
+        "value_usd_per_teu = 30000\ndue_days = 10",
+        "class = \"general\"\n\n[[classes]]\nid = \"general\"\nvalue_usd_per_teu = -1\n",
+    );
+    let (_, rendered) = load_bytes(dir.path(), text.as_bytes()).unwrap_err();
+    assert_eq!(rendered.len(), 2, "{rendered:?}");
+    assert!(
+        rendered.iter().any(
+            |r| r.contains("class \"general\": field `value_usd_per_teu` must not be negative")
+        ),
+        "{rendered:?}"
+    );
+    assert!(
+        rendered.iter().any(|r| r.contains(
+            "demand \"zone-market\": missing field `due_days` (its class `general` gives none)"
+        )),
+        "{rendered:?}"
+    );
+    // A due time on the class (appended to its table) serves the flow, and a [[set]]
+    // addresses a class by id like any entity.
+    let fixed = format!(
+        "{}\ndue_days = 20\n\n[[set]]\npath = \"classes.general.value_usd_per_teu\"\nvalue = 42000\n",
+        text.trim_end()
+    );
+    let s = load_bytes(dir.path(), fixed.as_bytes())
+        .map_err(|(_, r)| r)
+        .unwrap()
+        .scenario;
+    assert_eq!(s.demand[0].value_usd_per_teu, 42_000.0);
+    assert!((s.demand[0].vot_usd_per_teu_day - 42.0).abs() < 1e-9);
+    assert_eq!(s.demand[0].due_days, 20.0);
 }

@@ -654,7 +654,10 @@ mod tests {
             let d = Sweep::load(&path).unwrap_err();
             let shown = d.to_string();
             assert!(shown.contains(says), "{shown}");
-            assert!(shown.contains("s.toml:1:"), "located in the sweep file: {shown}");
+            assert!(
+                shown.contains("s.toml:1:"),
+                "located in the sweep file: {shown}"
+            );
         }
     }
 

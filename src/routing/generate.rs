@@ -229,6 +229,7 @@ pub fn grid_scenario(spec: &GridSpec) -> Scenario {
             modes: ModeSet::ALL,
             vot_usd_per_teu_day: 30.0,
             from_candidate: None,
+            class: None,
         });
     }
 
@@ -257,6 +258,7 @@ pub fn grid_scenario(spec: &GridSpec) -> Scenario {
         hubs,
         links,
         services,
+        classes: Vec::new(),
         demand,
         candidates: Vec::new(),
         compare: Compare::default(),

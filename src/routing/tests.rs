@@ -42,6 +42,7 @@ impl Net {
             hubs: Vec::new(),
             links: Vec::new(),
             services: Vec::new(),
+            classes: Vec::new(),
             demand: Vec::new(),
             candidates: Vec::new(),
             compare: Compare::default(),

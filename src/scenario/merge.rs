@@ -18,6 +18,7 @@ pub const ENTITY_SECTIONS: &[&str] = &[
     "hubs",
     "links",
     "services",
+    "classes",
     "demand",
     "candidates",
     "disruptions",

@@ -5,7 +5,7 @@
 //! that consumes a [`Scenario`] may rely on its invariants (documented per field).
 
 use crate::dist::Dist;
-use crate::ids::{CandidateId, CorridorId, DemandId, HubId, LinkId, ServiceId};
+use crate::ids::{CandidateId, ClassId, CorridorId, DemandId, HubId, LinkId, ServiceId};
 use crate::num::Num;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -480,6 +480,28 @@ pub struct Demand {
     pub vot_usd_per_teu_day: f64,
     /// The candidate this flow came from, when a candidate was plugged in.
     pub from_candidate: Option<CandidateId>,
+    /// The demand class the flow named, if any (its value and VOT are already resolved
+    /// into the fields above; kept so outputs and calibration can group flows by class).
+    pub class: Option<ClassId>,
+}
+
+/// A demand class: a kind of cargo (electronics, auto parts, general cargo, small
+/// commodities) whose value, value of time and due time are stated once and named by
+/// flows (`class = "electronics"`), so that a calibration changes one figure, not every
+/// flow's copy of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DemandClass {
+    /// Id from the file.
+    pub id: String,
+    /// Display name (default: the id).
+    pub name: String,
+    /// Cargo value, USD per TEU (≥ 0); a flow may override it.
+    pub value_usd_per_teu: f64,
+    /// Value of time, USD per TEU-day (≥ 0); `None` uses `[choice] vot_rate_per_day`
+    /// times the flow's cargo value.
+    pub vot_usd_per_teu_day: Option<f64>,
+    /// Default due time of the class's flows, days (> 0); a flow may override it.
+    pub due_days: Option<f64>,
 }
 
 /// A link from a candidate zone to an existing hub.
@@ -514,8 +536,11 @@ pub struct Flow {
     pub due_days: f64,
     /// Allowed modes.
     pub modes: ModeSet,
-    /// Explicit VOT, USD per TEU-day; `None` uses the default rate.
+    /// Explicit VOT, USD per TEU-day (the flow's own or its class's); `None` uses the
+    /// default rate.
     pub vot_usd_per_teu_day: Option<f64>,
+    /// The demand class the flow named, if any.
+    pub class: Option<ClassId>,
 }
 
 /// A zone that may plug into the network.
@@ -708,6 +733,8 @@ pub struct Scenario {
     pub links: Vec<Link>,
     /// Services, by [`ServiceId`].
     pub services: Vec<Service>,
+    /// Demand classes, by [`ClassId`].
+    pub classes: Vec<DemandClass>,
     /// Demand flows, by [`DemandId`].
     pub demand: Vec<Demand>,
     /// Candidate zones, by [`CandidateId`]; not part of the network until plugged in.
@@ -878,6 +905,7 @@ impl Scenario {
             ("links", self.links.len()),
             ("services", self.services.len()),
             ("corridors", self.corridors.len()),
+            ("classes", self.classes.len()),
             ("demand", self.demand.len()),
             ("candidates", self.candidates.len()),
             ("disruptions", self.disruptions.len()),
@@ -907,6 +935,7 @@ impl Flow {
                 .vot_usd_per_teu_day
                 .unwrap_or(self.value_usd_per_teu * choice.vot_rate_per_day),
             from_candidate,
+            class: self.class,
         }
     }
 }

@@ -127,7 +127,18 @@ pub struct RawService {
     pub scheduled_run_h: Option<Located<f64>>,
 }
 
-/// `[[demand]]`.
+/// `[[classes]]`: a demand class named by flows.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClass {
+    pub id: Located<String>,
+    pub name: Option<Located<String>>,
+    pub value_usd_per_teu: Located<f64>,
+    pub vot_usd_per_teu_day: Option<Located<f64>>,
+    pub due_days: Option<Located<f64>>,
+}
+
+/// `[[demand]]`. `value_usd_per_teu` and `due_days` may come from the `class`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDemand {
@@ -135,8 +146,9 @@ pub struct RawDemand {
     pub from: Located<String>,
     pub to: Located<String>,
     pub teu_per_day: Located<f64>,
-    pub value_usd_per_teu: Located<f64>,
-    pub due_days: Located<f64>,
+    pub class: Option<Located<String>>,
+    pub value_usd_per_teu: Option<Located<f64>>,
+    pub due_days: Option<Located<f64>>,
     pub modes: Option<Located<Vec<Mode>>>,
     pub vot_usd_per_teu_day: Option<Located<f64>>,
 }
@@ -147,11 +159,40 @@ pub struct RawDemand {
 pub struct RawFlow {
     pub to: Located<String>,
     pub teu_per_day: Located<f64>,
-    pub value_usd_per_teu: Located<f64>,
-    pub due_days: Located<f64>,
+    pub class: Option<Located<String>>,
+    pub value_usd_per_teu: Option<Located<f64>>,
+    pub due_days: Option<Located<f64>>,
     pub modes: Option<Located<Vec<Mode>>>,
     pub vot_usd_per_teu_day: Option<Located<f64>>,
 }
+
+/// The cargo fields of a flow (`[[demand]]`, a candidate's flow, a market), borrowed, so
+/// that one function resolves them against the flow's class.
+pub struct RawCargo<'a> {
+    pub teu_per_day: &'a Located<f64>,
+    pub class: &'a Option<Located<String>>,
+    pub value_usd_per_teu: &'a Option<Located<f64>>,
+    pub due_days: &'a Option<Located<f64>>,
+    pub vot_usd_per_teu_day: &'a Option<Located<f64>>,
+}
+
+/// `cargo()` on each struct with the cargo fields: their figures, borrowed.
+macro_rules! cargo_of {
+    ($($t:ty),*) => {$(
+        impl $t {
+            pub fn cargo(&self) -> RawCargo<'_> {
+                RawCargo {
+                    teu_per_day: &self.teu_per_day,
+                    class: &self.class,
+                    value_usd_per_teu: &self.value_usd_per_teu,
+                    due_days: &self.due_days,
+                    vot_usd_per_teu_day: &self.vot_usd_per_teu_day,
+                }
+            }
+        }
+    )*};
+}
+cargo_of!(RawDemand, RawFlow);
 
 /// A candidate's connector.
 #[derive(Debug, Deserialize)]

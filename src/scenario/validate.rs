@@ -15,7 +15,7 @@ use super::raw::*;
 use super::reach::Reach;
 use super::source::{Diagnostic, Loc, SourceMap};
 use crate::dist::Dist;
-use crate::ids::{CandidateId, CorridorId, HubId, LinkId, ServiceId};
+use crate::ids::{CandidateId, ClassId, CorridorId, HubId, LinkId, ServiceId};
 use crate::num::Num;
 use std::collections::BTreeMap;
 
@@ -58,6 +58,21 @@ struct IdMap<T> {
     /// Ids of entities that were written but could not be read or resolved: they were
     /// reported once already, so references to them are not reported again.
     broken: std::collections::BTreeSet<String>,
+}
+
+/// The demand classes flows may name, with their ids.
+struct Classes {
+    ids: IdMap<ClassId>,
+    list: Vec<DemandClass>,
+}
+
+/// A flow's cargo figures, resolved against its class.
+struct Cargo {
+    teu_per_day: f64,
+    value_usd_per_teu: f64,
+    due_days: f64,
+    vot_usd_per_teu_day: Option<f64>,
+    class: Option<ClassId>,
 }
 
 impl<T: Copy> IdMap<T> {
@@ -486,6 +501,7 @@ impl Validator<'_> {
         };
         let choice_ok = choice.clone().unwrap_or_default();
 
+        let classes = self.classes(tree);
         let (corridors, corridor_ids) = self.corridors(tree);
         let (hubs, hub_ids) = self.hubs(tree);
         let (links, link_ids) = self.links(tree, &hub_ids, &corridor_ids);
@@ -504,9 +520,9 @@ impl Validator<'_> {
         );
         // Reachability is judged on one graph of the network, built once.
         let mut reach = Reach::new(hubs.len(), &links, &services);
-        let demand = self.demand(tree, &hub_ids, &mut reach, &choice_ok);
-        let candidates = self.candidates(tree, &hub_ids, &corridor_ids, &mut reach);
-        let compare = self.compare(tree, &hub_ids);
+        let demand = self.demand(tree, &hub_ids, &classes, &mut reach, &choice_ok);
+        let candidates = self.candidates(tree, &hub_ids, &corridor_ids, &classes, &mut reach);
+        let compare = self.compare(tree, &hub_ids, &classes);
 
         let disruptions = self.disruptions(tree, &hub_ids, &link_ids, &service_ids, &hubs, &links);
 
@@ -517,6 +533,7 @@ impl Validator<'_> {
             hubs,
             links,
             services,
+            classes: classes.list,
             demand,
             candidates,
             compare: compare?,
@@ -539,6 +556,38 @@ impl Validator<'_> {
                 );
             }
         }
+    }
+
+    /// `[[classes]]`: each class's value, VOT and due time, checked as a flow's are.
+    fn classes(&mut self, tree: &Table) -> Classes {
+        let (raw, broken): (Vec<(String, RawClass)>, _) = self.read_all(tree, "classes", "class");
+        let mut ids = IdMap::<ClassId>::with_broken("class", broken);
+        let mut list = Vec::new();
+        for (what, c) in &raw {
+            self.id_of(what, &c.id);
+            self.define(&mut ids, &c.id, ClassId::new(list.len()));
+            list.push(DemandClass {
+                id: c.id.value.clone(),
+                name: c
+                    .name
+                    .as_ref()
+                    .map_or_else(|| c.id.value.clone(), |n| self.name(what, n)),
+                value_usd_per_teu: self.non_negative(
+                    what,
+                    "value_usd_per_teu",
+                    &c.value_usd_per_teu,
+                    limits::VALUE_USD_PER_TEU,
+                ),
+                vot_usd_per_teu_day: c.vot_usd_per_teu_day.as_ref().map(|x| {
+                    self.non_negative(what, "vot_usd_per_teu_day", x, limits::VOT_USD_PER_TEU_DAY)
+                }),
+                due_days: c
+                    .due_days
+                    .as_ref()
+                    .map(|x| self.positive(what, "due_days", x, limits::DAYS)),
+            });
+        }
+        Classes { ids, list }
     }
 
     /// `[[corridors]]`.
@@ -732,6 +781,7 @@ impl Validator<'_> {
         &mut self,
         tree: &Table,
         hub_ids: &IdMap<HubId>,
+        classes: &Classes,
         reach: &mut Reach,
         choice: &Choice,
     ) -> Vec<Demand> {
@@ -749,13 +799,7 @@ impl Validator<'_> {
             self.id_of(what, &id);
             self.define(&mut demand_ids, &id, demand.len());
             let modes = self.modes(what, &d.modes);
-            let flow = self.flow_numbers(
-                what,
-                &d.teu_per_day,
-                &d.value_usd_per_teu,
-                &d.due_days,
-                &d.vot_usd_per_teu_day,
-            );
+            let cargo = self.cargo(what, &d.cargo(), d.from.loc, classes);
             if from.is_some() && from == to {
                 self.err(
                     d.to.loc,
@@ -781,12 +825,15 @@ impl Validator<'_> {
                 id: id.value.clone(),
                 from,
                 to,
-                teu_per_day: flow.0,
-                value_usd_per_teu: flow.1,
-                due_days: flow.2,
+                teu_per_day: cargo.teu_per_day,
+                value_usd_per_teu: cargo.value_usd_per_teu,
+                due_days: cargo.due_days,
                 modes,
-                vot_usd_per_teu_day: flow.3.unwrap_or(flow.1 * choice.vot_rate_per_day),
+                vot_usd_per_teu_day: cargo
+                    .vot_usd_per_teu_day
+                    .unwrap_or(cargo.value_usd_per_teu * choice.vot_rate_per_day),
                 from_candidate: None,
+                class: cargo.class,
             });
         }
 
@@ -799,6 +846,7 @@ impl Validator<'_> {
         tree: &Table,
         hub_ids: &IdMap<HubId>,
         corridor_ids: &IdMap<CorridorId>,
+        classes: &Classes,
         reach: &mut Reach,
     ) -> Vec<Candidate> {
         let (raw_candidates, broken): (Vec<(String, RawCandidate)>, _) =
@@ -821,7 +869,7 @@ impl Validator<'_> {
                 &c.id,
                 CandidateId::new(candidates.len()),
             );
-            if let Some(cand) = self.candidate(what, c, hub_ids, corridor_ids, reach) {
+            if let Some(cand) = self.candidate(what, c, hub_ids, corridor_ids, classes, reach) {
                 candidates.push(cand);
             }
         }
@@ -856,7 +904,12 @@ impl Validator<'_> {
     }
 
     /// `[compare]`: the probe markets, score weights and ranking procedure.
-    fn compare(&mut self, tree: &Table, hub_ids: &IdMap<HubId>) -> Option<Compare> {
+    fn compare(
+        &mut self,
+        tree: &Table,
+        hub_ids: &IdMap<HubId>,
+        classes: &Classes,
+    ) -> Option<Compare> {
         match tree.get("compare") {
             None => Some(Compare::default()),
             Some(e) => self.read::<RawCompare>("[compare]", &e.value).map(|c| {
@@ -868,7 +921,7 @@ impl Validator<'_> {
                         .iter()
                         .enumerate()
                         .filter_map(|(i, f)| {
-                            self.flow(&format!("[compare] markets[{i}]"), f, hub_ids)
+                            self.flow(&format!("[compare] markets[{i}]"), f, hub_ids, classes)
                         })
                         .collect(),
                     weights,
@@ -1233,41 +1286,81 @@ impl Validator<'_> {
         })
     }
 
-    fn flow_numbers(
-        &mut self,
-        what: &str,
-        teu: &Located<f64>,
-        value: &Located<f64>,
-        due: &Located<f64>,
-        vot: &Option<Located<f64>>,
-    ) -> (f64, f64, f64, Option<f64>) {
-        (
-            self.positive(what, "teu_per_day", teu, limits::TEU_PER_DAY),
-            self.non_negative(what, "value_usd_per_teu", value, limits::VALUE_USD_PER_TEU),
-            self.positive(what, "due_days", due, limits::DAYS),
-            vot.as_ref().map(|x| {
-                self.non_negative(what, "vot_usd_per_teu_day", x, limits::VOT_USD_PER_TEU_DAY)
-            }),
-        )
+    /// A flow's cargo figures: its own where it gives them, else its class's. The value
+    /// of time follows the cargo class (a flow that overrides only the value keeps its
+    /// class's VOT); with neither, the default rate applies later. A flow without a class
+    /// must give `value_usd_per_teu` and `due_days` itself; problems with missing figures
+    /// are reported at `anchor` (the flow's first field).
+    fn cargo(&mut self, what: &str, raw: &RawCargo<'_>, anchor: Loc, classes: &Classes) -> Cargo {
+        let teu_per_day = self.positive(what, "teu_per_day", raw.teu_per_day, limits::TEU_PER_DAY);
+        let class = raw
+            .class
+            .as_ref()
+            .and_then(|c| self.resolve(what, "class", &classes.ids, c));
+        let of_class = class.map(|c| &classes.list[c.index()]);
+        let class_broken = raw.class.is_some() && class.is_none();
+        let missing = |v: &mut Self, field: &str| {
+            // A class that could not be resolved was reported already.
+            if class_broken {
+                return;
+            }
+            let hint = match &raw.class {
+                Some(c) => format!("its class `{}` gives none", c.value),
+                None => "give it, or a `class` that has it".to_string(),
+            };
+            v.err(anchor, format!("{what}: missing field `{field}` ({hint})"));
+        };
+        let value_usd_per_teu = match (raw.value_usd_per_teu.as_ref(), of_class) {
+            (Some(x), _) => {
+                self.non_negative(what, "value_usd_per_teu", x, limits::VALUE_USD_PER_TEU)
+            }
+            (None, Some(c)) => c.value_usd_per_teu,
+            (None, None) => {
+                missing(self, "value_usd_per_teu");
+                0.0
+            }
+        };
+        let due_days = match (raw.due_days.as_ref(), of_class.and_then(|c| c.due_days)) {
+            (Some(x), _) => self.positive(what, "due_days", x, limits::DAYS),
+            (None, Some(d)) => d,
+            (None, None) => {
+                missing(self, "due_days");
+                1.0
+            }
+        };
+        let vot_usd_per_teu_day = match raw.vot_usd_per_teu_day.as_ref() {
+            Some(x) => {
+                Some(self.non_negative(what, "vot_usd_per_teu_day", x, limits::VOT_USD_PER_TEU_DAY))
+            }
+            None => of_class.and_then(|c| c.vot_usd_per_teu_day),
+        };
+        Cargo {
+            teu_per_day,
+            value_usd_per_teu,
+            due_days,
+            vot_usd_per_teu_day,
+            class,
+        }
     }
 
-    fn flow(&mut self, what: &str, f: &Located<RawFlow>, hub_ids: &IdMap<HubId>) -> Option<Flow> {
+    fn flow(
+        &mut self,
+        what: &str,
+        f: &Located<RawFlow>,
+        hub_ids: &IdMap<HubId>,
+        classes: &Classes,
+    ) -> Option<Flow> {
         let to = self.resolve(what, "to", hub_ids, &f.to);
         let modes = self.modes(what, &f.modes);
-        let (teu, value, due, vot) = self.flow_numbers(
-            what,
-            &f.teu_per_day,
-            &f.value_usd_per_teu,
-            &f.due_days,
-            &f.vot_usd_per_teu_day,
-        );
+        let cargo = self.cargo(what, &f.cargo(), f.loc, classes);
         Some(Flow {
             to: to?,
-            teu_per_day: teu,
-            value_usd_per_teu: value,
-            due_days: due,
+            teu_per_day: cargo.teu_per_day,
+            value_usd_per_teu: cargo.value_usd_per_teu,
+            due_days: cargo.due_days,
             modes,
-            vot_usd_per_teu_day: vot,
+            vot_usd_per_teu_day: cargo.vot_usd_per_teu_day,
+            class: cargo.class,
         })
     }
 
@@ -1277,6 +1370,7 @@ impl Validator<'_> {
         c: &RawCandidate,
         hub_ids: &IdMap<HubId>,
         corridor_ids: &IdMap<CorridorId>,
+        classes: &Classes,
         reach: &mut Reach,
     ) -> Option<Candidate> {
         if c.connectors.is_empty() {
@@ -1320,7 +1414,7 @@ impl Validator<'_> {
         let mut demand = Vec::new();
         for (i, f) in c.demand.iter().enumerate() {
             let fw = format!("{what} demand[{i}]");
-            if let Some(flow) = self.flow(&fw, f, hub_ids) {
+            if let Some(flow) = self.flow(&fw, f, hub_ids, classes) {
                 let starts: Vec<HubId> = connectors
                     .iter()
                     .filter(|k| k.mode == Mode::Road && flow.modes.contains(Mode::Road))
