@@ -119,6 +119,7 @@ fn road_scenario(net: &RoadNet) -> Scenario {
         demand: Vec::new(),
         candidates: Vec::new(),
         compare: Compare::default(),
+        region: Default::default(),
         disruptions: Vec::new(),
     }
 }

@@ -390,6 +390,30 @@ const CATALOGUE: &[Case] = &[
     whole("binary.toml", &["not a text file", "NUL"]),
     whole("not_utf8.toml", &["not UTF-8"]),
     at(
+        "candidate_connectors_and_auto.toml",
+        "connect = \"auto\"",
+        Of("\"auto\""),
+        &[
+            "candidate \"new-zone\"",
+            "either `connectors` or `connect = \"auto\"`, not both",
+        ],
+    ),
+    at(
+        "candidate_without_connectors.toml",
+        "id = \"new-zone\"",
+        Of("\"new-zone\""),
+        &[
+            "candidate \"new-zone\"",
+            "needs `connectors` (at least one) or `connect = \"auto\"`",
+        ],
+    ),
+    at(
+        "region_circuity_below_one.toml",
+        "circuity = 0.8",
+        Of("0.8"),
+        &["[region]", "field `circuity`", "from 1 to 10, got 0.8"],
+    ),
+    at(
         "candidate_connector_unknown_hub.toml",
         "to = \"harbour\"",
         Of("\"harbour\""),
@@ -844,6 +868,56 @@ fn chongqing_base_scenario_is_valid() {
         text_of(&out.stderr)
     );
     assert!(text_of(&out.stdout).starts_with(&format!("{CHONGQING_BASE}: ok: scenario ")));
+}
+
+/// `connect = "auto"` on the shipped scenario reproduces the hand-written connectors of a
+/// candidate at the same place: its rules R1 (great circle × 1.3), R2 (drive time) and R3
+/// (40 + 0.45 USD/TEU-km) are what the road links imply.
+#[test]
+fn auto_connectors_on_chongqing_match_the_written_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("auto.toml");
+    let base = manifest_dir().join(CHONGQING_BASE);
+    fs::write(
+        &file,
+        format!(
+            "extends = {:?}\n[[candidates]]\nid = \"etdz-auto\"\nname = \"ETDZ, connected automatically\"\nlat = 29.52\nlon = 106.65\nconnect = \"auto\"\n",
+            base.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let s = scenario::load(&file)
+        .unwrap_or_else(|d| panic!("{d}"))
+        .scenario;
+    let find = |id: &str| &s.candidates[s.candidate_by_id(id).unwrap().index()];
+    let (auto, written) = (find("etdz-auto"), find("cq-etdz"));
+    let to: Vec<&str> = auto
+        .connectors
+        .iter()
+        .map(|k| s.hub(k.to).id.as_str())
+        .collect();
+    // The three nearest terminals, nearest first (Nanpeng 14.2 km, Guoyuan 16.5 km,
+    // the airport 22.2 km great circle; Tuanjiecun at 30.2 km is fourth).
+    assert_eq!(to, ["nanpeng", "guoyuan", "jiangbei-airport"]);
+    for k in &auto.connectors {
+        assert_eq!(k.mode, corridor_sim::scenario::Mode::Road);
+        let w = written
+            .connectors
+            .iter()
+            .find(|w| w.to == k.to)
+            .expect("the written candidate has a connector to the same hub");
+        // The written figures are rounded to the km and the cent.
+        assert!(
+            (k.distance_km - w.distance_km).abs() < 0.6,
+            "{k:?} vs {w:?}"
+        );
+        assert!(
+            (k.cost_usd_per_teu - w.cost_usd_per_teu).abs() < 0.5,
+            "{k:?} vs {w:?}"
+        );
+        let (km, wm) = (k.time_h.mean(), w.time_h.mean());
+        assert!((km / wm - 1.0).abs() < 0.05, "{k:?} vs {w:?}");
+    }
 }
 
 // ---- extends and [[set]] through the library -----------------------------------------

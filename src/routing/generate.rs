@@ -262,6 +262,7 @@ pub fn grid_scenario(spec: &GridSpec) -> Scenario {
         demand,
         candidates: Vec::new(),
         compare: Compare::default(),
+        region: Default::default(),
         disruptions: Vec::new(),
     }
 }

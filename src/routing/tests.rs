@@ -46,6 +46,7 @@ impl Net {
             demand: Vec::new(),
             candidates: Vec::new(),
             compare: Compare::default(),
+            region: Default::default(),
             disruptions: Vec::new(),
         })
     }

@@ -45,6 +45,12 @@ pub const DISTANCE_KM: Limit = Limit {
     why: "longer than any route on Earth",
 };
 
+/// A road speed stated in `[region]`.
+pub const SPEED_KMH: Limit = Limit {
+    max: 1000.0,
+    why: "faster than any truck or train",
+};
+
 /// A time in hours that is not a distribution: timetable offsets and headways, targets,
 /// scheduled run times.
 pub const HOURS: Limit = Limit {

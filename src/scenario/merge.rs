@@ -25,7 +25,7 @@ pub const ENTITY_SECTIONS: &[&str] = &[
 ];
 
 /// Top-level sections that are single tables.
-pub const TABLE_SECTIONS: &[&str] = &["scenario", "choice", "compare"];
+pub const TABLE_SECTIONS: &[&str] = &["scenario", "choice", "compare", "region"];
 
 /// Reads `path` and everything it extends, merged and patched.
 ///
@@ -332,7 +332,7 @@ pub fn apply_set(root: &mut Table, path: &str, value: Node) -> Result<(), String
         return set_in(target, &segments[2..], value, path);
     } else if TABLE_SECTIONS.contains(&section) {
         if root.get(section).is_none() && segments.len() >= 2 {
-            // `[choice]` and `[compare]` are optional: setting a field creates them.
+            // `[choice]`, `[compare]` and `[region]` are optional: setting a field creates them.
             root.entries.push(Entry {
                 key: section.to_string(),
                 key_loc: value.loc,

@@ -9,6 +9,7 @@
 //! naming the field and the entity; nothing here panics on bad input.
 
 mod canon;
+pub mod connect;
 pub(crate) mod de;
 mod discount;
 mod document;
@@ -24,6 +25,7 @@ pub mod source;
 mod toml_file;
 mod validate;
 
+pub use connect::{AutoConnectError, Region, RoadTerms};
 pub use de::Located;
 pub(crate) use document::diagnostics;
 pub use document::{Document, named_from};

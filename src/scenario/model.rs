@@ -4,6 +4,7 @@
 //! every time distribution is a validated [`Dist`]. Nothing here can fail any more; code
 //! that consumes a [`Scenario`] may rely on its invariants (documented per field).
 
+pub use super::connect::Region;
 use crate::dist::Dist;
 use crate::ids::{CandidateId, ClassId, CorridorId, DemandId, HubId, LinkId, ServiceId};
 use crate::num::Num;
@@ -741,6 +742,8 @@ pub struct Scenario {
     pub candidates: Vec<Candidate>,
     /// `[compare]`.
     pub compare: Compare,
+    /// `[region]`: how automatic connectors are drawn, with the road terms resolved.
+    pub region: Region,
     /// Disruptions.
     pub disruptions: Vec<Disruption>,
 }

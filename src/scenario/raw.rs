@@ -218,9 +218,30 @@ pub struct RawCandidate {
     pub lon: Located<f64>,
     pub transfer: Option<RawTransfer>,
     pub customs: Option<RawCustoms>,
-    pub connectors: Located<Vec<Located<RawConnector>>>,
+    pub connectors: Option<Located<Vec<Located<RawConnector>>>>,
+    pub connect: Option<Located<ConnectKind>>,
     #[serde(default)]
     pub demand: Vec<Located<RawFlow>>,
+}
+
+/// A candidate's `connect`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectKind {
+    /// Road connectors to the nearest hubs, by the `[region]` rule.
+    Auto,
+}
+
+/// `[region]`: how automatic connectors are drawn.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegion {
+    pub circuity: Option<Located<f64>>,
+    pub connect_hubs: Option<Located<u32>>,
+    pub connector_min_km: Option<Located<f64>>,
+    pub road_speed_kmh: Option<Located<f64>>,
+    pub road_fixed_usd_per_teu: Option<Located<f64>>,
+    pub road_rate_usd_per_teu_km: Option<Located<f64>>,
 }
 
 /// `[compare]`.

@@ -5,6 +5,7 @@
 //! for sense (services run over links of their mode, every demand can reach its market).
 //! Every problem found is reported, each naming the entity and the field.
 
+use super::connect::{self, RoadTerms};
 use super::de::{DeError, Located, from_node};
 use super::limits::{self, Limit};
 use super::merge::{ENTITY_SECTIONS, TABLE_SECTIONS};
@@ -42,6 +43,20 @@ pub fn validate_with_warnings(
     } else {
         Err(v.diags)
     }
+}
+
+/// The most hubs a zone may be connected to automatically.
+const MAX_CONNECT_HUBS: u32 = 16;
+
+/// What a candidate needs from the sections before it, besides hub ids, demand classes
+/// and reachability: the corridors its connectors name, and for `connect = "auto"` the
+/// hubs, which of them connectors may go to, and `[region]`.
+struct CandidateContext<'a> {
+    corridor_ids: &'a IdMap<CorridorId>,
+    hubs: &'a [Hub],
+    connectable: Vec<bool>,
+    /// `None` when `[region]` is broken (and reported).
+    region: Option<&'a Region>,
 }
 
 struct Validator<'s> {
@@ -521,7 +536,19 @@ impl Validator<'_> {
         // Reachability is judged on one graph of the network, built once.
         let mut reach = Reach::new(hubs.len(), &links, &services);
         let demand = self.demand(tree, &hub_ids, &classes, &mut reach, &choice_ok);
-        let candidates = self.candidates(tree, &hub_ids, &corridor_ids, &classes, &mut reach);
+        let region = match tree.get("region") {
+            None => Some(self.region(&RawRegion::default(), &links)),
+            Some(e) => self
+                .read::<RawRegion>("[region]", &e.value)
+                .map(|r| self.region(&r, &links)),
+        };
+        let auto = CandidateContext {
+            corridor_ids: &corridor_ids,
+            hubs: &hubs,
+            connectable: connect::connectable_hubs(&hubs, &links, &services),
+            region: region.as_ref(),
+        };
+        let candidates = self.candidates(tree, &hub_ids, &classes, &mut reach, &auto);
         let compare = self.compare(tree, &hub_ids, &classes);
 
         let disruptions = self.disruptions(tree, &hub_ids, &link_ids, &service_ids, &hubs, &links);
@@ -537,6 +564,7 @@ impl Validator<'_> {
             demand,
             candidates,
             compare: compare?,
+            region: region?,
             disruptions,
         })
     }
@@ -845,9 +873,9 @@ impl Validator<'_> {
         &mut self,
         tree: &Table,
         hub_ids: &IdMap<HubId>,
-        corridor_ids: &IdMap<CorridorId>,
         classes: &Classes,
         reach: &mut Reach,
+        auto: &CandidateContext,
     ) -> Vec<Candidate> {
         let (raw_candidates, broken): (Vec<(String, RawCandidate)>, _) =
             self.read_all(tree, "candidates", "candidate");
@@ -869,7 +897,7 @@ impl Validator<'_> {
                 &c.id,
                 CandidateId::new(candidates.len()),
             );
-            if let Some(cand) = self.candidate(what, c, hub_ids, corridor_ids, classes, reach) {
+            if let Some(cand) = self.candidate(what, c, hub_ids, classes, reach, auto) {
                 candidates.push(cand);
             }
         }
@@ -988,6 +1016,86 @@ impl Validator<'_> {
                 self.err(loc, format!("{what}: field `{field}`: {e}"));
                 Procedure::Fixed
             }
+        }
+    }
+
+    /// `[region]`, with the road terms resolved from the file's road links (before rate
+    /// discounts) and the section's own figures.
+    fn region(&mut self, r: &RawRegion, links: &[Link]) -> Region {
+        let what = "[region]";
+        let d = Region::default();
+        let circuity = r.circuity.as_ref().map_or(d.circuity, |x| {
+            if self.finite(what, "circuity", x) && !(1.0..=10.0).contains(&x.value) {
+                self.err(
+                    x.loc,
+                    format!(
+                        "{what}: field `circuity` is road distance over straight-line distance, from 1 to 10, got {}",
+                        Num(x.value)
+                    ),
+                );
+            }
+            x.value
+        });
+        let connect_hubs = r.connect_hubs.as_ref().map_or(d.connect_hubs, |x| {
+            if x.value > MAX_CONNECT_HUBS {
+                self.err(
+                    x.loc,
+                    format!(
+                        "{what}: field `connect_hubs` must be at most {MAX_CONNECT_HUBS}, got {}",
+                        x.value
+                    ),
+                );
+            }
+            self.at_least_one(what, "connect_hubs", x)
+        });
+        let connector_min_km = r.connector_min_km.as_ref().map_or(d.connector_min_km, |x| {
+            self.positive(what, "connector_min_km", x, limits::DISTANCE_KM)
+        });
+        let o = connect::RoadOverrides {
+            speed_kmh: r
+                .road_speed_kmh
+                .as_ref()
+                .map(|x| self.positive(what, "road_speed_kmh", x, limits::SPEED_KMH)),
+            fixed_usd_per_teu: r
+                .road_fixed_usd_per_teu
+                .as_ref()
+                .map(|x| self.non_negative(what, "road_fixed_usd_per_teu", x, limits::USD_PER_TEU)),
+            rate_usd_per_teu_km: r.road_rate_usd_per_teu_km.as_ref().map(|x| {
+                self.non_negative(what, "road_rate_usd_per_teu_km", x, limits::USD_PER_TEU)
+            }),
+        };
+        Region {
+            circuity,
+            connect_hubs,
+            connector_min_km,
+            road: RoadTerms::derive(links, o),
+        }
+    }
+
+    /// A candidate's `connect = "auto"` connectors, or the reason there are none.
+    fn auto_connectors(
+        &mut self,
+        what: &str,
+        c: &RawCandidate,
+        at: Loc,
+        auto: &CandidateContext,
+        out: &mut Vec<Connector>,
+    ) {
+        // A broken [region] is reported there; its connectors would only repeat it.
+        let Some(region) = auto.region else { return };
+        if !(c.lat.is_finite() && c.lon.is_finite()) {
+            return;
+        }
+        match connect::auto_connectors(
+            auto.hubs,
+            &auto.connectable,
+            region,
+            &c.id.value,
+            c.lat.value,
+            c.lon.value,
+        ) {
+            Ok(list) => out.extend(list),
+            Err(e) => self.err(at, format!("{what}: connect = \"auto\": {e}")),
         }
     }
 
@@ -1369,24 +1477,47 @@ impl Validator<'_> {
         what: &str,
         c: &RawCandidate,
         hub_ids: &IdMap<HubId>,
-        corridor_ids: &IdMap<CorridorId>,
         classes: &Classes,
         reach: &mut Reach,
+        auto: &CandidateContext,
     ) -> Option<Candidate> {
-        if c.connectors.is_empty() {
-            self.err(
-                c.connectors.loc,
-                format!("{what}: field `connectors` needs at least one connector"),
-            );
-        }
         let mut connectors = Vec::new();
-        for (i, k) in c.connectors.iter().enumerate() {
+        let written: &[Located<RawConnector>] = match (&c.connectors, &c.connect) {
+            (Some(list), None) => {
+                if list.is_empty() {
+                    self.err(
+                        list.loc,
+                        format!("{what}: field `connectors` needs at least one connector"),
+                    );
+                }
+                list
+            }
+            (None, Some(connect)) => {
+                self.auto_connectors(what, c, connect.loc, auto, &mut connectors);
+                &[]
+            }
+            (Some(list), Some(connect)) => {
+                self.err(
+                    connect.loc,
+                    format!("{what}: give either `connectors` or `connect = \"auto\"`, not both"),
+                );
+                list
+            }
+            (None, None) => {
+                self.err(
+                    c.id.loc,
+                    format!("{what}: needs `connectors` (at least one) or `connect = \"auto\"`"),
+                );
+                &[]
+            }
+        };
+        for (i, k) in written.iter().enumerate() {
             let cw = format!("{what} connectors[{i}]");
             let to = self.resolve(&cw, "to", hub_ids, &k.to);
             let corridor = k
                 .corridor
                 .as_ref()
-                .and_then(|x| self.resolve(&cw, "corridor", corridor_ids, x));
+                .and_then(|x| self.resolve(&cw, "corridor", auto.corridor_ids, x));
             let distance_km =
                 self.positive(&cw, "distance_km", &k.distance_km, limits::DISTANCE_KM);
             let cost = self.non_negative(
