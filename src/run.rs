@@ -23,6 +23,17 @@ pub enum RunError {
     Route(#[from] RouteError),
 }
 
+/// What a run collects beyond the summary figures.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Collect {
+    /// The summary figures only.
+    #[default]
+    Summary,
+    /// Also the day-by-day series (`timeseries.csv`, the recovery figure): memory of
+    /// `series × days × replications` numbers ([`crate::sim::daily`]).
+    TimeSeries,
+}
+
 /// A scenario's routes, model and per-replication results.
 #[derive(Debug)]
 pub struct Simulated<'s> {
@@ -70,7 +81,17 @@ impl<'s> Compiled<'s> {
     ///
     /// [`RunError`] when the scenario cannot be compiled.
     pub fn new(scenario: &'s Scenario) -> Result<Compiled<'s>, RunError> {
-        let model = Model::new(scenario)?;
+        Compiled::collecting(scenario, Collect::Summary)
+    }
+
+    /// Like [`Compiled::new`], with the model collecting what `collect` says.
+    ///
+    /// # Errors
+    ///
+    /// [`RunError`] when the scenario cannot be compiled.
+    pub fn collecting(scenario: &'s Scenario, collect: Collect) -> Result<Compiled<'s>, RunError> {
+        let mut model = Model::new(scenario)?;
+        model.timeseries = collect == Collect::TimeSeries;
         let plan = routing::plan(scenario);
         let routes = RouteTable::new(scenario, &plan.per_demand)?;
         Ok(Compiled {
@@ -130,7 +151,20 @@ pub fn simulate_merged<'s>(
     scenario: &'s Scenario,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<Merged<'s>, RunError> {
-    let compiled = Compiled::new(scenario)?;
+    simulate_merged_collecting(scenario, Collect::Summary, on_done)
+}
+
+/// [`simulate_merged`], collecting what `collect` says.
+///
+/// # Errors
+///
+/// [`RunError`] when the scenario cannot be compiled.
+pub fn simulate_merged_collecting<'s>(
+    scenario: &'s Scenario,
+    collect: Collect,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<Merged<'s>, RunError> {
+    let compiled = Compiled::collecting(scenario, collect)?;
     let agg = sim::run_replications_merged(
         &compiled.model,
         &compiled.routes,

@@ -72,7 +72,14 @@ fn comparisons_use_flat_memory_in_the_replications() {
         let paired_peak = |n: u32| {
             let s = load("two_corridors.toml", n);
             peak_of(|| {
-                let p = paired::simulate_paired(&s, &s, &KINDS, &|| {}).unwrap();
+                let p = paired::simulate_paired(
+                    &s,
+                    &s,
+                    &KINDS,
+                    corridor_sim::run::Collect::Summary,
+                    &|| {},
+                )
+                .unwrap();
                 assert_eq!(p.b_agg.replications, n as usize);
             })
         };

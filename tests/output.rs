@@ -233,7 +233,8 @@ fn results_of_another_command_are_replaced_whole_and_only_with_overwrite() {
             "network.geojson",
             "od_summary.csv",
             "route_shares.csv",
-            "service_summary.csv"
+            "service_summary.csv",
+            "timeseries.csv"
         ]
     );
     // The same command on the same scenario replaces its own results without asking.

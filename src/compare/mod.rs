@@ -9,9 +9,12 @@
 //! the same probe demand and ranks them, with every zone given the same replications or
 //! replications spent sequentially on the zones still in contention ([`kn`]).
 
+pub mod daily;
 pub mod kn;
 pub mod paired;
 pub mod zones;
+
+use std::collections::BTreeMap;
 
 use crate::output::tables::{Table, num};
 use crate::stats::Summary;
@@ -83,12 +86,17 @@ const DIFF_CORRIDOR_HEADER: [&str; 15] = concat_header(&["corridor"], value_colu
 const DIFF_HUB_HEADER: [&str; 16] = concat_header(&["hub", "facility"], value_columns!());
 const DIFF_SERVICE_HEADER: [&str; 15] = concat_header(&["service"], value_columns!());
 
-/// The `diff_<kind>.csv` table of paired rows of one entity kind.
+/// The `diff_<kind>.csv` table of paired rows of one entity kind. With `recovery` (the
+/// day-by-day series were collected), every hub facility also gets a `recovery_days` row
+/// after its metrics: B's recovery after its disruptions ([`daily::DailyPairing::finish`])
+/// in `b_mean`, the other cells empty; all empty when no disruption touches it in B or it
+/// does not recover by the horizon.
 pub fn diff_table(
     kind: EntityKind,
     scenario_a: &str,
     scenario_b: &str,
     rows: &[PairedRow],
+    recovery: Option<&BTreeMap<Vec<String>, f64>>,
 ) -> Table {
     let (file, header): (&'static str, &'static [&'static str]) = match kind {
         EntityKind::Od => ("diff_od.csv", &DIFF_OD_HEADER),
@@ -96,17 +104,29 @@ pub fn diff_table(
         EntityKind::Hub => ("diff_hub.csv", &DIFF_HUB_HEADER),
         EntityKind::Service => ("diff_service.csv", &DIFF_SERVICE_HEADER),
     };
-    let rows = rows
-        .iter()
-        .filter(|r| r.kind == kind)
-        .map(|r| {
+    let rows: Vec<&PairedRow> = rows.iter().filter(|r| r.kind == kind).collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        let mut cells = vec![scenario_a.to_string(), scenario_b.to_string()];
+        cells.extend(r.keys.iter().cloned());
+        cells.extend(value_cells(r));
+        out.push(cells);
+        let last_of_entity = rows.get(i + 1).is_none_or(|next| next.keys != r.keys);
+        if let (EntityKind::Hub, Some(recovery), true) = (kind, recovery, last_of_entity) {
             let mut cells = vec![scenario_a.to_string(), scenario_b.to_string()];
             cells.extend(r.keys.iter().cloned());
-            cells.extend(value_cells(r));
-            cells
-        })
-        .collect();
-    Table { file, header, rows }
+            cells.push("recovery_days".to_string());
+            cells.extend(["", "", ""].map(String::from));
+            cells.push(recovery.get(&r.keys).map_or_else(String::new, |&x| num(x)));
+            cells.resize(header.len(), String::new());
+            out.push(cells);
+        }
+    }
+    Table {
+        file,
+        header,
+        rows: out,
+    }
 }
 
 const PLUGIN_HEADER: [&str; 17] = [

@@ -14,7 +14,7 @@
 //! of replications.
 
 use crate::output::tables::RunTables;
-use crate::run::{Compiled, RunError, Simulated};
+use crate::run::{Collect, Compiled, RunError, Simulated};
 use crate::scenario::Scenario;
 use crate::sim::aggregate::Merger;
 use crate::sim::model::{FacilityKind, Model};
@@ -22,6 +22,8 @@ use crate::sim::result::ReplicationResult;
 use crate::sim::{self, Aggregate};
 use crate::stats::{Summary, Welford};
 use std::collections::BTreeMap;
+
+use super::daily::{DailyPaired, DailyPairing};
 
 /// Which kind of entity a row is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -183,7 +185,11 @@ const SERVICE_METRICS: &[Metric] = &[
 ];
 
 /// The entities of one kind in one run: key columns → index into the result vectors.
-fn entities(s: &Scenario, model: &Model<'_>, kind: EntityKind) -> BTreeMap<Vec<String>, usize> {
+pub(crate) fn entities(
+    s: &Scenario,
+    model: &Model<'_>,
+    kind: EntityKind,
+) -> BTreeMap<Vec<String>, usize> {
     let mut map = BTreeMap::new();
     match kind {
         EntityKind::Od => {
@@ -348,6 +354,8 @@ pub struct Paired<'a, 'b> {
     pub rows: Vec<Vec<PairedRow>>,
     /// B's replications merged (for its run tables).
     pub b_agg: Aggregate,
+    /// The paired day-by-day series, when collected ([`Collect::TimeSeries`]).
+    pub daily: Option<DailyPaired>,
     /// Events processed over both scenarios' replications.
     pub events: u64,
 }
@@ -361,8 +369,9 @@ impl Paired<'_, '_> {
 }
 
 /// Simulates A and B with A's replication count (B must have the same seed to be paired)
-/// side by side, accumulating the paired rows of each of `kinds` and B's aggregate as
-/// replications finish, so memory stays flat however many replications run. `on_done`
+/// side by side, accumulating the paired rows of each of `kinds`, B's aggregate and, when
+/// `collect` asks for them, the paired day-by-day series as replications finish, so
+/// memory stays flat however many replications run. `on_done`
 /// is called once per finished replication of either scenario.
 ///
 /// # Errors
@@ -372,15 +381,20 @@ pub fn simulate_paired<'a, 'b>(
     a: &'a Scenario,
     b: &'b Scenario,
     kinds: &[EntityKind],
+    collect: Collect,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<Paired<'a, 'b>, RunError> {
-    let (ca, cb) = rayon::join(|| Compiled::new(a), || Compiled::new(b));
+    let (ca, cb) = rayon::join(
+        || Compiled::collecting(a, collect),
+        || Compiled::collecting(b, collect),
+    );
     let (ca, cb) = (ca?, cb?);
     let mut pairings: Vec<Pairing> = kinds
         .iter()
         .map(|&k| Pairing::new((a, &ca.model), (b, &cb.model), k))
         .collect();
     let mut merger = Merger::new(&cb.routes, b.corridors.len());
+    let mut daily = (collect == Collect::TimeSeries).then(|| DailyPairing::new(&ca, &cb));
     let mut events = 0;
     sim::run_replications_side_by_side(
         &[(&ca.model, &ca.routes), (&cb.model, &cb.routes)],
@@ -391,6 +405,9 @@ pub fn simulate_paired<'a, 'b>(
                 p.push(r[0], r[1]);
             }
             merger.push(r[1]);
+            if let Some(d) = &mut daily {
+                d.push(r[0], r[1]);
+            }
             events += r[0].work.events + r[1].work.events;
         },
     );
@@ -398,6 +415,7 @@ pub fn simulate_paired<'a, 'b>(
     Ok(Paired {
         rows: pairings.into_iter().map(Pairing::finish).collect(),
         b_agg,
+        daily: daily.map(DailyPairing::finish),
         events,
         a: ca,
         b: cb,

@@ -1,6 +1,7 @@
 //! Writing results: tidy CSV and manifests, always atomically.
 //!
-//! [`tables`] turns a run's merged figures into the result tables, [`geojson`] into a map
+//! [`tables`] turns a run's merged figures into the result tables, [`timeseries`] its
+//! day-by-day series into `timeseries.csv`, [`geojson`] into a map
 //! layer, [`manifest`] records what produced them, [`atomic`] makes every write all-or-nothing, and [`dir`] does the
 //! same for a whole output directory and keeps a second writer out of it.
 
@@ -9,3 +10,4 @@ pub mod dir;
 pub mod geojson;
 pub mod manifest;
 pub mod tables;
+pub mod timeseries;

@@ -14,7 +14,7 @@
 //! | `od_summary.csv` | demand flow | counts are means per replication (one observation window) |
 //! | `route_shares.csv` | route of a flow | planned (logit) vs simulated share |
 //! | `corridor_summary.csv` | corridor | shipments whose route's main corridor it is |
-//! | `hub_summary.csv` | facility | `transfer`, `customs`, and bottlenecks: `hub` is then the link id and `facility` the bottleneck's name (`kind` tells them apart) |
+//! | `hub_summary.csv` | facility | `transfer`, `customs`, and bottlenecks: `hub` is then the link id and `facility` the bottleneck's name (`kind` tells them apart); `recovery_days` after a disruption ([`crate::sim::daily::DailyAgg::recovery_days`]) |
 //! | `service_summary.csv` | service | |
 //!
 //! Statistics are explained in [`crate::sim::aggregate`]: transit quantiles are means of
@@ -114,16 +114,21 @@ pub struct RunTables<'a> {
 }
 
 impl RunTables<'_> {
-    /// Every table, in the order they are written.
+    /// Every table, in the order they are written: `timeseries.csv` last, when the run
+    /// counted day by day.
     #[must_use]
     pub fn all(&self) -> Vec<Table> {
-        vec![
+        let mut tables = vec![
             self.od_summary(),
             self.route_shares(),
             self.corridor_summary(),
             self.hub_summary(),
             self.service_summary(),
-        ]
+        ];
+        if let Some(daily) = &self.agg.daily {
+            tables.push(super::timeseries::run_table(self.model, daily));
+        }
+        tables
     }
 
     /// Writes every table into `dir` (which must exist), each atomically.
@@ -298,7 +303,10 @@ impl RunTables<'_> {
             .facilities
             .iter()
             .zip(&self.agg.facilities)
-            .map(|(f, a)| {
+            .enumerate()
+            .map(|(i, (f, a))| {
+                let recovery =
+                    (self.agg.daily.as_ref()).and_then(|d| d.recovery_days(self.model, i));
                 let (owner, facility, kind) = match f.kind {
                     FacilityKind::Transfer(h) => (&s.hub(h).id, "transfer", "transfer"),
                     FacilityKind::Customs(h) => (&s.hub(h).id, "customs", "customs"),
@@ -324,6 +332,7 @@ impl RunTables<'_> {
                     a.max_queue.to_string(),
                     num(a.max_queue_mean),
                     num(a.mean_in_system),
+                    opt(recovery),
                 ]
             })
             .collect();
@@ -344,6 +353,7 @@ impl RunTables<'_> {
                 "max_queue",
                 "max_queue_mean",
                 "in_system_mean",
+                "recovery_days",
             ],
             rows,
         }

@@ -21,6 +21,7 @@
 //! replication order, so the floating-point sums — and the CSVs — are identical whatever
 //! the number of threads.
 
+use super::daily::{DailyAgg, DailyMerge};
 use crate::ids::CorridorId;
 use crate::stats::{Mean, Summary, Welford};
 
@@ -158,6 +159,8 @@ pub struct Aggregate {
     pub facilities: Vec<FacilityAgg>,
     /// By service.
     pub services: Vec<ServiceAgg>,
+    /// Day by day, when the model counted so ([`super::Model::timeseries`]).
+    pub daily: Option<DailyAgg>,
 }
 
 /// Per-replication observations of a figure reported with a confidence interval; skips
@@ -288,6 +291,7 @@ pub struct Merger<'r> {
     corridors: Vec<DeliveredMerge>,
     facilities: Vec<FacilityMerge>,
     services: Vec<ServiceMerge>,
+    daily: Option<DailyMerge>,
 }
 
 impl<'r> Merger<'r> {
@@ -303,6 +307,7 @@ impl<'r> Merger<'r> {
             corridors: vec![DeliveredMerge::default(); corridors],
             facilities: Vec::new(),
             services: Vec::new(),
+            daily: None,
         }
     }
 
@@ -366,6 +371,9 @@ impl<'r> Merger<'r> {
             m.rolled_teu.push(v.rolled_teu as f64);
             m.wait_h.push_some(v.wait_h_mean);
             m.peak_load_teu = m.peak_load_teu.max(v.peak_load_teu);
+        }
+        if let Some(d) = &x.daily {
+            self.daily.get_or_insert_with(DailyMerge::default).push(d);
         }
     }
 
@@ -447,6 +455,7 @@ impl<'r> Merger<'r> {
             corridors: corridors_agg,
             facilities,
             services,
+            daily: self.daily.map(DailyMerge::finish),
         }
     }
 }

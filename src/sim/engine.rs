@@ -152,6 +152,14 @@ impl Engine<'_, '_> {
         disruption::draw(self.model, &mut self.st.streams, &mut occurrences);
         for o in occurrences {
             let disruption = o.disruption;
+            if let Some(daily) = self.acc.daily() {
+                for f in self
+                    .model
+                    .facilities_of(self.model.disruptions[disruption.index()].target)
+                {
+                    daily.disrupted(f, o.start, o.end);
+                }
+            }
             self.schedule(o.start, Event::DisruptionStart { disruption });
             self.schedule(o.end, Event::DisruptionEnd { disruption });
         }
@@ -164,6 +172,7 @@ impl Engine<'_, '_> {
             let Some((now, event)) = self.st.queue.pop() else {
                 break;
             };
+            self.end_days(now);
             if now >= horizon {
                 if !self.acc.closed() {
                     self.close_window();
@@ -350,6 +359,11 @@ impl Engine<'_, '_> {
             }
         };
         let done = now + hours_to_secs(hours * factor);
+        self.acc.record(Record::Started {
+            facility: f,
+            waited_s: now.saturating_sub(visit.arrived),
+            at: now,
+        });
         let event = Event::ServiceDone {
             facility: f,
             unit: visit.unit,
@@ -360,6 +374,16 @@ impl Engine<'_, '_> {
 
     fn on_service_done(&mut self, f: FacilityId, unit: Unit, arrived: SimTime, now: SimTime) {
         self.st.facilities[f.index()].complete(arrived, now);
+        let teu = match unit {
+            Unit::Background(_) | Unit::Declaration(_) => 0,
+            Unit::Shipment(_) | Unit::Traveller(Traveller::Truck(_)) => self.model.shipment_teu,
+            Unit::Traveller(Traveller::Vehicle(v)) => self.st.fleet.get(v).load_teu,
+        };
+        self.acc.record(Record::Released {
+            facility: f,
+            teu,
+            at: now,
+        });
         self.start_services(f, now);
         match unit {
             Unit::Background(_) => {}
@@ -469,11 +493,39 @@ impl Engine<'_, '_> {
     /// and the facilities' statistics are taken.
     fn close_window(&mut self) {
         let horizon = self.model.horizon;
+        self.end_days(SimTime::MAX);
         for v in self.st.fleet.active() {
             self.acc.record(trip_record(self.model, v));
         }
         let facilities = self.st.facilities.iter_mut().map(|f| f.finish(horizon));
         self.acc.close(facilities);
+    }
+
+    /// Takes the end-of-day queues of every day that ended by `now` (before any event at
+    /// `now` happens), when the model counts day by day. A day's check per event is one
+    /// comparison.
+    fn end_days(&mut self, now: SimTime) {
+        let Some(daily) = self.acc.daily() else {
+            return;
+        };
+        while let Some(d) = daily.day_ending_by(now) {
+            for (i, f) in self.st.facilities.iter().enumerate() {
+                let teu = f.waiting().map(|v| u64::from(v.teu)).sum();
+                daily.facility_queue(d, i, f.queue_len() as u64, teu);
+            }
+            for (i, (spec, svc)) in self
+                .model
+                .services
+                .iter()
+                .zip(&self.model.scenario.services)
+                .enumerate()
+            {
+                let slots = &self.st.stop_queues[spec.stop_base..spec.stop_base + svc.stops.len()];
+                let waiting: usize = slots.iter().map(std::collections::VecDeque::len).sum();
+                daily.service_queue(d, i, waiting as u64);
+            }
+            daily.end_day(d);
+        }
     }
 
     /// Closes the books when the replication ends.

@@ -29,11 +29,13 @@
 //! - [`arrivals`] — Poisson arrivals on the whole-second clock without rounding bias.
 //! - [`events`] — the event enum; [`state`] — per-replication state; [`streams`] — random
 //!   streams; [`disruption`] — closures and slowdowns.
+//! - [`daily`] — day-by-day series (time series, recovery), when the model asks for them.
 //! - [`records`] — records and per-replication accumulators; [`result`] — what one
 //!   replication reports; [`aggregate`] — merging replications.
 
 pub mod aggregate;
 pub mod arrivals;
+pub mod daily;
 pub mod disruption;
 pub mod engine;
 pub mod event_queue;

@@ -163,6 +163,10 @@ pub struct Model<'s> {
     pub demand_shipments_per_h: Vec<f64>,
     /// Disruptions, by [`DisruptionId`].
     pub disruptions: Vec<DisruptionSpec>,
+    /// Whether replications count day by day ([`super::daily`]): for `timeseries.csv` and
+    /// the recovery figure. Off after [`Model::new`]; the commands that write them turn it
+    /// on, so the others keep neither the counters nor their memory.
+    pub timeseries: bool,
 }
 
 fn compile(
@@ -312,6 +316,7 @@ impl<'s> Model<'s> {
             stop_slots,
             demand_shipments_per_h,
             disruptions,
+            timeseries: false,
         })
     }
 
@@ -346,6 +351,17 @@ impl<'s> Model<'s> {
             .enumerate()
             .filter(move |(_, d)| d.target == target)
             .map(|(i, _)| DisruptionId::new(i))
+    }
+
+    /// The facilities a disruption of `target` acts on: a hub's transfer and customs, a
+    /// link's bottleneck (none for a service).
+    pub fn facilities_of(&self, target: Target) -> impl Iterator<Item = FacilityId> + use<> {
+        let pair = match target {
+            Target::Hub(h) => [self.hub_transfer[h.index()], self.hub_customs[h.index()]],
+            Target::Link(l) => [self.link_bottleneck[l.index()], None],
+            Target::Service(_) => [None, None],
+        };
+        pair.into_iter().flatten()
     }
 
     /// The service's stop-queue slot for stop index `stop`.

@@ -18,8 +18,9 @@ use crate::ids::{DemandId, ServiceId};
 use crate::stats::{Mean, mean_and_quantiles_above_zeros, quantiles};
 use crate::time::{SECS_PER_DAY, SimTime};
 
+use super::daily::DailyCounters;
 use super::facility::FacilityStats;
-use super::ids::RouteIx;
+use super::ids::{FacilityId, RouteIx};
 use super::model::Model;
 use super::result::{
     CorridorRep, FacilityRep, OdRep, ReplicationResult, RouteRep, ServiceRep, TeuBalance,
@@ -74,6 +75,24 @@ pub enum Record {
         load_factor: Option<f64>,
         /// Highest load on leaving any stop, TEU.
         peak_load_teu: u32,
+    },
+    /// A unit took a server at a facility.
+    Started {
+        /// The facility.
+        facility: FacilityId,
+        /// How long it waited in the queue, seconds.
+        waited_s: u64,
+        /// At this time.
+        at: SimTime,
+    },
+    /// A unit left a facility, its service done.
+    Released {
+        /// The facility.
+        facility: FacilityId,
+        /// TEU it carries (0 for a declaration or background traffic).
+        teu: u32,
+        /// At this time.
+        at: SimTime,
     },
     /// A departure did not run because its service was closed.
     Cancelled {
@@ -155,6 +174,8 @@ pub struct Accumulators<'m> {
     services: Vec<ServiceAcc>,
     /// The facilities' statistics, taken at the horizon; `Some` once the window is closed.
     facilities: Option<Vec<FacilityRep>>,
+    /// Day-by-day counters, when the model asks for them.
+    daily: Option<DailyCounters>,
 }
 
 impl<'m> Accumulators<'m> {
@@ -174,6 +195,7 @@ impl<'m> Accumulators<'m> {
             corridor: vec![Delivered::default(); s.corridors.len()],
             services: vec![ServiceAcc::default(); s.services.len()],
             facilities: None,
+            daily: model.timeseries.then(|| DailyCounters::new(model)),
         }
     }
 
@@ -188,6 +210,15 @@ impl<'m> Accumulators<'m> {
         self.corridor.iter_mut().for_each(Delivered::clear);
         self.services.fill(ServiceAcc::default());
         self.facilities = None;
+        if let Some(d) = &mut self.daily {
+            d.clear();
+        }
+    }
+
+    /// The day-by-day counters, if the model asks for them (the engine hands them the
+    /// end-of-day queues and the disruptions).
+    pub fn daily(&mut self) -> Option<&mut DailyCounters> {
+        self.daily.as_mut()
     }
 
     #[inline]
@@ -220,7 +251,11 @@ impl<'m> Accumulators<'m> {
         let teu = u64::from(self.model.shipment_teu);
         match rec {
             Record::Created { route, at } => {
-                let d = self.routes.route(route).demand.index();
+                let r = self.routes.route(route);
+                let d = r.demand.index();
+                if let (Some(daily), Some(c)) = (&mut self.daily, r.main_corridor) {
+                    daily.departed(c.index(), at);
+                }
                 self.od_teu[d].created += teu;
                 if self.counted(at) {
                     self.od_created[d] += 1;
@@ -231,6 +266,9 @@ impl<'m> Accumulators<'m> {
             Record::Delivered { route, created, at } => {
                 let r = self.routes.route(route);
                 let d = r.demand.index();
+                if let (Some(daily), Some(c)) = (&mut self.daily, r.main_corridor) {
+                    daily.delivered(c.index(), at);
+                }
                 self.od_teu[d].delivered += teu;
                 if self.counted(created) {
                     self.od_counted_teu[d].delivered += teu;
@@ -248,6 +286,9 @@ impl<'m> Accumulators<'m> {
                 waited_s,
                 at,
             } => {
+                if let Some(daily) = &mut self.daily {
+                    daily.boarded(service, waited_s, at);
+                }
                 if self.counted(at) {
                     let acc = &mut self.services[service.index()];
                     acc.teu_carried += teu;
@@ -276,6 +317,20 @@ impl<'m> Accumulators<'m> {
                     if let Some(lf) = load_factor {
                         acc.load_factor.push(lf);
                     }
+                }
+            }
+            Record::Started {
+                facility,
+                waited_s,
+                at,
+            } => {
+                if let Some(daily) = &mut self.daily {
+                    daily.started(facility, waited_s, at);
+                }
+            }
+            Record::Released { facility, teu, at } => {
+                if let Some(daily) = &mut self.daily {
+                    daily.released(facility, teu, at);
                 }
             }
             Record::Cancelled { service, at } => {
@@ -378,6 +433,7 @@ impl<'m> Accumulators<'m> {
             corridors,
             facilities,
             services,
+            daily: self.daily.as_ref().map(|d| d.finish(self.model)),
         }
     }
 }

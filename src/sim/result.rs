@@ -162,6 +162,8 @@ pub struct ReplicationResult {
     pub facilities: Vec<FacilityRep>,
     /// By service.
     pub services: Vec<ServiceRep>,
+    /// Day by day, when the model counts so ([`super::Model::timeseries`]).
+    pub daily: Option<super::daily::DailyRep>,
 }
 
 impl ReplicationResult {

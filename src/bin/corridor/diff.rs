@@ -4,6 +4,8 @@ use crate::Failure;
 use crate::common::{self, SimArgs};
 use corridor_sim::compare::{self, KINDS, paired};
 use corridor_sim::output::manifest::Manifest;
+use corridor_sim::output::timeseries;
+use corridor_sim::run::Collect;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -19,7 +21,8 @@ pub struct Args {
 }
 
 /// Runs A and B with A's seed and replications (or the overrides) and writes
-/// `diff_od.csv`, `diff_corridor.csv`, `diff_hub.csv`, `diff_service.csv`.
+/// `diff_od.csv`, `diff_corridor.csv`, `diff_hub.csv`, `diff_service.csv` and
+/// `timeseries.csv`.
 pub fn run(args: &Args) -> Result<(), Failure> {
     let a = common::load_with_overrides(&args.a, &args.sim)?;
     let mut b = common::load(&args.b)?;
@@ -41,19 +44,34 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let reps = a.scenario.meta.replications;
     let bar = common::progress_bar(2 * u64::from(reps), args.sim.quiet);
     let started = Instant::now();
-    let paired =
-        pool.install(|| paired::simulate_paired(&a.scenario, &b.scenario, &KINDS, &|| bar.inc(1)));
+    let paired = pool.install(|| {
+        paired::simulate_paired(
+            &a.scenario,
+            &b.scenario,
+            &KINDS,
+            Collect::TimeSeries,
+            &|| bar.inc(1),
+        )
+    });
     bar.finish_and_clear();
     let paired = paired.map_err(|e| {
         eprintln!("error: {e}");
         Failure::BadInput
     })?;
     let wall_time_s = started.elapsed().as_secs_f64();
-    let tables: Vec<_> = KINDS
+    let recovery = paired.daily.as_ref().map(|d| &d.recovery_days);
+    let mut tables: Vec<_> = KINDS
         .iter()
         .zip(&paired.rows)
-        .map(|(&kind, rows)| compare::diff_table(kind, name_a, name_b, rows))
+        .map(|(&kind, rows)| compare::diff_table(kind, name_a, name_b, rows, recovery))
         .collect();
+    if let Some(daily) = &paired.daily {
+        tables.push(timeseries::diff_table(
+            &paired.a.model,
+            &paired.b.model,
+            daily,
+        ));
+    }
     let outputs = tables.iter().map(|t| t.file.to_string()).collect();
     let mut files = common::source_files(&a.sources);
     files.extend(common::source_files(&b.sources));

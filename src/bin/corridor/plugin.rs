@@ -5,6 +5,7 @@ use crate::Failure;
 use crate::common::{self, SimArgs};
 use corridor_sim::compare::{self, KINDS, paired};
 use corridor_sim::output::manifest::Manifest;
+use corridor_sim::run::Collect;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -20,7 +21,8 @@ pub struct Args {
     pub sim: SimArgs,
 }
 
-/// Writes `plugin_deltas.csv` and the usual run tables of the plugged-in scenario.
+/// Writes `plugin_deltas.csv` and the usual run tables of the plugged-in scenario
+/// (`timeseries.csv` included).
 pub fn run(args: &Args) -> Result<(), Failure> {
     let loaded = common::load_with_overrides(&args.file, &args.sim)?;
     let base = &loaded.scenario;
@@ -49,7 +51,9 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let reps = base.meta.replications;
     let bar = common::progress_bar(2 * u64::from(reps), args.sim.quiet);
     let started = Instant::now();
-    let paired = pool.install(|| paired::simulate_paired(base, &plugged, &KINDS, &|| bar.inc(1)));
+    let collect = Collect::TimeSeries;
+    let paired =
+        pool.install(|| paired::simulate_paired(base, &plugged, &KINDS, collect, &|| bar.inc(1)));
     bar.finish_and_clear();
     let paired = paired.map_err(|e| {
         eprintln!("error: {e}");

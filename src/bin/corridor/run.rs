@@ -45,7 +45,9 @@ pub fn run(args: &Args) -> Result<(), Failure> {
 
     let bar = common::progress_bar(u64::from(scenario.meta.replications), args.sim.quiet);
     let started = Instant::now();
-    let merged = match pool.install(|| run::simulate_merged(scenario, &|| bar.inc(1))) {
+    let simulate =
+        || run::simulate_merged_collecting(scenario, run::Collect::TimeSeries, &|| bar.inc(1));
+    let merged = match pool.install(simulate) {
         Ok(s) => s,
         Err(e @ run::RunError::Model(_)) => {
             bar.finish_and_clear();
