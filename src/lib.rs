@@ -37,6 +37,7 @@
 pub mod batch;
 pub mod compare;
 pub mod dist;
+pub mod feedback;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hash;

@@ -6,7 +6,12 @@
 //! in replication order. Two scenarios simulated with the same seed and replication count
 //! draw from the same random streams for every entity they share (streams are keyed by
 //! entity id), which is what makes their differences paired.
+//!
+//! With `[choice] feedback` the route shares are settled before that, by simulating the
+//! replications repeatedly and re-choosing from the costs shipments experienced
+//! ([`crate::feedback`]); every command then simulates with the settled shares.
 
+use crate::feedback::{self, Convergence};
 use crate::output::tables::RunTables;
 use crate::routing::{self, RoutePlan};
 use crate::scenario::Scenario;
@@ -72,10 +77,14 @@ pub struct Compiled<'s> {
     pub plan: RoutePlan,
     /// The plan compiled against the model.
     pub routes: RouteTable,
+    /// What the feedback iterations did, with `[choice] feedback`; the plan's and the
+    /// table's shares are then those they settled on.
+    pub feedback: Option<Convergence>,
 }
 
 impl<'s> Compiled<'s> {
-    /// Routes the scenario and compiles its model and route table.
+    /// Routes the scenario and compiles its model and route table; with `[choice]
+    /// feedback`, runs the feedback iterations ([`Compiled::with_progress`]).
     ///
     /// # Errors
     ///
@@ -90,15 +99,44 @@ impl<'s> Compiled<'s> {
     ///
     /// [`RunError`] when the scenario cannot be compiled.
     pub fn collecting(scenario: &'s Scenario, collect: Collect) -> Result<Compiled<'s>, RunError> {
+        Compiled::with_progress(scenario, collect, &|| {})
+    }
+
+    /// Like [`Compiled::collecting`], calling `on_done` once per replication the feedback
+    /// iterations simulate (none without `[choice] feedback`).
+    ///
+    /// # Errors
+    ///
+    /// [`RunError`] when the scenario cannot be compiled.
+    pub fn with_progress(
+        scenario: &'s Scenario,
+        collect: Collect,
+        on_done: &(dyn Fn() + Sync),
+    ) -> Result<Compiled<'s>, RunError> {
         let mut model = Model::new(scenario)?;
+        let mut plan = routing::plan(scenario);
+        let mut routes = RouteTable::new(scenario, &plan.per_demand)?;
+        let mut convergence = None;
+        if let Some(f) = &scenario.choice.feedback {
+            // The iterations need route costs only, not the day-by-day series.
+            model.timeseries = false;
+            let (settled, report) = feedback::equilibrate(&model, &plan, &routes, f, on_done)?;
+            // The plan reports the settled shares (over the window, if they vary by period).
+            let n = settled.len();
+            let window = (model.warmup, model.horizon);
+            for (r, route) in plan.per_demand.iter_mut().flatten().enumerate() {
+                route.share = report.window_share(r, n, window);
+            }
+            routes = settled;
+            convergence = Some(report);
+        }
         model.timeseries = collect == Collect::TimeSeries;
-        let plan = routing::plan(scenario);
-        let routes = RouteTable::new(scenario, &plan.per_demand)?;
         Ok(Compiled {
             scenario,
             model,
             plan,
             routes,
+            feedback: convergence,
         })
     }
 
@@ -109,6 +147,7 @@ impl<'s> Compiled<'s> {
             plan: &self.plan.per_demand,
             routes: &self.routes,
             agg,
+            convergence: self.feedback.as_ref(),
         }
     }
 }
@@ -129,7 +168,7 @@ pub fn simulate<'s>(
         plan,
         routes,
         ..
-    } = Compiled::new(scenario)?;
+    } = Compiled::with_progress(scenario, Collect::Summary, on_done)?;
     let results = sim::run_replications(&model, &routes, scenario.meta.replications, on_done);
     Ok(Simulated {
         scenario,
@@ -164,7 +203,7 @@ pub fn simulate_merged_collecting<'s>(
     collect: Collect,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<Merged<'s>, RunError> {
-    let compiled = Compiled::collecting(scenario, collect)?;
+    let compiled = Compiled::with_progress(scenario, collect, on_done)?;
     let agg = sim::run_replications_merged(
         &compiled.model,
         &compiled.routes,

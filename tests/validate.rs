@@ -599,6 +599,38 @@ const CATALOGUE: &[Case] = &[
         &["[choice]", "field `logit_scale`", "must be greater than 0"],
     ),
     at(
+        "feedback_zero_iterations.toml",
+        "feedback = ",
+        Of("0 }"),
+        &[
+            "[choice] feedback",
+            "field `iterations`",
+            "must be at least 1",
+        ],
+    ),
+    at(
+        "feedback_bad_step.toml",
+        "feedback = ",
+        Of("\"newton\""),
+        &["[choice] feedback", "field `step`", "\"msa\""],
+    ),
+    at(
+        "feedback_many_periods.toml",
+        "feedback = ",
+        Of("0.1 }"),
+        &[
+            "[choice] feedback",
+            "field `period_days`",
+            "more than 366 periods",
+        ],
+    ),
+    at(
+        "feedback_zero_tolerance.toml",
+        "feedback = ",
+        Of("0 }"),
+        &["[choice] feedback", "field `tolerance`", "(0, 1]"],
+    ),
+    at(
         "bad_id_chars.toml",
         "id = \"port one\"",
         Of("\"port one\""),

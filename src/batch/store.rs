@@ -61,6 +61,7 @@ pub const RUN_TABLES: &[&str] = &[
     "corridor_summary.csv",
     "hub_summary.csv",
     "service_summary.csv",
+    "convergence.csv",
 ];
 
 /// A file to commit: its name in the variant directory and its bytes.

@@ -101,6 +101,54 @@ pub struct Manifest {
     pub warmup_days: f64,
     /// Events processed over all replications.
     pub events: u64,
+    /// The feedback iterations of each scenario run with `[choice] feedback` (absent
+    /// when none was).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub feedback: Vec<FeedbackRecord>,
+}
+
+/// How one scenario's feedback iterations ended: the manifest's line for them (the
+/// iterations themselves are in `convergence.csv`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FeedbackRecord {
+    /// Scenario name.
+    pub scenario: String,
+    /// Iterations run.
+    pub iterations: u32,
+    /// Whether the largest share change fell below the tolerance.
+    pub converged: bool,
+    /// The last iteration's largest share change.
+    pub max_share_change: f64,
+    /// The tolerance asked for.
+    pub tolerance: f64,
+    /// Choice periods (1: the same shares all the window).
+    pub periods: usize,
+}
+
+impl FeedbackRecord {
+    /// The record of `scenario`'s iterations.
+    #[must_use]
+    pub fn of(scenario: &str, c: &crate::feedback::Convergence) -> FeedbackRecord {
+        FeedbackRecord {
+            scenario: scenario.to_string(),
+            iterations: u32::try_from(c.iterations.len()).unwrap_or(u32::MAX),
+            converged: c.converged,
+            max_share_change: c.iterations.last().map_or(0.0, |i| i.max_share_change),
+            tolerance: c.tolerance,
+            periods: c.periods.count(),
+        }
+    }
+
+    /// The warning for the standard error stream when the iterations did not converge.
+    #[must_use]
+    pub fn warning(&self) -> Option<String> {
+        (!self.converged).then(|| {
+            format!(
+                "warning: {}: route choice feedback did not converge in {} iterations (largest share change {:.4}, tolerance {}); raise `[choice] feedback.iterations` or see convergence.csv",
+                self.scenario, self.iterations, self.max_share_change, self.tolerance
+            )
+        })
+    }
 }
 
 impl Manifest {

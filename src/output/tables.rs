@@ -16,6 +16,7 @@
 //! | `corridor_summary.csv` | corridor | shipments whose route's main corridor it is |
 //! | `hub_summary.csv` | facility | `transfer`, `customs`, and bottlenecks: `hub` is then the link id and `facility` the bottleneck's name (`kind` tells them apart); `recovery_days` after a disruption ([`crate::sim::daily::DailyAgg::recovery_days`]) |
 //! | `service_summary.csv` | service | |
+//! | `convergence.csv` | feedback iteration | only with `[choice] feedback` ([`crate::feedback`]) |
 //!
 //! Statistics are explained in [`crate::sim::aggregate`]: transit quantiles are means of
 //! exact per-replication quantiles; `_ci95_` columns are Student-t intervals across
@@ -24,6 +25,7 @@
 use std::io;
 use std::path::Path;
 
+use crate::feedback::Convergence;
 use crate::routing::{Route, route_corridors, route_label};
 use crate::sim::Aggregate;
 use crate::sim::aggregate::TransitAgg;
@@ -100,6 +102,37 @@ fn transit_cols(t: Option<&TransitAgg>) -> ([String; 3], [String; 3]) {
     )
 }
 
+/// `convergence.csv`: one row per feedback iteration of each named scenario, in the
+/// order given ([`crate::feedback`] defines the columns).
+#[must_use]
+pub fn convergence(runs: &[(&str, &Convergence)]) -> Table {
+    let rows = runs
+        .iter()
+        .flat_map(|(name, c)| {
+            c.iterations.iter().map(move |it| {
+                vec![
+                    (*name).to_string(),
+                    it.iteration.to_string(),
+                    num(it.max_share_change),
+                    num(it.relative_gap),
+                    num(it.mean_gc_usd_per_teu),
+                ]
+            })
+        })
+        .collect();
+    Table {
+        file: "convergence.csv",
+        header: &[
+            "scenario",
+            "iteration",
+            "max_share_change",
+            "relative_gap",
+            "mean_gc_usd_per_teu",
+        ],
+        rows,
+    }
+}
+
 /// Everything the tables are made from.
 #[derive(Clone, Copy, Debug)]
 pub struct RunTables<'a> {
@@ -111,6 +144,8 @@ pub struct RunTables<'a> {
     pub routes: &'a RouteTable,
     /// The merged results.
     pub agg: &'a Aggregate,
+    /// What the feedback iterations did, with `[choice] feedback`.
+    pub convergence: Option<&'a Convergence>,
 }
 
 impl RunTables<'_> {
@@ -127,6 +162,9 @@ impl RunTables<'_> {
         ];
         if let Some(daily) = &self.agg.daily {
             tables.push(super::timeseries::run_table(self.model, daily));
+        }
+        if let Some(c) = self.convergence {
+            tables.push(convergence(&[(&self.name(), c)]));
         }
         tables
     }

@@ -129,6 +129,21 @@ pub fn shares(model: ChoiceModel, theta: f64, routes: &[Route]) -> Vec<f64> {
         .iter()
         .map(|r| r.generalized_cost_usd_per_teu)
         .collect();
+    shares_at(model, theta, routes, &gcs)
+}
+
+/// [`shares`] with the routes' generalized costs replaced by `gcs` (one per route, USD
+/// per TEU), their path-size terms and nests kept: the shares shippers choose when the
+/// costs they face are not the expected ones (those experienced in the simulation,
+/// [`crate::feedback`]).
+///
+/// # Complexity
+///
+/// O(n²) for n routes.
+#[must_use]
+pub fn shares_at(model: ChoiceModel, theta: f64, routes: &[Route], gcs: &[f64]) -> Vec<f64> {
+    debug_assert_eq!(routes.len(), gcs.len(), "one cost per route");
+    let gcs = gcs.to_vec();
     match model {
         ChoiceModel::Mnl => logit_shares(&gcs, theta),
         ChoiceModel::PathSize => {

@@ -101,6 +101,15 @@ pub const RELIABILITY_RATIO: Limit = Limit {
 /// `[choice] k_routes`: routes kept per origin–destination.
 pub const K_ROUTES: u32 = 64;
 
+/// `[choice] feedback.iterations`: each is a simulation of every replication, so a
+/// hundred is already a hundred runs (msa moves a share by at most 1 % at the 100th).
+pub const FEEDBACK_ITERATIONS: u32 = 100;
+
+/// `[choice] feedback.period_days`: choice periods in the observation window. Each
+/// replication keeps transit moments per route and period, so this bounds that memory;
+/// 366 is a year of daily shares.
+pub const FEEDBACK_PERIODS: f64 = 366.0;
+
 /// `[compare] weights`.
 pub const SCORE_WEIGHT: Limit = Limit {
     max: 1000.0,

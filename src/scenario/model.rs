@@ -243,6 +243,35 @@ pub struct Choice {
     /// A route is offered only if its GC is at most this multiple of the OD's best
     /// (≥ 1; `f64::INFINITY`: no cut-off).
     pub gc_cutoff_ratio: f64,
+    /// Route choice that responds to simulated congestion (`feedback`); `None`: shares
+    /// from expected times only.
+    pub feedback: Option<Feedback>,
+}
+
+/// `[choice] feedback`: shares re-chosen from the generalized costs shipments experienced
+/// in the simulation, until they settle ([`crate::feedback`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Feedback {
+    /// Most simulations of all replications whose experience updates the shares (≥ 1).
+    pub iterations: u32,
+    /// How each iteration's shares are averaged into the running ones.
+    pub step: FeedbackStep,
+    /// Converged once no share moves by more than this in an iteration (in (0, 1]).
+    pub tolerance: f64,
+    /// Length of a choice period, days: each period of the observation window gets its
+    /// own shares, from what shipments created in it experienced (`None`: one period,
+    /// the whole window).
+    pub period_days: Option<f64>,
+}
+
+/// `[choice] feedback.tolerance` when not given: shares settled to a percentage point.
+pub const DEFAULT_FEEDBACK_TOLERANCE: f64 = 0.01;
+
+/// The averaging scheme of `[choice] feedback.step`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeedbackStep {
+    /// The method of successive averages: step 1/n at iteration n (`"msa"`).
+    Msa,
 }
 
 impl Default for Choice {
@@ -254,6 +283,7 @@ impl Default for Choice {
             vot_rate_per_day: 0.001,
             model: ChoiceModel::PathSize,
             gc_cutoff_ratio: 1.5,
+            feedback: None,
         }
     }
 }

@@ -35,6 +35,17 @@ pub struct RawChoice {
     pub model: Option<Located<String>>,
     pub nest_lambda: Option<Located<f64>>,
     pub gc_cutoff_ratio: Option<Located<f64>>,
+    pub feedback: Option<Located<RawFeedback>>,
+}
+
+/// `[choice] feedback`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeedback {
+    pub iterations: Located<u32>,
+    pub step: Option<Located<String>>,
+    pub tolerance: Option<Located<f64>>,
+    pub period_days: Option<Located<f64>>,
 }
 
 /// `[[corridors]]`.

@@ -510,9 +510,13 @@ impl Validator<'_> {
         };
         let choice = match tree.get("choice") {
             None => Some(Choice::default()),
-            Some(e) => self
-                .read::<RawChoice>("[choice]", &e.value)
-                .map(|c| self.choice(c)),
+            Some(e) => self.read::<RawChoice>("[choice]", &e.value).map(|c| {
+                let window_days = meta
+                    .as_ref()
+                    .and_then(|m| m.as_ref())
+                    .map(|m| m.window.horizon_days() - m.window.warmup_days());
+                self.choice(c, window_days)
+            }),
         };
         let choice_ok = choice.clone().unwrap_or_default();
 
@@ -1144,7 +1148,7 @@ impl Validator<'_> {
         })
     }
 
-    fn choice(&mut self, c: RawChoice) -> Choice {
+    fn choice(&mut self, c: RawChoice, window_days: Option<f64>) -> Choice {
         let what = "[choice]";
         let d = Choice::default();
         let logit_scale = match &c.logit_scale {
@@ -1193,6 +1197,74 @@ impl Validator<'_> {
                     x.value
                 }
             },
+            feedback: c
+                .feedback
+                .as_ref()
+                .map(|f| self.feedback(f, window_days)),
+        }
+    }
+
+    /// `[choice] feedback`.
+    fn feedback(&mut self, f: &Located<RawFeedback>, window_days: Option<f64>) -> Feedback {
+        let what = "[choice] feedback";
+        let iterations = self.at_least_one(what, "iterations", &f.iterations);
+        if iterations > limits::FEEDBACK_ITERATIONS {
+            self.err(
+                f.iterations.loc,
+                format!(
+                    "{what}: field `iterations` must be at most {} (each one simulates every replication), got {iterations}",
+                    limits::FEEDBACK_ITERATIONS
+                ),
+            );
+        }
+        let step = match &f.step {
+            None => FeedbackStep::Msa,
+            Some(x) => match x.value.as_str() {
+                "msa" => FeedbackStep::Msa,
+                other => {
+                    self.err(
+                        x.loc,
+                        format!("{what}: field `step` must be \"msa\" (the method of successive averages), got \"{other}\""),
+                    );
+                    FeedbackStep::Msa
+                }
+            },
+        };
+        let tolerance = f.tolerance.as_ref().map_or(DEFAULT_FEEDBACK_TOLERANCE, |x| {
+            if !(x.value > 0.0 && x.value <= 1.0) {
+                self.err(
+                    x.loc,
+                    format!(
+                        "{what}: field `tolerance` must be in (0, 1] (the largest share change that counts as settled), got {}",
+                        Num(x.value)
+                    ),
+                );
+            }
+            x.value
+        });
+        let period_days = f.period_days.as_ref().map(|x| {
+            let days = self.positive(what, "period_days", x, limits::DAYS);
+            if let Some(window) = window_days
+                && days > 0.0
+                && window / days > limits::FEEDBACK_PERIODS
+            {
+                self.err(
+                    x.loc,
+                    format!(
+                        "{what}: field `period_days` cuts the {} observation days into more than {} periods (each keeps its own shares); got {}",
+                        Num(window),
+                        limits::FEEDBACK_PERIODS,
+                        Num(days)
+                    ),
+                );
+            }
+            days
+        });
+        Feedback {
+            iterations,
+            step,
+            tolerance,
+            period_days,
         }
     }
 

@@ -219,7 +219,7 @@ impl Engine<'_, '_> {
         self.schedule_arrival(at, demand);
         let streams = &mut self.st.streams;
         let draw = || streams.route_choice(self.model, demand).random();
-        let Some(route) = self.routes.pick(demand, draw) else {
+        let Some(route) = self.routes.pick(demand, now, draw) else {
             return;
         };
         let first_leg = self.routes.first_leg(route);

@@ -24,7 +24,7 @@ use super::ids::{FacilityId, RouteIx};
 use super::model::Model;
 use super::result::{
     CorridorRep, FacilityRep, OdRep, ReplicationResult, RouteRep, ServiceRep, TeuBalance,
-    TransitStats, Workload,
+    TransitMoments, TransitStats, Workload,
 };
 use super::routes::RouteTable;
 
@@ -170,6 +170,8 @@ pub struct Accumulators<'m> {
     /// Transit days of each route's delivered counted shipments, for its own quantiles:
     /// the buffer a shipper on that route plans.
     route_transit: Vec<Vec<f64>>,
+    /// Transit moments by choice period (of creation) and route, period-major.
+    route_period: Vec<TransitMoments>,
     corridor: Vec<Delivered>,
     services: Vec<ServiceAcc>,
     /// The facilities' statistics, taken at the horizon; `Some` once the window is closed.
@@ -192,6 +194,7 @@ impl<'m> Accumulators<'m> {
             od: vec![Delivered::default(); s.demand.len()],
             route_chosen: vec![0; routes.len()],
             route_transit: vec![Vec::new(); routes.len()],
+            route_period: vec![TransitMoments::default(); routes.len() * routes.periods().count()],
             corridor: vec![Delivered::default(); s.corridors.len()],
             services: vec![ServiceAcc::default(); s.services.len()],
             facilities: None,
@@ -207,6 +210,7 @@ impl<'m> Accumulators<'m> {
         self.od.iter_mut().for_each(Delivered::clear);
         self.route_chosen.fill(0);
         self.route_transit.iter_mut().for_each(Vec::clear);
+        self.route_period.fill(TransitMoments::default());
         self.corridor.iter_mut().for_each(Delivered::clear);
         self.services.fill(ServiceAcc::default());
         self.facilities = None;
@@ -276,6 +280,8 @@ impl<'m> Accumulators<'m> {
                     let due = self.model.scenario.demand[d].due_days;
                     self.od[d].push(days, due, r.cost_usd_per_teu);
                     self.route_transit[route.index()].push(days);
+                    let p = self.routes.periods().of(created);
+                    self.route_period[p * self.routes.len() + route.index()].push(days);
                     if let Some(c) = r.main_corridor {
                         self.corridor[c.index()].push(days, due, r.cost_usd_per_teu);
                     }
@@ -430,6 +436,7 @@ impl<'m> Accumulators<'m> {
             work,
             od,
             routes,
+            route_periods: self.route_period.clone(),
             corridors,
             facilities,
             services,

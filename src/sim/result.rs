@@ -71,6 +71,50 @@ pub struct RouteRep {
     pub transit_days_p95: Option<f64>,
 }
 
+/// Count, sum and sum of squares of transit times, days: the moments of the transit times
+/// of one route's delivered counted shipments created in one choice period, which pool
+/// exactly across replications (route choice that responds to congestion,
+/// [`crate::feedback`], reads their mean and spread).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TransitMoments {
+    /// Shipments.
+    pub count: u64,
+    /// Sum of their transit times, days.
+    pub sum_days: f64,
+    /// Sum of the squares of their transit times, days².
+    pub sum_sq_days: f64,
+}
+
+impl TransitMoments {
+    /// Adds one transit time.
+    #[inline]
+    pub fn push(&mut self, days: f64) {
+        self.count += 1;
+        self.sum_days += days;
+        self.sum_sq_days += days * days;
+    }
+
+    /// Adds another set of moments.
+    pub fn merge(&mut self, other: &TransitMoments) {
+        self.count += other.count;
+        self.sum_days += other.sum_days;
+        self.sum_sq_days += other.sum_sq_days;
+    }
+
+    /// Mean and population standard deviation, days; `None` without an observation.
+    #[must_use]
+    pub fn mean_sd_days(&self) -> Option<(f64, f64)> {
+        if self.count == 0 {
+            return None;
+        }
+        let n = self.count as f64;
+        let mean = self.sum_days / n;
+        // Clamped: rounding can make the variance of equal times a hair below zero.
+        let var = (self.sum_sq_days / n - mean * mean).max(0.0);
+        Some((mean, var.sqrt()))
+    }
+}
+
 /// One corridor (shipments whose route's main corridor it is) in one replication.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CorridorRep {
@@ -156,6 +200,9 @@ pub struct ReplicationResult {
     pub od: Vec<OdRep>,
     /// By route of the [`super::RouteTable`].
     pub routes: Vec<RouteRep>,
+    /// By choice period and route: `route_periods[p * routes.len() + r]` (one period
+    /// unless the table has shares by period, [`super::routes::Periods`]).
+    pub route_periods: Vec<TransitMoments>,
     /// By corridor.
     pub corridors: Vec<CorridorRep>,
     /// By facility of the [`super::Model`].

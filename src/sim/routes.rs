@@ -8,12 +8,18 @@
 //! legs with the same rules for every route, and its *main corridor* (the corridor it runs
 //! the most kilometres in) is fixed, which is how shipments are assigned to corridors in
 //! `corridor_summary.csv`.
+//!
+//! Shares may differ by *choice period* ([`Periods`]): route choice that responds to
+//! simulated congestion ([`crate::feedback`]) gives each period of the observation window
+//! its own shares, and a shipment picks its route with the shares of the period it is
+//! created in. A plan from routing alone has one period.
 
 use thiserror::Error;
 
 use crate::ids::{CorridorId, DemandId, HubId};
 use crate::routing::{Leg, Route};
 use crate::scenario::{Mode, Scenario};
+use crate::time::SimTime;
 
 use super::ids::RouteIx;
 
@@ -45,6 +51,14 @@ pub enum RouteError {
     Shares {
         /// Demand id.
         demand: String,
+    },
+    /// Shares by period that are not one per route and period.
+    #[error("{got} route shares given for {want} routes and periods")]
+    ShareCount {
+        /// Shares given.
+        got: usize,
+        /// Routes × periods.
+        want: usize,
     },
     /// More legs over all routes than the engine indexes (2³² − 1).
     #[error("the route plan has more than 2^32 - 1 legs in all")]
@@ -83,13 +97,77 @@ impl LegAt {
     }
 }
 
+/// How the observation window is cut into choice periods: `count` periods of `len_s`
+/// seconds from the start of the window (the last one may be cut short by the horizon).
+/// A shipment created in the warm-up belongs to the first period, one created at or after
+/// the horizon (none is counted) to the last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Periods {
+    start: SimTime,
+    len_s: u64,
+    count: u32,
+}
+
+impl Periods {
+    /// One period: the same shares all the time.
+    pub const ONE: Periods = Periods {
+        start: SimTime::ZERO,
+        len_s: u64::MAX,
+        count: 1,
+    };
+
+    /// Periods of `len_s` seconds (at least 1) covering the window `[start, end)`; one
+    /// if the window is empty.
+    #[must_use]
+    pub fn new(start: SimTime, end: SimTime, len_s: u64) -> Periods {
+        let len_s = len_s.max(1);
+        let count = end.saturating_sub(start).div_ceil(len_s).max(1);
+        Periods {
+            start,
+            len_s,
+            count: u32::try_from(count).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// How many periods.
+    #[must_use]
+    pub fn count(&self) -> usize {
+        self.count as usize
+    }
+
+    /// The period a shipment created at `t` chooses in.
+    #[inline]
+    #[must_use]
+    pub fn of(&self, t: SimTime) -> usize {
+        if self.count == 1 {
+            return 0;
+        }
+        let p = t.saturating_sub(self.start) / self.len_s;
+        usize::try_from(p).map_or(self.count() - 1, |p| p.min(self.count() - 1))
+    }
+
+    /// Start of period `p`, days after t = 0.
+    #[must_use]
+    pub fn start_days(&self, p: usize) -> f64 {
+        if self.count == 1 {
+            return self.start.as_days_f64();
+        }
+        self.start
+            .saturating_add_secs(self.len_s.saturating_mul(p as u64))
+            .as_days_f64()
+    }
+}
+
 /// Every route of a plan, with per-demand cumulative shares for sampling.
 #[derive(Clone, Debug)]
 pub struct RouteTable {
     routes: Vec<CompiledRoute>,
     /// `first[d]..first[d + 1]` are demand `d`'s routes.
     first: Vec<usize>,
-    /// Cumulative normalised shares, parallel to `routes`; the last of a demand is 1.
+    /// The choice periods.
+    periods: Periods,
+    /// Cumulative normalised shares by period, `cumulative[p * routes.len() + r]`; the
+    /// last of a demand in each period is 1.
     cumulative: Vec<f64>,
     /// Every route's legs end to end, each route's followed by `None` (one flat array: the
     /// engine reads a leg per step, and a shipment keeps its place in it, so that a step is
@@ -116,6 +194,7 @@ impl RouteTable {
         let mut table = RouteTable {
             routes: Vec::new(),
             first: Vec::with_capacity(plan.len() + 1),
+            periods: Periods::ONE,
             cumulative: Vec::new(),
             legs: Vec::new(),
             leg_start: vec![0],
@@ -132,7 +211,6 @@ impl RouteTable {
                     demand: demand.id.clone(),
                 });
             }
-            let mut acc = 0.0;
             for (i, r) in routes.iter().enumerate() {
                 check_legs(scenario, demand.from, demand.to, &r.legs).map_err(|(leg, p)| {
                     RouteError::BadLeg {
@@ -142,7 +220,6 @@ impl RouteTable {
                         problem: p,
                     }
                 })?;
-                acc += r.share / total;
                 let corridors = corridors_of(scenario, &r.legs);
                 table.routes.push(CompiledRoute {
                     demand: DemandId::new(d),
@@ -156,22 +233,75 @@ impl RouteTable {
                         _ => None,
                     }),
                 });
-                table.cumulative.push(acc);
                 table.legs.extend(r.legs.iter().copied().map(Some));
                 table.legs.push(None);
                 table
                     .leg_start
                     .push(u32::try_from(table.legs.len()).map_err(|_| RouteError::TooManyLegs)?);
             }
-            if let Some(last) = table.cumulative.last_mut()
-                && !routes.is_empty()
-            {
-                // Guard the sampler against rounding: the last share always closes at 1.
-                *last = 1.0;
-            }
+            let shares: Vec<f64> = routes.iter().map(|r| r.share).collect();
+            table.cumulative.extend(cumulative_of(&shares));
         }
         table.first.push(table.routes.len());
         Ok(table)
+    }
+
+    /// The table with shares by choice period: `shares[p * self.len() + r]` is route
+    /// `r`'s share in period `p` of `periods` (route order as [`RouteTable::routes`]). The
+    /// shares of a demand in a period are normalised; the legs, costs and corridors stay.
+    ///
+    /// # Errors
+    ///
+    /// [`RouteError::Shares`] for shares of a demand in a period that are negative, not
+    /// finite or all zero; [`RouteError::ShareCount`] if `shares` is not one per route
+    /// and period.
+    pub fn with_shares(
+        &self,
+        scenario: &Scenario,
+        periods: Periods,
+        shares: &[f64],
+    ) -> Result<RouteTable, RouteError> {
+        let n = self.routes.len();
+        if shares.len() != n * periods.count() {
+            return Err(RouteError::ShareCount {
+                got: shares.len(),
+                want: n * periods.count(),
+            });
+        }
+        let mut cumulative = Vec::with_capacity(shares.len());
+        for p in 0..periods.count() {
+            for d in 0..self.first.len() - 1 {
+                let range = self.first[d]..self.first[d + 1];
+                let of_period = &shares[p * n + range.start..p * n + range.end];
+                let total: f64 = of_period.iter().sum();
+                let ok = of_period.iter().all(|s| s.is_finite() && *s >= 0.0)
+                    && total > 0.0
+                    && total.is_finite();
+                if !range.is_empty() && !ok {
+                    return Err(RouteError::Shares {
+                        demand: scenario.demand[d].id.clone(),
+                    });
+                }
+                cumulative.extend(cumulative_of(of_period));
+            }
+        }
+        Ok(RouteTable {
+            periods,
+            cumulative,
+            ..self.clone()
+        })
+    }
+
+    /// Number of demand flows.
+    #[must_use]
+    pub fn demands(&self) -> usize {
+        self.first.len() - 1
+    }
+
+    /// The choice periods.
+    #[must_use]
+    pub fn periods(&self) -> Periods {
+        self.periods
     }
 
     /// Number of routes over all demands.
@@ -220,14 +350,14 @@ impl RouteTable {
         self.first[d.index()]..self.first[d.index() + 1]
     }
 
-    /// The route of demand `d` that a uniform draw in `[0, 1)` selects, or `None` if the
-    /// demand has no route. `draw` is called only when there is a choice: the draw comes
+    /// The route of demand `d` that a uniform draw in `[0, 1)` selects, with the shares of
+    /// the choice period of `at`, or `None` if the demand has no route. `draw` is called only when there is a choice: the draw comes
     /// from the flow's own stream, so not drawing for a one-route flow shifts no other
     /// stream, and pairing with a scenario where the flow has several routes still lines
     /// up (that one draws from the same stream start).
     #[inline]
     #[must_use]
-    pub fn pick(&self, d: DemandId, draw: impl FnOnce() -> f64) -> Option<RouteIx> {
+    pub fn pick(&self, d: DemandId, at: SimTime, draw: impl FnOnce() -> f64) -> Option<RouteIx> {
         let range = self.range_of(d);
         match range.len() {
             0 => return None,
@@ -235,11 +365,30 @@ impl RouteTable {
             _ => {}
         }
         let u = draw();
-        let cum = &self.cumulative[range.clone()];
+        let offset = self.periods.of(at) * self.routes.len();
+        let cum = &self.cumulative[offset + range.start..offset + range.end];
         // First route whose cumulative share exceeds u; the last closes at 1 > u.
         let k = cum.partition_point(|&c| c <= u).min(cum.len() - 1);
         Some(RouteIx::new(range.start + k))
     }
+}
+
+/// Cumulative normalised shares of one demand's routes; the last closes at exactly 1, so
+/// rounding never leaves a draw without a route.
+fn cumulative_of(shares: &[f64]) -> Vec<f64> {
+    let total: f64 = shares.iter().sum();
+    let mut acc = 0.0;
+    let mut out: Vec<f64> = shares
+        .iter()
+        .map(|s| {
+            acc += s / total;
+            acc
+        })
+        .collect();
+    if let Some(last) = out.last_mut() {
+        *last = 1.0;
+    }
+    out
 }
 
 /// Checks that the legs form a walk from `from` to `to`. Returns the bad leg and why.
@@ -409,14 +558,19 @@ mod tests {
         assert_eq!(r.main_corridor, s.corridor_by_id("river"));
         assert_eq!(t.route(RouteIx(1)).main_corridor, s.corridor_by_id("road"));
         let d = DemandId::new(0);
-        assert_eq!(t.pick(d, || 0.0), Some(RouteIx(0)));
-        assert_eq!(t.pick(d, || 0.69), Some(RouteIx(0)));
-        assert_eq!(t.pick(d, || 0.7), Some(RouteIx(1)));
-        assert_eq!(t.pick(d, || 0.999_999), Some(RouteIx(1)));
-        assert_eq!(t.pick(DemandId::new(1), || 0.5), Some(RouteIx(2)));
+        assert_eq!(t.pick(d, SimTime::ZERO, || 0.0), Some(RouteIx(0)));
+        assert_eq!(t.pick(d, SimTime::ZERO, || 0.69), Some(RouteIx(0)));
+        assert_eq!(t.pick(d, SimTime::ZERO, || 0.7), Some(RouteIx(1)));
+        assert_eq!(t.pick(d, SimTime::ZERO, || 0.999_999), Some(RouteIx(1)));
+        assert_eq!(
+            t.pick(DemandId::new(1), SimTime::ZERO, || 0.5),
+            Some(RouteIx(2))
+        );
         // A flow with one route takes it without drawing.
         assert_eq!(
-            t.pick(DemandId::new(1), || panic!("drew for a one-route flow")),
+            t.pick(DemandId::new(1), SimTime::ZERO, || panic!(
+                "drew for a one-route flow"
+            )),
             Some(RouteIx(2))
         );
     }
@@ -475,11 +629,39 @@ mod tests {
     }
 
     #[test]
+    fn shares_by_period_are_picked_by_creation_time() {
+        let s = river();
+        let t = RouteTable::new(&s, &plan(&s)).unwrap();
+        let day = 86_400;
+        let at = |d: u64| SimTime::from_secs(d * day);
+        let periods = Periods::new(at(10), at(30), 10 * day);
+        assert_eq!(periods.count(), 2);
+        // Demand 0: all on its first route in period 0, all on its second in period 1.
+        let t = t
+            .with_shares(&s, periods, &[1.0, 0.0, 1.0, 0.0, 1.0, 1.0])
+            .unwrap();
+        let d = DemandId::new(0);
+        // The warm-up chooses with the first period, after the horizon with the last.
+        assert_eq!(t.pick(d, at(0), || 0.5), Some(RouteIx(0)));
+        assert_eq!(t.pick(d, at(19), || 0.99), Some(RouteIx(0)));
+        assert_eq!(t.pick(d, at(20), || 0.0), Some(RouteIx(1)));
+        assert_eq!(t.pick(d, at(99), || 0.0), Some(RouteIx(1)));
+        assert!(matches!(
+            t.with_shares(&s, periods, &[0.0, 0.0, 1.0, 0.0, 1.0, 1.0]),
+            Err(RouteError::Shares { .. })
+        ));
+        assert!(matches!(
+            t.with_shares(&s, periods, &[1.0; 3]),
+            Err(RouteError::ShareCount { got: 3, want: 6 })
+        ));
+    }
+
+    #[test]
     fn a_flow_without_routes_is_allowed() {
         let s = river();
         let mut p = plan(&s);
         p[1].clear();
         let t = RouteTable::new(&s, &p).unwrap();
-        assert_eq!(t.pick(DemandId::new(1), || 0.5), None);
+        assert_eq!(t.pick(DemandId::new(1), SimTime::ZERO, || 0.5), None);
     }
 }

@@ -6,7 +6,7 @@ use crate::Failure;
 use anyhow::Context;
 use corridor_sim::hash::fnv1a64;
 use corridor_sim::output::dir::{OutDirError, Replacement};
-use corridor_sim::output::manifest::{Manifest, Provenance, SourceFile};
+use corridor_sim::output::manifest::{FeedbackRecord, Manifest, Provenance, SourceFile};
 use corridor_sim::output::tables::Table;
 use corridor_sim::scenario::{self, Loaded, Meta, SourceMap};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -209,7 +209,23 @@ pub fn manifest(
         horizon_days: meta.window.horizon_days(),
         warmup_days: meta.window.warmup_days(),
         events: 0,
+        feedback: Vec::new(),
     }
+}
+
+/// The manifest's feedback records of the compiled scenarios that ran feedback
+/// iterations, each warning on stderr if its iterations did not converge.
+pub fn feedback_records(compiled: &[&corridor_sim::run::Compiled<'_>]) -> Vec<FeedbackRecord> {
+    compiled
+        .iter()
+        .filter_map(|c| {
+            let record = FeedbackRecord::of(&c.scenario.meta.name, c.feedback.as_ref()?);
+            if let Some(w) = record.warning() {
+                eprintln!("{w}");
+            }
+            Some(record)
+        })
+        .collect()
 }
 
 /// Writes `manifest.json` into `dir`.

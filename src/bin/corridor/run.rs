@@ -43,7 +43,16 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let staged = common::begin_output(&out, &owner, args.sim.overwrite)?;
     let (pool, threads) = common::pool(args.sim.threads)?;
 
-    let bar = common::progress_bar(u64::from(scenario.meta.replications), args.sim.quiet);
+    // Feedback iterations simulate every replication up to `iterations` more times.
+    let runs = 1 + scenario
+        .choice
+        .feedback
+        .as_ref()
+        .map_or(0, |f| f.iterations);
+    let bar = common::progress_bar(
+        u64::from(scenario.meta.replications) * u64::from(runs),
+        args.sim.quiet,
+    );
     let started = Instant::now();
     let simulate =
         || run::simulate_merged_collecting(scenario, run::Collect::TimeSeries, &|| bar.inc(1));
@@ -70,6 +79,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         scenario_path: path.display().to_string(),
         scenario_files: common::source_files(&loaded.sources),
         events: agg.work.events,
+        feedback: common::feedback_records(&[&merged.compiled]),
         ..common::manifest("run", &owner, &scenario.meta, threads, wall_time_s, outputs)
     };
     geojson::write(staged.path(), geojson::NETWORK_GEOJSON, &layer).with_context(|| {

@@ -1,0 +1,138 @@
+//! Route choice feedback (`[choice] feedback`) against closed forms and on Chongqing.
+
+mod cli;
+
+use corridor_sim::routing::Leg;
+use corridor_sim::run::{self, Compiled};
+use corridor_sim::scenario::{self, Scenario};
+
+fn load(rel: &str) -> Scenario {
+    scenario::load(&cli::data(rel))
+        .expect("the test scenario loads")
+        .scenario
+}
+
+/// Demand: 1.2 TEU per hour; bottleneck: one server, mean service `service_h`.
+const LAMBDA_PER_H: f64 = 1.2;
+/// Value of time, USD per TEU-hour (2400 per day).
+const VOT_PER_H: f64 = 100.0;
+/// Logit scale θ and reliability ratio ρ of the test scenario.
+const THETA: f64 = 4.0;
+const RHO: f64 = 1.0;
+
+/// The equilibrium share of the route through the M/M/1 bottleneck: the root of
+/// `p = P_fast(GC_fast(p), GC_slow)` by bisection. The time in an M/M/1 system is
+/// exponential with mean (and SD) `1 / (μ − λp)`, so `GC_fast = 1000 + VOT (2 + (1 + ρ) /
+/// (μ − λp))`; `GC_slow = 900 + VOT · 7`; `P_fast` is the relative-cost logit.
+fn equilibrium_share(service_h: f64) -> f64 {
+    let mu = 1.0 / service_h;
+    let gc_slow = 900.0 + VOT_PER_H * 7.0;
+    let p_fast = |p: f64| {
+        let rate = mu - LAMBDA_PER_H * p;
+        let gc_fast = if rate <= 0.0 {
+            f64::INFINITY
+        } else {
+            1000.0 + VOT_PER_H * (2.0 + (1.0 + RHO) / rate)
+        };
+        let best = gc_fast.min(gc_slow);
+        let w_fast = (-THETA * gc_fast / best).exp();
+        let w_slow = (-THETA * gc_slow / best).exp();
+        w_fast / (w_fast + w_slow)
+    };
+    // p − P_fast(p) rises with p: negative at 0, positive at 1.
+    let (mut lo, mut hi) = (0.0, 1.0);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if mid - p_fast(mid) < 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// The simulated share of the route over link `fast` after the feedback iterations, the
+/// share the iterations settled on, and whether they converged.
+fn settled_fast_share(s: &Scenario) -> (f64, f64, bool) {
+    let merged = run::simulate_merged(s, &|| {}).expect("the scenario compiles");
+    let c = &merged.compiled;
+    let fast = s.links.iter().position(|l| l.id == "fast").unwrap();
+    let r = c.plan.per_demand[0]
+        .iter()
+        .position(|route| {
+            route
+                .legs
+                .iter()
+                .any(|l| matches!(l, Leg::Drive { link, .. } if link.index() == fast))
+        })
+        .expect("a route over the fast road");
+    let report = c.feedback.as_ref().expect("feedback ran");
+    (
+        merged.agg.routes[r].simulated_share.unwrap(),
+        c.plan.per_demand[0][r].share,
+        report.converged,
+    )
+}
+
+#[test]
+fn mm1_bottleneck_share_matches_the_logit_fixed_point() {
+    let s = load("feedback_mm1.toml");
+    let want = equilibrium_share(1.0);
+    // The expected-cost plan sees no queue (no background traffic) and overloads the
+    // fast road; the fixed point is well inside (0, 1).
+    assert!(want > 0.3 && want < 0.6, "fixed point {want}");
+    let planned = Compiled::new(&Scenario {
+        choice: scenario::Choice {
+            feedback: None,
+            ..s.choice.clone()
+        },
+        ..s.clone()
+    })
+    .unwrap()
+    .plan
+    .per_demand[0]
+        .iter()
+        .map(|r| r.share)
+        .fold(0.0, f64::max);
+    assert!(planned > want + 0.1, "routing alone gives {planned}");
+    let (simulated, settled, converged) = settled_fast_share(&s);
+    assert!(converged, "did not converge");
+    assert!(
+        (simulated - want).abs() < 0.02,
+        "simulated share {simulated} (settled {settled}) vs fixed point {want}"
+    );
+}
+
+#[test]
+fn a_slower_bottleneck_takes_a_smaller_share() {
+    let base = load("feedback_mm1.toml");
+    let mut slower = base.clone();
+    let gate = slower.links.iter().position(|l| l.id == "fast").unwrap();
+    let bottleneck = slower.links[gate].bottleneck.as_mut().unwrap();
+    bottleneck.time_h = corridor_sim::dist::Dist::Exponential { mean: 1.2 };
+    let (at_1h, _, _) = settled_fast_share(&base);
+    let (at_1_2h, _, _) = settled_fast_share(&slower);
+    assert!(
+        at_1_2h < at_1h - 0.02,
+        "share through the bottleneck: {at_1h} at 1 h, {at_1_2h} at 1.2 h"
+    );
+    // And each is near its own fixed point.
+    assert!((at_1_2h - equilibrium_share(1.2)).abs() < 0.02);
+}
+
+#[test]
+fn feedback_is_the_same_whatever_the_thread_count() {
+    let s = load("feedback_mm1.toml");
+    let on = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                let m = run::simulate_merged(&s, &|| {}).unwrap();
+                (m.compiled.feedback.clone(), m.agg)
+            })
+    };
+    assert_eq!(on(1), on(2));
+}
