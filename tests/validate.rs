@@ -2031,3 +2031,132 @@ fn a_class_without_a_due_time_needs_one_on_the_flow_and_set_reaches_classes() {
     assert!((s.demand[0].vot_usd_per_teu_day - 42.0).abs() < 1e-9);
     assert_eq!(s.demand[0].due_days, 20.0);
 }
+
+// ---- tables ------------------------------------------------------------------------
+
+const TABLES: &str = "tests/data/tables";
+
+#[test]
+fn a_scenario_from_csv_tables_validates_to_the_same_scenario_as_its_toml() {
+    let toml = load(TWO_CORRIDORS).scenario;
+    let csv = load(&format!("{TABLES}/base.toml")).scenario;
+    assert_eq!(csv.hubs, toml.hubs);
+    assert_eq!(csv.links, toml.links);
+    assert_eq!(csv.services, toml.services);
+    assert_eq!(csv.corridors, toml.corridors);
+    assert_eq!(csv.demand.len(), 1);
+    let (a, b) = (&csv.demand[0], &toml.demand[0]);
+    assert_eq!(
+        (
+            &a.id,
+            a.from,
+            a.to,
+            a.teu_per_day,
+            a.value_usd_per_teu,
+            a.due_days
+        ),
+        (
+            &b.id,
+            b.from,
+            b.to,
+            b.teu_per_day,
+            b.value_usd_per_teu,
+            b.due_days
+        )
+    );
+    assert_eq!(a.vot_usd_per_teu_day, b.vot_usd_per_teu_day);
+    assert_eq!(a.class.map(|c| c.index()), Some(0));
+}
+
+#[test]
+fn csv_rows_merge_with_toml_entries_and_set_patches_through_extends() {
+    let loaded = load(&format!("{TABLES}/overlay.toml"));
+    let s = &loaded.scenario;
+    let port = hub(s, "port").transfer.as_ref().unwrap();
+    // servers from the TOML overlay, the rest from the CSV row.
+    assert_eq!((port.servers, port.cost_usd_per_teu), (5, 50.0));
+    assert_eq!(link(s, "zone-port").cost_usd_per_teu, 350.0);
+    let ids: Vec<&str> = s.demand.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["zone-market", "zone-port"]);
+    assert_eq!(s.demand[1].teu_per_day, 2.5);
+    assert_eq!(s.demand[1].due_days, 4.0);
+    // Every CSV read is one of the scenario's files (so manifests hash it).
+    let files: Vec<String> = loaded
+        .sources
+        .files()
+        .iter()
+        .map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for want in [
+        "overlay.toml",
+        "more-demand.csv",
+        "base.toml",
+        "hubs.csv",
+        "links.csv",
+    ] {
+        assert!(files.iter().any(|f| f == want), "{want} not in {files:?}");
+    }
+}
+
+#[test]
+fn a_bad_csv_cell_is_reported_at_its_file_line_and_column_with_field_and_entity() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["base.toml", "links.csv", "services.csv", "demand.csv"] {
+        fs::copy(manifest_dir().join(TABLES).join(f), dir.path().join(f)).unwrap();
+    }
+    let base = dir.path().join("base.toml");
+    let hubs = dir.path().join("hubs.csv");
+    let header = "id,name,kind,lat,lon,transfer.servers,transfer.time_h,transfer.cost_usd_per_teu\n\
+                  zone,Zone,zone,29.6,106.5,,,\n";
+    let validate = |rows: &str| {
+        fs::write(&hubs, format!("{header}{rows}")).unwrap();
+        let out = corridor(&["validate", base.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = text_of(&out.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+        err
+    };
+    let at = hubs.display();
+    // Cells: as a TOML entry's fields would be reported.
+    let err = validate("port,Port,seaport,30,110.0,2,two,50\nmarket,Market,market,95,121.0,,,\n");
+    for want in [
+        format!("{at}:3:30: hub \"port\": field `transfer.time_h`: invalid type: string \"two\""),
+        format!(
+            "{at}:4:22: hub \"market\": field `lat` must be between -90 and 90 degrees, got 95"
+        ),
+    ] {
+        assert!(err.contains(&want), "missing {want:?} in\n{err}");
+    }
+    // A row's shape: reported before the rows are read as entities.
+    let err = validate("port,Port,seaport,30,110.0,2,2,50\nmarket,Market,market,31.0\n");
+    let want = format!("{at}:4:1: row has 4 cells but the header has 8");
+    assert!(err.contains(&want), "missing {want:?} in\n{err}");
+}
+
+#[test]
+fn tables_that_cannot_be_read_are_reported_where_they_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{}\n[tables]\ncandidates = \"zones.csv\"\nhubs = \"missing.csv\"\nlinks = 3\n",
+        two_corridors_text()
+    );
+    let (_, rendered) = load_bytes(dir.path(), text.as_bytes()).unwrap_err();
+    assert_eq!(rendered.len(), 3, "{rendered:?}");
+    assert!(
+        rendered[0].contains("unknown table `candidates`"),
+        "{rendered:?}"
+    );
+    assert!(
+        rendered[1].contains("cannot read `hubs` table") && rendered[1].contains("missing.csv"),
+        "{rendered:?}"
+    );
+    assert!(
+        rendered[2].contains("`links` must name a CSV file"),
+        "{rendered:?}"
+    );
+    // Each at its place in case.toml, not at the start of the file.
+    assert!(
+        rendered.iter().all(|r| !r.contains("case.toml:1:1:")),
+        "{rendered:?}"
+    );
+}

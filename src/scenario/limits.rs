@@ -132,3 +132,9 @@ pub const MAX_EXTENDS_DEPTH: usize = 32;
 /// The largest file the scenario and sweep loaders read: a scenario of 100 000 hubs is a
 /// few tens of megabytes.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The most cells the `[tables]` of one scenario (with what it extends) may hold together.
+/// Each cell becomes a located node of roughly 200 bytes, so this keeps a table-built
+/// scenario within a few hundred megabytes however large the CSV files are; it is about
+/// 100 000 hubs of 10 columns each.
+pub const MAX_TABLE_CELLS: usize = 1_000_000;

@@ -9,6 +9,7 @@
 
 use super::node::{self, Entry, Node, NodeKind, Table};
 use super::source::{Diagnostic, Loc, SourceMap};
+use super::tables::{self, CellBudget};
 use super::toml_file::{FileKind, ReadFailure, read_text};
 use std::path::{Path, PathBuf};
 
@@ -35,7 +36,8 @@ pub const TABLE_SECTIONS: &[&str] = &["scenario", "choice", "compare", "region"]
 /// address nothing. Several problems may be reported at once.
 pub fn load_tree(path: &Path, sources: &mut SourceMap) -> Result<Table, Vec<Diagnostic>> {
     let mut chain = Vec::new();
-    load_recursive(path, None, sources, &mut chain)
+    let mut budget = CellBudget::default();
+    load_recursive(path, None, sources, &mut chain, &mut budget)
 }
 
 fn load_recursive(
@@ -43,6 +45,7 @@ fn load_recursive(
     extended_from: Option<Loc>,
     sources: &mut SourceMap,
     chain: &mut Vec<PathBuf>,
+    budget: &mut CellBudget,
 ) -> Result<Table, Vec<Diagnostic>> {
     let complain = |msg: String| match extended_from {
         Some(loc) => Diagnostic::at(loc, msg),
@@ -89,6 +92,12 @@ fn load_recursive(
     let extends = table.remove("extends");
     let sets = table.remove("set");
     let mut errors = Vec::new();
+    // A file's table rows join its own entries before it is merged over its parent.
+    if let Some(named) = table.remove("tables") {
+        errors.extend(tables::append(
+            named, path, &canonical, sources, &mut table, budget,
+        ));
+    }
 
     if let Some(ext) = extends {
         match &ext.value.kind {
@@ -99,7 +108,8 @@ fn load_recursive(
             NodeKind::Str(rel) => {
                 let parent_path = relative_to(path, &canonical, rel);
                 chain.push(canonical.clone());
-                let parent = load_recursive(&parent_path, Some(ext.value.loc), sources, chain);
+                let parent =
+                    load_recursive(&parent_path, Some(ext.value.loc), sources, chain, budget);
                 chain.pop();
                 match parent {
                     Ok(mut parent) => {
@@ -163,7 +173,9 @@ pub fn relative_to(path: &Path, canonical: &Path, rel: &str) -> PathBuf {
 fn looks_like_a_scenario(table: &Table) -> bool {
     table.entries.iter().any(|e| {
         let k = e.key.as_str();
-        TABLE_SECTIONS.contains(&k) || ENTITY_SECTIONS.contains(&k) || k == "extends" || k == "set"
+        TABLE_SECTIONS.contains(&k)
+            || ENTITY_SECTIONS.contains(&k)
+            || matches!(k, "extends" | "set" | "tables")
     })
 }
 

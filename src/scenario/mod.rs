@@ -22,6 +22,7 @@ mod plausible;
 mod raw;
 mod reach;
 pub mod source;
+mod tables;
 mod toml_file;
 mod validate;
 
