@@ -2160,3 +2160,70 @@ fn tables_that_cannot_be_read_are_reported_where_they_are_named() {
         "{rendered:?}"
     );
 }
+
+// ---- [[remove]] ----------------------------------------------------------------------
+
+#[test]
+fn an_overlay_removes_entities_of_its_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = manifest_dir().join(TWO_CORRIDORS);
+    let overlay = |body: &str| {
+        format!(
+            "extends = {:?}\n\n[scenario]\nname = \"variant\"\n\n{body}",
+            base.display().to_string()
+        )
+    };
+    // The sea route withdrawn: its service and ship link go, the road remains.
+    let text = overlay(
+        "[[remove]]\nkind = \"service\"\nid = \"weekly-ship\"\n\n\
+         [[remove]]\nkind = \"link\"\nid = \"port-market\"\n",
+    );
+    let s = load_bytes(dir.path(), text.as_bytes())
+        .map_err(|(_, r)| r)
+        .unwrap()
+        .scenario;
+    assert!(s.services.is_empty());
+    let links: Vec<&str> = s.links.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(links, ["zone-port", "zone-market"]);
+    assert_eq!(s.demand.len(), 1, "the flow now goes by road");
+
+    // A demand without an id is removed by its <from>-<to> key; then [[set]] runs.
+    let text = overlay(
+        "[[demand]]\nid = \"other\"\nfrom = \"zone\"\nto = \"port\"\nteu_per_day = 1\n\
+         value_usd_per_teu = 1000\ndue_days = 3\n\n\
+         [[remove]]\nkind = \"demand\"\nid = \"zone-market\"\n",
+    );
+    let s = load_bytes(dir.path(), text.as_bytes())
+        .map_err(|(_, r)| r)
+        .unwrap()
+        .scenario;
+    let ids: Vec<&str> = s.demand.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["other"]);
+
+    // Removing what is still used is reported where it is used; an unknown id where named.
+    let text = overlay(
+        "[[remove]]\nkind = \"link\"\nid = \"port-market\"\n\n\
+         [[remove]]\nkind = \"service\"\nid = \"no-such-ship\"\n",
+    );
+    let (_, rendered) = load_bytes(dir.path(), text.as_bytes()).unwrap_err();
+    assert_eq!(rendered.len(), 1, "{rendered:?}");
+    assert!(
+        rendered[0]
+            .contains("case.toml:12:6: [[remove]]: there is no service `no-such-ship` to remove"),
+        "{rendered:?}"
+    );
+    let text = overlay("[[remove]]\nkind = \"link\"\nid = \"port-market\"\n");
+    let (_, rendered) = load_bytes(dir.path(), text.as_bytes()).unwrap_err();
+    assert!(
+        rendered.iter().any(|r| r.contains("two_corridors.toml")
+            && r.contains("service \"weekly-ship\"")
+            && r.contains("not joined by a sea link")),
+        "{rendered:?}"
+    );
+    let text = overlay("[[remove]]\nkind = \"lane\"\nid = \"x\"\n");
+    let (_, rendered) = load_bytes(dir.path(), text.as_bytes()).unwrap_err();
+    assert!(
+        rendered[0].contains("`remove.kind` must be one of corridor, hub, link"),
+        "{rendered:?}"
+    );
+}

@@ -90,6 +90,7 @@ fn load_recursive(
     }
 
     let extends = table.remove("extends");
+    let removes = table.remove("remove");
     let sets = table.remove("set");
     let mut errors = Vec::new();
     // A file's table rows join its own entries before it is merged over its parent.
@@ -128,6 +129,25 @@ fn load_recursive(
                 ext.value.loc,
                 format!(
                     "`extends` must be a file path (a string), not {}",
+                    other.type_phrase()
+                ),
+            )),
+        }
+    }
+
+    if let Some(removes) = removes {
+        match removes.value.kind {
+            NodeKind::Array(items) => {
+                for item in items {
+                    if let Err(d) = super::remove::apply(&mut table, item) {
+                        errors.push(d);
+                    }
+                }
+            }
+            other => errors.push(Diagnostic::at(
+                removes.value.loc,
+                format!(
+                    "`remove` must be an array of tables ([[remove]]), not {}",
                     other.type_phrase()
                 ),
             )),
@@ -175,7 +195,7 @@ fn looks_like_a_scenario(table: &Table) -> bool {
         let k = e.key.as_str();
         TABLE_SECTIONS.contains(&k)
             || ENTITY_SECTIONS.contains(&k)
-            || matches!(k, "extends" | "set" | "tables")
+            || matches!(k, "extends" | "set" | "remove" | "tables")
     })
 }
 

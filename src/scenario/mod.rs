@@ -21,6 +21,7 @@ pub(crate) mod node;
 mod plausible;
 mod raw;
 mod reach;
+mod remove;
 pub mod source;
 mod tables;
 mod toml_file;

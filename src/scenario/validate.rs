@@ -581,7 +581,7 @@ impl Validator<'_> {
                 self.err(
                     e.key_loc,
                     format!(
-                        "unknown section `{k}` (expected extends, set, {}, {})",
+                        "unknown section `{k}` (expected extends, set, remove, tables, {}, {})",
                         TABLE_SECTIONS.join(", "),
                         ENTITY_SECTIONS.join(", ")
                     ),
