@@ -147,7 +147,6 @@ impl<'s> Compiled<'s> {
             plan: &self.plan.per_demand,
             routes: &self.routes,
             agg,
-            convergence: self.feedback.as_ref(),
         }
     }
 }

@@ -423,7 +423,6 @@ fn tables_with_threads(s: &Scenario, plan: &[Vec<Route>], threads: usize) -> Vec
         plan,
         routes: &routes,
         agg: &agg,
-        convergence: None,
     };
     let files = tables.write(dir.path()).unwrap();
     files

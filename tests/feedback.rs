@@ -136,3 +136,118 @@ fn feedback_is_the_same_whatever_the_thread_count() {
     };
     assert_eq!(on(1), on(2));
 }
+
+fn read(dir: &std::path::Path, file: &str) -> String {
+    std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+/// Column `name` of a CSV's rows.
+fn column(text: &str, name: &str) -> Vec<String> {
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let i = header.iter().position(|h| *h == name).unwrap();
+    lines
+        .map(|l| l.split(',').nth(i).unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn diff_with_itself_is_zero_and_reports_both_sides_convergence() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = cli::data("feedback_mm1.toml");
+    cli::ok(
+        cli::corridor()
+            .args(["diff", "--quiet", "--replications", "10", "--out"])
+            .arg(dir.path())
+            .arg(&file)
+            .arg(&file),
+    );
+    let od = read(dir.path(), "diff_od.csv");
+    let deltas = column(&od, "diff_mean");
+    assert!(deltas.iter().any(|d| !d.is_empty()));
+    for d in deltas.iter().filter(|d| !d.is_empty()) {
+        assert_eq!(d, "0.0000", "{od}");
+    }
+    let conv = read(dir.path(), "convergence.csv");
+    let iterations = column(&conv, "iteration");
+    // Both sides iterate identically: the rows come in two equal halves.
+    let half = iterations.len() / 2;
+    assert!(half > 0 && iterations.len() == 2 * half, "{conv}");
+    let rows: Vec<&str> = conv.lines().skip(1).collect();
+    assert_eq!(rows[..half], rows[half..]);
+    let manifest = read(dir.path(), "manifest.json");
+    assert_eq!(manifest.matches("\"converged\"").count(), 2, "{manifest}");
+}
+
+#[test]
+fn run_warns_when_the_iterations_do_not_converge() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli::ok(
+        cli::corridor()
+            .args(["run", "--quiet", "--replications", "5", "--out"])
+            .arg(dir.path())
+            .arg(cli::data("feedback/mm1-one-iteration.toml")),
+    );
+    let err = cli::stderr(&out);
+    assert!(err.contains("did not converge in 1 iterations"), "{err}");
+    let conv = read(dir.path(), "convergence.csv");
+    assert_eq!(column(&conv, "iteration"), ["1"]);
+    assert!(read(dir.path(), "manifest.json").contains("\"converged\": false"));
+    // A run without feedback writes no report.
+    let plain = tempfile::tempdir().unwrap();
+    cli::ok(
+        cli::corridor()
+            .args(["run", "--quiet", "--replications", "2", "--out"])
+            .arg(plain.path())
+            .arg(cli::data("mm1.toml")),
+    );
+    assert!(!plain.path().join("convergence.csv").exists());
+    assert!(!read(plain.path(), "manifest.json").contains("feedback"));
+}
+
+#[test]
+fn plugin_and_compare_zones_report_every_scenario_s_iterations() {
+    let file = cli::data("feedback/twins.toml");
+    let dir = tempfile::tempdir().unwrap();
+    cli::ok(
+        cli::corridor()
+            .args(["plugin", "--zone", "far", "--quiet", "--out"])
+            .arg(dir.path())
+            .arg(&file),
+    );
+    let scenarios = column(&read(dir.path(), "convergence.csv"), "scenario");
+    assert!(scenarios.contains(&"twins".to_string()), "{scenarios:?}");
+    assert!(
+        scenarios.contains(&"twins + far".to_string()),
+        "{scenarios:?}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    cli::ok(
+        cli::corridor()
+            .args(["compare-zones", "--quiet", "--out"])
+            .arg(dir.path())
+            .arg(&file),
+    );
+    let mut scenarios = column(&read(dir.path(), "convergence.csv"), "scenario");
+    scenarios.dedup();
+    assert_eq!(scenarios, ["twins", "twins + near", "twins + far"]);
+}
+
+#[test]
+fn batch_commits_a_convergence_table_for_every_variant_when_one_reacts() {
+    let dir = tempfile::tempdir().unwrap();
+    cli::ok(
+        cli::corridor()
+            .args(["batch", "--quiet", "--out"])
+            .arg(dir.path())
+            .arg(cli::data("sweeps/feedback.toml")),
+    );
+    let conv = read(dir.path(), "convergence.csv");
+    let iterations = column(&conv, "iteration");
+    assert!(!iterations.is_empty(), "{conv}");
+    // Only the reacting variant has rows.
+    let mut variants = column(&conv, "variant");
+    variants.dedup();
+    assert_eq!(variants.len(), 1, "{conv}");
+}

@@ -29,19 +29,26 @@ pub struct Progress<'a> {
     pub variant: &'a (dyn Fn(&Variant) + Sync),
 }
 
-/// The replications variant `v` will run (for sizing a progress bar), read from the
-/// patched tree without validating it: the value the scenario will have after
-/// [`super::check::check`] has passed.
+/// The replications variant `v` will run (for sizing a progress bar), its feedback
+/// iterations' included at most, read from the patched tree without validating it: the
+/// values the scenario will have after [`super::check::check`] has passed.
 #[must_use]
 pub fn replications(plan: &Plan, v: &Variant) -> u64 {
-    match plan
-        .patched(v)
-        .get("scenario.replications")
-        .map(|n| &n.kind)
-    {
+    let tree = plan.patched(v);
+    let int = |path: &str| match tree.get(path).map(|n| &n.kind) {
         Some(NodeKind::Int(n)) => u64::try_from(*n).unwrap_or(0),
         _ => 0,
-    }
+    };
+    int("scenario.replications") * (1 + int("choice.feedback.iterations"))
+}
+
+/// Whether any variant of the sweep runs feedback iterations: then every variant
+/// commits a `convergence.csv` (header only without feedback), so that the variants'
+/// tables agree and combine.
+fn any_feedback(plan: &Plan) -> bool {
+    plan.variants
+        .iter()
+        .any(|v| plan.patched(v).get("choice.feedback").is_some())
 }
 
 /// Runs the variants at canonical positions `pending` and commits each to `store`.
@@ -57,9 +64,10 @@ pub fn run_pending(
     pending: &[usize],
     progress: &Progress<'_>,
 ) -> Result<(), BatchError> {
+    let convergence = any_feedback(plan);
     pending.par_iter().try_for_each(|&i| {
         let v = &plan.variants[i];
-        let (files, done) = run_variant(plan, v, progress)?;
+        let (files, done) = run_variant(plan, v, convergence, progress)?;
         store.commit(&v.id, &files, &done)?;
         (progress.variant)(v);
         Ok(())
@@ -70,6 +78,7 @@ pub fn run_pending(
 fn run_variant(
     plan: &Plan,
     v: &Variant,
+    convergence: bool,
     progress: &Progress<'_>,
 ) -> Result<(Vec<NamedFile>, DoneRecord), BatchError> {
     let scenario = plan
@@ -85,7 +94,12 @@ fn run_variant(
     })?;
     let agg = &merged.agg;
     let wall_time_s = started.elapsed().as_secs_f64();
-    let tables = merged.tables().all();
+    let mut tables = merged.tables().all();
+    if convergence {
+        let name = scenario.meta.name.as_str();
+        let report: Vec<_> = merged.compiled.feedback.iter().map(|c| (name, c)).collect();
+        tables.push(crate::output::tables::convergence(&report));
+    }
     let mut files = Vec::with_capacity(tables.len());
     for t in &tables {
         let bytes = variant_csv(t, &v.id).map_err(|e| BatchError::Io {

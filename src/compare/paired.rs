@@ -372,7 +372,8 @@ impl Paired<'_, '_> {
 /// side by side, accumulating the paired rows of each of `kinds`, B's aggregate and, when
 /// `collect` asks for them, the paired day-by-day series as replications finish, so
 /// memory stays flat however many replications run. `on_done`
-/// is called once per finished replication of either scenario.
+/// is called once per finished replication of either scenario (those of their feedback
+/// iterations included).
 ///
 /// # Errors
 ///
@@ -385,8 +386,8 @@ pub fn simulate_paired<'a, 'b>(
     on_done: &(dyn Fn() + Sync),
 ) -> Result<Paired<'a, 'b>, RunError> {
     let (ca, cb) = rayon::join(
-        || Compiled::collecting(a, collect),
-        || Compiled::collecting(b, collect),
+        || Compiled::with_progress(a, collect, on_done),
+        || Compiled::with_progress(b, collect, on_done),
     );
     let (ca, cb) = (ca?, cb?);
     let mut pairings: Vec<Pairing> = kinds

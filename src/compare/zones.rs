@@ -30,7 +30,7 @@ use super::kn::{self, KimNelson, KnError};
 use crate::ids::{CandidateId, DemandId};
 use crate::output::tables::{Table, num};
 use crate::routing;
-use crate::run::{Compiled, RunError};
+use crate::run::{Collect, Compiled, RunError};
 use crate::scenario::{Procedure, Scenario, ScoreWeights};
 use crate::sim::result::OdRep;
 use crate::sim::{self, Model, ReplicationResult, RouteTable};
@@ -112,6 +112,10 @@ pub struct ZoneComparison {
     /// Zone replications simulated and counted (Σ over zones; the base run's are not
     /// included).
     pub zone_replications: u64,
+    /// What the feedback iterations did, with `[choice] feedback`: the base's first
+    /// (labelled with its name), then each zone's in candidate order (labelled
+    /// `base + zone`).
+    pub feedback: Vec<(String, crate::feedback::Convergence)>,
 }
 
 /// Why a zone comparison could not run.
@@ -160,12 +164,13 @@ pub fn compare_zones(
         .iter()
         .map(|&z| base.with_candidate_flows(z, markets))
         .collect();
+    let compile = |s| Compiled::with_progress(s, Collect::Summary, on_done);
     let (base_run, zone_runs) = rayon::join(
-        || Compiled::new(base),
+        || compile(base),
         || {
             scenarios
                 .par_iter()
-                .map(Compiled::new)
+                .map(compile)
                 .collect::<Result<Vec<_>, _>>()
         },
     );
@@ -289,11 +294,19 @@ pub fn compare_zones(
             )
         })
         .collect();
+    let feedback = std::iter::once((base.meta.name.clone(), &base_run))
+        .chain(zone_runs.iter().zip(zones).map(|(z, &cid)| {
+            let id = &base.candidates[cid.index()].id;
+            (format!("{} + {id}", base.meta.name), z)
+        }))
+        .filter_map(|(label, c)| Some((label, c.feedback.clone()?)))
+        .collect();
     Ok(ZoneComparison {
         markets,
         ranking,
         procedure,
         zone_replications,
+        feedback,
     })
 }
 

@@ -16,7 +16,7 @@
 //! | `corridor_summary.csv` | corridor | shipments whose route's main corridor it is |
 //! | `hub_summary.csv` | facility | `transfer`, `customs`, and bottlenecks: `hub` is then the link id and `facility` the bottleneck's name (`kind` tells them apart); `recovery_days` after a disruption ([`crate::sim::daily::DailyAgg::recovery_days`]) |
 //! | `service_summary.csv` | service | |
-//! | `convergence.csv` | feedback iteration | only with `[choice] feedback` ([`crate::feedback`]) |
+//! | `convergence.csv` | feedback iteration | only with `[choice] feedback` ([`crate::feedback`]); written beside these by the commands ([`convergence`]) |
 //!
 //! Statistics are explained in [`crate::sim::aggregate`]: transit quantiles are means of
 //! exact per-replication quantiles; `_ci95_` columns are Student-t intervals across
@@ -144,8 +144,6 @@ pub struct RunTables<'a> {
     pub routes: &'a RouteTable,
     /// The merged results.
     pub agg: &'a Aggregate,
-    /// What the feedback iterations did, with `[choice] feedback`.
-    pub convergence: Option<&'a Convergence>,
 }
 
 impl RunTables<'_> {
@@ -162,9 +160,6 @@ impl RunTables<'_> {
         ];
         if let Some(daily) = &self.agg.daily {
             tables.push(super::timeseries::run_table(self.model, daily));
-        }
-        if let Some(c) = self.convergence {
-            tables.push(convergence(&[(&self.name(), c)]));
         }
         tables
     }

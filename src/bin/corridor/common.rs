@@ -4,6 +4,7 @@
 
 use crate::Failure;
 use anyhow::Context;
+use corridor_sim::feedback::Convergence;
 use corridor_sim::hash::fnv1a64;
 use corridor_sim::output::dir::{OutDirError, Replacement};
 use corridor_sim::output::manifest::{FeedbackRecord, Manifest, Provenance, SourceFile};
@@ -213,19 +214,44 @@ pub fn manifest(
     }
 }
 
-/// The manifest's feedback records of the compiled scenarios that ran feedback
-/// iterations, each warning on stderr if its iterations did not converge.
-pub fn feedback_records(compiled: &[&corridor_sim::run::Compiled<'_>]) -> Vec<FeedbackRecord> {
-    compiled
+/// How many times a command simulates every replication of `scenario`: once, plus its
+/// feedback iterations at most (for sizing a progress bar).
+pub fn simulations(scenario: &scenario::Scenario) -> u64 {
+    1 + scenario
+        .choice
+        .feedback
+        .as_ref()
+        .map_or(0, |f| u64::from(f.iterations))
+}
+
+/// The feedback report of the compiled scenarios that ran feedback iterations, each named
+/// by its label: `convergence.csv` (`None` if none did) and the manifest's records. Warns
+/// on stderr for each whose iterations did not converge.
+pub fn feedback_report(
+    runs: &[(&str, &corridor_sim::run::Compiled<'_>)],
+) -> (Option<Table>, Vec<FeedbackRecord>) {
+    let reports: Vec<(String, Convergence)> = runs
         .iter()
-        .filter_map(|c| {
-            let record = FeedbackRecord::of(&c.scenario.meta.name, c.feedback.as_ref()?);
+        .filter_map(|(label, c)| Some(((*label).to_string(), c.feedback.clone()?)))
+        .collect();
+    feedback_records(&reports)
+}
+
+/// [`feedback_report`] of labelled convergence reports.
+pub fn feedback_records(reports: &[(String, Convergence)]) -> (Option<Table>, Vec<FeedbackRecord>) {
+    let records = reports
+        .iter()
+        .map(|(label, c)| {
+            let record = FeedbackRecord::of(label, c);
             if let Some(w) = record.warning() {
                 eprintln!("{w}");
             }
-            Some(record)
+            record
         })
-        .collect()
+        .collect();
+    let named: Vec<(&str, &Convergence)> = reports.iter().map(|(l, c)| (l.as_str(), c)).collect();
+    let table = (!named.is_empty()).then(|| corridor_sim::output::tables::convergence(&named));
+    (table, records)
 }
 
 /// Writes `manifest.json` into `dir`.

@@ -119,8 +119,9 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let staged = common::begin_output(&out, &owner, args.sim.overwrite)?;
     let (pool, threads) = common::pool(args.sim.threads)?;
     let reps = base.meta.replications;
+    // Every zone scenario has the base's [choice], so its feedback iterations too.
     let bar = common::progress_bar(
-        (zone_ids.len() as u64 + 1) * u64::from(reps),
+        (zone_ids.len() as u64 + 1) * u64::from(reps) * common::simulations(base),
         args.sim.quiet,
     );
     let started = Instant::now();
@@ -131,10 +132,12 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         Err(e) => return bad(e.to_string()),
     };
     let wall_time_s = started.elapsed().as_secs_f64();
-    let tables = [
+    let mut tables = vec![
         zones::ranking_table(name, &comparison),
         zones::market_table(name, &comparison),
     ];
+    let (convergence, feedback) = common::feedback_records(&comparison.feedback);
+    tables.extend(convergence);
     let mut outputs: Vec<String> = tables.iter().map(|t| t.file.to_string()).collect();
     outputs.push(geojson::ZONES_GEOJSON.to_string());
     let layer = geojson::zones(base, &comparison);
@@ -152,6 +155,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             scenario_path: args.file.display().to_string(),
             scenario_files: common::source_files(&loaded.sources),
             events: 0,
+            feedback,
             ..common::manifest(
                 "compare-zones",
                 &owner,

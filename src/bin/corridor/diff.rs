@@ -42,7 +42,8 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let staged = common::begin_output(&out, &owner, args.sim.overwrite)?;
     let (pool, threads) = common::pool(args.sim.threads)?;
     let reps = a.scenario.meta.replications;
-    let bar = common::progress_bar(2 * u64::from(reps), args.sim.quiet);
+    let runs = common::simulations(&a.scenario) + common::simulations(&b.scenario);
+    let bar = common::progress_bar(runs * u64::from(reps), args.sim.quiet);
     let started = Instant::now();
     let paired = pool.install(|| {
         paired::simulate_paired(
@@ -72,6 +73,9 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             daily,
         ));
     }
+    let (convergence, feedback) =
+        common::feedback_report(&[(name_a, &paired.a), (name_b, &paired.b)]);
+    tables.extend(convergence);
     let outputs = tables.iter().map(|t| t.file.to_string()).collect();
     let mut files = common::source_files(&a.sources);
     files.extend(common::source_files(&b.sources));
@@ -83,6 +87,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             scenario_path: format!("{} vs {}", args.a.display(), args.b.display()),
             scenario_files: files,
             events: paired.events,
+            feedback,
             ..common::manifest(
                 "diff",
                 &owner,

@@ -49,7 +49,8 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let staged = common::begin_output(&out, &owner, args.sim.overwrite)?;
     let (pool, threads) = common::pool(args.sim.threads)?;
     let reps = base.meta.replications;
-    let bar = common::progress_bar(2 * u64::from(reps), args.sim.quiet);
+    let runs = common::simulations(base) + common::simulations(&plugged);
+    let bar = common::progress_bar(runs * u64::from(reps), args.sim.quiet);
     let started = Instant::now();
     let collect = Collect::TimeSeries;
     let paired =
@@ -63,15 +64,20 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let rows: Vec<_> = paired.rows.iter().flatten().cloned().collect();
     let mut tables = vec![compare::plugin_table(&base.meta.name, &args.zone, &rows)];
     tables.extend(paired.b_tables().all());
+    let plugged_name = format!("{} + {}", base.meta.name, args.zone);
+    let (convergence, feedback) =
+        common::feedback_report(&[(&base.meta.name, &paired.a), (&plugged_name, &paired.b)]);
+    tables.extend(convergence);
     let outputs = tables.iter().map(|t| t.file.to_string()).collect();
     common::finish_output(
         staged,
         &tables,
         &Manifest {
-            scenario: format!("{} + {}", base.meta.name, args.zone),
+            scenario: plugged_name.clone(),
             scenario_path: args.file.display().to_string(),
             scenario_files: common::source_files(&loaded.sources),
             events: paired.events,
+            feedback,
             ..common::manifest("plugin", &owner, &base.meta, threads, wall_time_s, outputs)
         },
     )?;

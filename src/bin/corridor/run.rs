@@ -70,7 +70,10 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let agg = &merged.agg;
     let replications = scenario.meta.replications;
 
-    let tables = merged.tables().all();
+    let mut tables = merged.tables().all();
+    let (convergence, feedback) =
+        common::feedback_report(&[(&scenario.meta.name, &merged.compiled)]);
+    tables.extend(convergence);
     let layer = geojson::network(&merged.compiled, agg);
     let mut outputs: Vec<String> = tables.iter().map(|t| t.file.to_string()).collect();
     outputs.push(geojson::NETWORK_GEOJSON.to_string());
@@ -79,7 +82,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         scenario_path: path.display().to_string(),
         scenario_files: common::source_files(&loaded.sources),
         events: agg.work.events,
-        feedback: common::feedback_records(&[&merged.compiled]),
+        feedback,
         ..common::manifest("run", &owner, &scenario.meta, threads, wall_time_s, outputs)
     };
     geojson::write(staged.path(), geojson::NETWORK_GEOJSON, &layer).with_context(|| {
