@@ -192,6 +192,37 @@ fn the_zones_layer_puts_each_ranked_zone_at_its_coordinates() {
 }
 
 #[test]
+fn the_weighted_score_terms_add_up_to_the_score() {
+    let [ranking, ..] = compare_zones_outputs(TWINS, &[], "1");
+    let ranking = String::from_utf8(ranking).unwrap();
+    let mut lines = ranking.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let terms = [
+        "generalized_cost_term_usd_per_teu",
+        "reliability_term_usd_per_teu",
+        "redundancy_term_usd_per_teu",
+        "existing_traffic_term_usd_per_teu",
+    ]
+    .map(col);
+    let s = scenario::load(Path::new(TWINS)).unwrap().scenario;
+    // The redundancy weight is 0.25 by default, so a term is not its component.
+    assert!((s.compare.weights.redundancy - 1.0).abs() > 0.1);
+    let mut rows = 0;
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        let value = |i: usize| cells[i].parse::<f64>().unwrap();
+        let sum: f64 = terms.iter().map(|&i| value(i)).sum();
+        // Four cells each rounded to 4 decimals.
+        assert!((sum - value(col("score"))).abs() < 4e-4, "{line}");
+        let red = value(col("redundancy_usd_per_teu")) * s.compare.weights.redundancy;
+        assert!((red - value(terms[2])).abs() < 1e-3, "{line}");
+        rows += 1;
+    }
+    assert!(rows > 0);
+}
+
+#[test]
 fn compare_zones_is_identical_for_one_and_two_threads() {
     assert_eq!(
         compare_zones_outputs(TWINS, &[], "1"),

@@ -18,13 +18,14 @@ fn run(scenario: &str, out: &Path, threads: &str) {
         .arg(out));
 }
 
-fn diff(a: &str, b: &str, out: &Path, threads: &str) {
-    ok(corridor()
+fn diff(a: &str, b: &str, out: &Path, threads: &str) -> String {
+    let o = ok(corridor()
         .arg("diff")
         .arg(data(a))
         .arg(data(b))
         .args(["--quiet", "--threads", threads, "--out"])
         .arg(out));
+    String::from_utf8(o.stdout).unwrap()
 }
 
 fn read(path: &Path) -> Vec<u8> {
@@ -125,8 +126,31 @@ fn run_series_are_deterministic_add_up_and_show_the_closure() {
 fn diff_series_are_paired_deterministic_and_give_the_recovery() {
     let tmp = tempfile::tempdir().unwrap();
     let (one, two) = (tmp.path().join("t1"), tmp.path().join("t2"));
-    diff("river.toml", "river-lock-closure.toml", &one, "1");
-    diff("river.toml", "river-lock-closure.toml", &two, "2");
+    let screen = diff("river.toml", "river-lock-closure.toml", &one, "1");
+    assert_eq!(
+        screen,
+        diff("river.toml", "river-lock-closure.toml", &two, "2")
+    );
+    // The headline on screen: the river corridor's slower transit, the lock's longer
+    // wait, its recovery.
+    let has = |words: &[&str]| {
+        screen.lines().any(|l| {
+            let cells: Vec<&str> = l.split_whitespace().collect();
+            words.iter().all(|w| cells.contains(w))
+        })
+    };
+    assert!(
+        has(&["river", "transit_days_mean", "significant"]),
+        "{screen}"
+    );
+    assert!(
+        has(&["port-mid/bottleneck", "wait_h_mean", "significant"]),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("recovery: port-mid/bottleneck back within 10 % of A's queue 2.0 days"),
+        "{screen}"
+    );
     for f in ["timeseries.csv", "diff_hub.csv"] {
         assert_eq!(
             read(&one.join(f)),

@@ -56,8 +56,9 @@ pub struct ZoneMarket {
     pub generalized_cost_usd_per_teu: Option<f64>,
     /// Share delivered within the due time.
     pub on_time_share: Option<f64>,
-    /// Main corridor of the best route.
-    pub best_corridor: Option<String>,
+    /// Main corridor of the route with the lowest planned generalized cost (the route
+    /// ranked first; not necessarily the one most freight takes).
+    pub lowest_gc_route_corridor: Option<String>,
     /// Distinct main corridors among the routes expected within the due time.
     pub corridors_within_due: usize,
 }
@@ -95,8 +96,26 @@ pub struct ZoneRank {
     pub redundancy: f64,
     /// Mean EXT component.
     pub existing_traffic: f64,
+    /// The weights the components enter the score with.
+    pub weights: ScoreWeights,
     /// The sequential selection's record (`None` for the fixed design).
     pub selection: Option<Selection>,
+}
+
+impl ZoneRank {
+    /// The components as they enter the score — each weight × its component's mean, in
+    /// the order GC, REL, RED, EXT — so that they add up to the mean score (up to
+    /// rounding), USD per TEU of probe freight.
+    #[must_use]
+    pub fn terms(&self) -> [f64; 4] {
+        let w = &self.weights;
+        [
+            w.generalized_cost * self.generalized_cost,
+            w.reliability * self.reliability,
+            w.redundancy * self.redundancy,
+            w.existing_traffic * self.existing_traffic,
+        ]
+    }
 }
 
 /// The outcome of a zone comparison.
@@ -262,6 +281,7 @@ pub fn compare_zones(
                 reliability: parts.rel.mean(),
                 redundancy: parts.red,
                 existing_traffic: parts.ext.mean(),
+                weights: base.compare.weights,
                 selection: kn.as_ref().map(|kn| Selection {
                     replications: kn.replications_of(i),
                     eliminated_at: kn.eliminated_at(i),
@@ -628,7 +648,7 @@ fn zone_markets(
                 cost_usd_per_teu: m.cost.some(),
                 generalized_cost_usd_per_teu: m.gc.some(),
                 on_time_share: m.on_time.some(),
-                best_corridor: compiled
+                lowest_gc_route_corridor: compiled
                     .first()
                     .and_then(|c| c.main_corridor)
                     .map(|c| s.corridors[c.index()].id.clone()),
@@ -656,7 +676,7 @@ pub fn market_table(scenario: &str, c: &ZoneComparison) -> Table {
         "cost_usd_per_teu_mean",
         "generalized_cost_usd_per_teu_mean",
         "on_time_share",
-        "best_corridor",
+        "lowest_gc_route_corridor",
         "corridors_within_due",
     ];
     let rows = c
@@ -675,7 +695,7 @@ pub fn market_table(scenario: &str, c: &ZoneComparison) -> Table {
                 opt(m.cost_usd_per_teu),
                 opt(m.generalized_cost_usd_per_teu),
                 opt(m.on_time_share),
-                m.best_corridor.clone().unwrap_or_default(),
+                m.lowest_gc_route_corridor.clone().unwrap_or_default(),
                 m.corridors_within_due.to_string(),
             ]
         })
@@ -691,7 +711,7 @@ pub fn market_table(scenario: &str, c: &ZoneComparison) -> Table {
 /// `eliminated_at_replication` (empty: never eliminated) and `in_final_set`; the fixed
 /// design's table keeps its columns.
 pub fn ranking_table(scenario: &str, c: &ZoneComparison) -> Table {
-    /// The fixed design writes the first 12 columns; a sequential selection all.
+    /// The fixed design writes the first 16 columns; a sequential selection all.
     const HEADER: &[&str] = &[
         "scenario",
         "zone",
@@ -704,6 +724,10 @@ pub fn ranking_table(scenario: &str, c: &ZoneComparison) -> Table {
         "reliability_usd_per_teu",
         "redundancy_usd_per_teu",
         "existing_traffic_usd_per_teu",
+        "generalized_cost_term_usd_per_teu",
+        "reliability_term_usd_per_teu",
+        "redundancy_term_usd_per_teu",
+        "existing_traffic_term_usd_per_teu",
         "name",
         "replications",
         "eliminated_at_replication",
@@ -725,8 +749,9 @@ pub fn ranking_table(scenario: &str, c: &ZoneComparison) -> Table {
                 num(r.reliability),
                 num(r.redundancy),
                 num(r.existing_traffic),
-                r.name.clone(),
             ];
+            cells.extend(r.terms().map(num));
+            cells.push(r.name.clone());
             if let Some(s) = r.selection {
                 cells.push(s.replications.to_string());
                 cells.push(s.eliminated_at.map_or_else(String::new, |e| e.to_string()));
@@ -738,7 +763,7 @@ pub fn ranking_table(scenario: &str, c: &ZoneComparison) -> Table {
     Table {
         file: "zone_ranking.csv",
         header: match c.procedure {
-            Procedure::Fixed => &HEADER[..12],
+            Procedure::Fixed => &HEADER[..16],
             Procedure::KimNelson(_) => HEADER,
         },
         rows,

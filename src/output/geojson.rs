@@ -165,6 +165,15 @@ pub fn zones(
                 "existing_traffic_usd_per_teu".into(),
                 number(z.existing_traffic),
             );
+            let names = [
+                "generalized_cost",
+                "reliability",
+                "redundancy",
+                "existing_traffic",
+            ];
+            for (name, term) in names.iter().zip(z.terms()) {
+                p.insert(format!("{name}_term_usd_per_teu"), number(term));
+            }
             Some(Feature {
                 geometry: Some(Geometry::new_point([c.lon, c.lat])),
                 properties: Some(p),

@@ -2,6 +2,7 @@
 
 use crate::Failure;
 use crate::common::{self, SimArgs};
+use corridor_sim::compare::paired::EntityKind;
 use corridor_sim::compare::{self, KINDS, paired};
 use corridor_sim::output::manifest::Manifest;
 use corridor_sim::output::timeseries;
@@ -98,6 +99,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             )
         },
     )?;
+    print_headline(&paired);
     if !args.sim.quiet {
         eprintln!(
             "{name_a} vs {name_b}: {reps} paired replications in {wall_time_s:.2} s; results in {}",
@@ -105,4 +107,77 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// Corridor metrics shown on screen, in this order.
+const CORRIDOR_HEADLINE: [&str; 4] = [
+    "teu",
+    "transit_days_mean",
+    "cost_usd_per_teu_mean",
+    "on_time_share",
+];
+
+/// Facilities shown on screen: those whose mean wait changed significantly, the largest
+/// changes first, at most this many.
+const HUB_HEADLINE: usize = 5;
+
+/// The headline differences on stdout, as `compare-zones` prints its ranking: every
+/// corridor's volume, transit time, cost and on-time share, the facilities whose mean
+/// wait changed most (significantly), and the recovery of the disrupted facilities. The
+/// full tables are in the output directory.
+fn print_headline(paired: &paired::Paired<'_, '_>) {
+    let rows = |kind: EntityKind| paired.rows.iter().flatten().filter(move |r| r.kind == kind);
+    let cell = |s: Option<corridor_sim::stats::Summary>,
+                f: fn(&corridor_sim::stats::Summary) -> f64| {
+        s.map_or_else(|| "-".to_string(), |s| format!("{:.4}", f(&s)))
+    };
+    let line = |entity: &str, r: &paired::PairedRow| {
+        println!(
+            "{entity:<28}  {:<22}  {:>12}  {:>12}  {:>12}  [{:>12}, {:>12}]  {}",
+            r.metric,
+            cell(r.a, |s| s.mean),
+            cell(r.b, |s| s.mean),
+            cell(r.diff, |s| s.mean),
+            cell(r.diff, |s| s.ci95_low),
+            cell(r.diff, |s| s.ci95_high),
+            if r.significant() { "significant" } else { "" }
+        );
+    };
+    println!(
+        "{:<28}  {:<22}  {:>12}  {:>12}  {:>12}  {:>30}",
+        "corridor", "metric", "a_mean", "b_mean", "diff_mean", "diff_ci95"
+    );
+    // Rows come by corridor; within one, the headline metrics in their order.
+    let corridors: Vec<_> = rows(EntityKind::Corridor).collect();
+    for group in corridors.chunk_by(|x, y| x.keys == y.keys) {
+        for metric in CORRIDOR_HEADLINE {
+            for r in group.iter().filter(|r| r.metric == metric) {
+                line(&r.keys[0], r);
+            }
+        }
+    }
+    let mut hubs: Vec<_> = rows(EntityKind::Hub)
+        .filter(|r| r.metric == "wait_h_mean" && r.significant())
+        .collect();
+    hubs.sort_by(|x, y| {
+        let size = |r: &paired::PairedRow| r.diff.map_or(0.0, |d| d.mean.abs());
+        size(y)
+            .total_cmp(&size(x))
+            .then_with(|| x.keys.cmp(&y.keys))
+    });
+    if !hubs.is_empty() {
+        println!();
+        println!("{:<28}  {:<22}", "facility", "metric (largest changes)");
+        for r in hubs.into_iter().take(HUB_HEADLINE) {
+            line(&r.keys.join("/"), r);
+        }
+    }
+    if let Some(daily) = &paired.daily {
+        for (keys, days) in &daily.recovery_days {
+            println!(
+                "recovery: {} back within 10 % of A's queue {days:.1} days after the disruption ends",
+                keys.join("/")
+            );
+        }
+    }
 }
