@@ -270,6 +270,21 @@ fn network_layer(out: &Path, threads: &str) -> Vec<u8> {
     std::fs::read(out.join("network.geojson")).expect("run writes network.geojson")
 }
 
+/// The features of a layer of the river scenario (one per hub and link), and the scenario.
+fn river_features(layer: Vec<u8>) -> (Vec<geojson::Feature>, corridor_sim::scenario::Scenario) {
+    let text = String::from_utf8(layer).unwrap();
+    let geojson::GeoJson::FeatureCollection(geojson::FeatureCollection { features, .. }) =
+        text.parse::<geojson::GeoJson>().expect("parses as GeoJSON")
+    else {
+        panic!("not a FeatureCollection");
+    };
+    let s = corridor_sim::scenario::load(&data("river.toml"))
+        .unwrap()
+        .scenario;
+    assert_eq!(features.len(), s.hubs.len() + s.links.len());
+    (features, s)
+}
+
 fn number_property(f: &geojson::Feature, key: &str) -> f64 {
     f.properties.as_ref().expect("properties")[key]
         .as_f64()
@@ -283,16 +298,7 @@ fn the_network_layer_is_valid_geojson_that_adds_up_and_is_deterministic() {
     let two = network_layer(&tmp.path().join("t2"), "2");
     assert_eq!(one, two, "network.geojson differs between 1 and 2 threads");
 
-    let text = String::from_utf8(one).unwrap();
-    let geojson::GeoJson::FeatureCollection(geojson::FeatureCollection { features, .. }) =
-        text.parse::<geojson::GeoJson>().expect("parses as GeoJSON")
-    else {
-        panic!("not a FeatureCollection");
-    };
-    let s = corridor_sim::scenario::load(&data("river.toml"))
-        .unwrap()
-        .scenario;
-    assert_eq!(features.len(), s.hubs.len() + s.links.len());
+    let (features, s) = river_features(one);
 
     // Hubs are points at [lon, lat] (RFC 7946 order), links lines between their hubs.
     let at = |id: &str| {
@@ -339,4 +345,72 @@ fn the_network_layer_is_valid_geojson_that_adds_up_and_is_deterministic() {
         let total = number_property(f, "teu_per_day");
         assert!((by_corridor - total).abs() < 1e-3, "{p:?}");
     }
+}
+
+// `diff.geojson` from `corridor diff`: valid GeoJSON in lon/lat order with A, B and their
+// difference on every hub and link, the same bytes whatever the thread count.
+
+fn diff_layer(out: &Path, threads: &str) -> Vec<u8> {
+    ok(corridor()
+        .arg("diff")
+        .arg(data("river.toml"))
+        .arg(data("river-lock-closure.toml"))
+        .args([
+            "--replications",
+            "4",
+            "--quiet",
+            "--threads",
+            threads,
+            "--out",
+        ])
+        .arg(out));
+    std::fs::read(out.join("diff.geojson")).expect("diff writes diff.geojson")
+}
+
+#[test]
+fn the_diff_layer_is_valid_geojson_with_both_sides_and_their_difference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let one = diff_layer(&tmp.path().join("t1"), "1");
+    assert_eq!(one, diff_layer(&tmp.path().join("t2"), "2"));
+    let (features, s) = river_features(one);
+    let at = |id: &str| {
+        let h = s.hub(s.hub_by_id(id).unwrap());
+        vec![h.lon, h.lat]
+    };
+    let valid = |c: &[f64]| {
+        c.len() == 2 && (-180.0..=180.0).contains(&c[0]) && (-90.0..=90.0).contains(&c[1])
+    };
+    for f in &features {
+        let p = f.properties.as_ref().unwrap();
+        match (
+            &f.geometry.as_ref().unwrap().value,
+            p["layer"].as_str().unwrap(),
+        ) {
+            (geojson::GeometryValue::Point { coordinates }, "hub") => {
+                assert!(valid(coordinates.as_slice()));
+                assert_eq!(coordinates.as_slice(), at(p["id"].as_str().unwrap()));
+            }
+            (geojson::GeometryValue::LineString { coordinates }, "link") => {
+                assert!(coordinates.len() >= 2 && coordinates.iter().all(|c| valid(c.as_slice())));
+                assert_eq!(coordinates[0].as_slice(), at(p["from"].as_str().unwrap()));
+                assert_eq!(coordinates[1].as_slice(), at(p["to"].as_str().unwrap()));
+            }
+            (g, layer) => panic!("{layer} with geometry {g:?}"),
+        }
+        let (a, b) = (
+            number_property(f, "teu_per_day_a"),
+            number_property(f, "teu_per_day_b"),
+        );
+        assert!((number_property(f, "teu_per_day_diff") - (b - a)).abs() < 1e-3);
+    }
+    // The closed lock: a longer wait in B, significant, and its recovery.
+    let lock = features
+        .iter()
+        .find(|f| f.properties.as_ref().unwrap()["id"] == "port-mid")
+        .unwrap();
+    assert!(number_property(lock, "bottleneck_wait_h_diff") > 0.0);
+    let p = lock.properties.as_ref().unwrap();
+    assert_eq!(p["bottleneck_significant"], true);
+    assert!(number_property(lock, "bottleneck_wait_h_diff_ci95_low") > 0.0);
+    assert!(p.contains_key("bottleneck_recovery_days"));
 }

@@ -352,6 +352,8 @@ pub struct Paired<'a, 'b> {
     pub b: Compiled<'b>,
     /// The paired rows of each kind asked for, in that order.
     pub rows: Vec<Vec<PairedRow>>,
+    /// A's replications merged (for the map of differences).
+    pub a_agg: Aggregate,
     /// B's replications merged (for its run tables).
     pub b_agg: Aggregate,
     /// The paired day-by-day series, when collected ([`Collect::TimeSeries`]).
@@ -369,7 +371,7 @@ impl Paired<'_, '_> {
 }
 
 /// Simulates A and B with A's replication count (B must have the same seed to be paired)
-/// side by side, accumulating the paired rows of each of `kinds`, B's aggregate and, when
+/// side by side, accumulating the paired rows of each of `kinds`, A's and B's aggregates and, when
 /// `collect` asks for them, the paired day-by-day series as replications finish, so
 /// memory stays flat however many replications run. `on_done`
 /// is called once per finished replication of either scenario (those of their feedback
@@ -394,6 +396,7 @@ pub fn simulate_paired<'a, 'b>(
         .iter()
         .map(|&k| Pairing::new((a, &ca.model), (b, &cb.model), k))
         .collect();
+    let mut merger_a = Merger::new(&ca.routes, a.corridors.len());
     let mut merger = Merger::new(&cb.routes, b.corridors.len());
     let mut daily = (collect == Collect::TimeSeries).then(|| DailyPairing::new(&ca, &cb));
     let mut events = 0;
@@ -405,6 +408,7 @@ pub fn simulate_paired<'a, 'b>(
             for p in &mut pairings {
                 p.push(r[0], r[1]);
             }
+            merger_a.push(r[0]);
             merger.push(r[1]);
             if let Some(d) = &mut daily {
                 d.push(r[0], r[1]);
@@ -412,9 +416,11 @@ pub fn simulate_paired<'a, 'b>(
             events += r[0].work.events + r[1].work.events;
         },
     );
+    let a_agg = merger_a.finish();
     let b_agg = merger.finish();
     Ok(Paired {
         rows: pairings.into_iter().map(Pairing::finish).collect(),
+        a_agg,
         b_agg,
         daily: daily.map(DailyPairing::finish),
         events,

@@ -1,6 +1,7 @@
 //! Map layers (GeoJSON, RFC 7946) for QGIS or any GIS: `network.geojson` from `run`, the
-//! network with the freight on it, and `zones.geojson` from `compare-zones`, the candidate
-//! zones with their ranking.
+//! network with the freight on it, `zones.geojson` from `compare-zones`, the candidate
+//! zones with their ranking, and `diff.geojson` from `diff`, the differences between two
+//! scenarios.
 //!
 //! One feature per hub (a point) and one per link (a straight line between its hubs; the
 //! scenario gives no road geometry). Coordinates are `[lon, lat]` in WGS 84, as RFC 7946
@@ -14,7 +15,16 @@
 //! - `mode`, `corridor`, `distance_km`; a ride counts on every link it rides over.
 //!
 //! Hubs carry `kind` and `teu_per_day` through them (routes visiting the hub, origin and
-//! destination included). Features come in file order and properties in key order, so
+//! destination included).
+//!
+//! `diff.geojson` from `diff` puts A and B on one map: every hub and link of either
+//! scenario (B's first, in its file order, then A's own), with `teu_per_day_a`,
+//! `teu_per_day_b` and `teu_per_day_diff` (B − A; a side without the hub or link counts 0
+//! and its own property is `null`), and for each facility — `transfer`, `customs` on a hub,
+//! `bottleneck` on a link — the mean wait in queue in A and B, the paired difference with
+//! its 95 % interval and whether it is significant (`<facility>_wait_h_a`, `…_b`,
+//! `…_diff`, `…_diff_ci95_low`, `…_diff_ci95_high`, `…_significant`, as in
+//! `diff_hub.csv`), and its `<facility>_recovery_days` where a disruption touches it. Features come in file order and properties in key order, so
 //! the file is byte-identical whatever the thread count.
 
 use std::collections::BTreeMap;
@@ -25,13 +35,17 @@ use geojson::{Feature, FeatureCollection, Geometry, JsonObject};
 use serde_json::Value;
 
 use super::atomic::write_atomic;
+use crate::compare::paired::PairedRow;
 use crate::run::Compiled;
 use crate::sim::aggregate::Aggregate;
+use crate::stats::Summary;
 
 /// File name of the network layer.
 pub const NETWORK_GEOJSON: &str = "network.geojson";
 /// File name of the zone-ranking layer.
 pub const ZONES_GEOJSON: &str = "zones.geojson";
+/// File name of the layer of differences between two scenarios.
+pub const DIFF_GEOJSON: &str = "diff.geojson";
 
 /// TEU per day on each link and through each hub, from the routes and their simulated
 /// shares: (per link: total and by main corridor id; per hub: total).
@@ -84,6 +98,138 @@ fn number(x: f64) -> Value {
     serde_json::Number::from_f64(rounded).map_or(Value::Null, Value::Number)
 }
 
+/// A hub's own properties: layer, id, name, kind.
+fn hub_properties(h: &crate::scenario::Hub) -> JsonObject {
+    let mut p = JsonObject::new();
+    p.insert("layer".into(), "hub".into());
+    p.insert("id".into(), h.id.clone().into());
+    p.insert("name".into(), h.name.clone().into());
+    p.insert(
+        "kind".into(),
+        serde_json::to_value(h.kind).unwrap_or(Value::Null),
+    );
+    p
+}
+
+/// A link's own properties: layer, id, its hubs, mode, corridor, length.
+fn link_properties(s: &crate::scenario::Scenario, link: &crate::scenario::Link) -> JsonObject {
+    let mut p = JsonObject::new();
+    p.insert("layer".into(), "link".into());
+    p.insert("id".into(), link.id.clone().into());
+    p.insert("from".into(), s.hub(link.from).id.clone().into());
+    p.insert("to".into(), s.hub(link.to).id.clone().into());
+    p.insert("mode".into(), link.mode.as_str().into());
+    p.insert(
+        "corridor".into(),
+        link.corridor
+            .map_or(Value::Null, |c| s.corridors[c.index()].id.clone().into()),
+    );
+    p.insert("distance_km".into(), number(link.distance_km));
+    p
+}
+
+/// The hubs and links of A and B, with the freight each put on them and the paired
+/// differences of their facilities' waits (`hub_rows`: the `diff_hub.csv` rows;
+/// `recovery`: B's recovery by facility key). See the module docs.
+#[must_use]
+pub fn diff(
+    a: (&Compiled<'_>, &Aggregate),
+    b: (&Compiled<'_>, &Aggregate),
+    hub_rows: &[PairedRow],
+    recovery: Option<&BTreeMap<Vec<String>, f64>>,
+) -> FeatureCollection {
+    let (sa, sb) = (a.0.scenario, b.0.scenario);
+    let (la, lb) = (loads(a.0, a.1), loads(b.0, b.1));
+    let waits = |p: &mut JsonObject, id: &str, facility: &str| {
+        let keys = [id.to_string(), facility.to_string()];
+        let Some(r) = hub_rows
+            .iter()
+            .find(|r| r.metric == "wait_h_mean" && r.keys == keys)
+        else {
+            return;
+        };
+        let mean = |s: Option<Summary>| s.map_or(Value::Null, |s| number(s.mean));
+        p.insert(format!("{facility}_wait_h_a"), mean(r.a));
+        p.insert(format!("{facility}_wait_h_b"), mean(r.b));
+        p.insert(format!("{facility}_wait_h_diff"), mean(r.diff));
+        let ci = |f: fn(&Summary) -> f64| {
+            r.diff
+                .filter(|d| d.n >= 2)
+                .map_or(Value::Null, |d| number(f(&d)))
+        };
+        p.insert(
+            format!("{facility}_wait_h_diff_ci95_low"),
+            ci(|d| d.ci95_low),
+        );
+        p.insert(
+            format!("{facility}_wait_h_diff_ci95_high"),
+            ci(|d| d.ci95_high),
+        );
+        p.insert(format!("{facility}_significant"), r.significant().into());
+        if let Some(days) = recovery.and_then(|m| m.get(keys.as_slice())) {
+            p.insert(format!("{facility}_recovery_days"), number(*days));
+        }
+    };
+    let pair = |x: Option<f64>, y: Option<f64>, p: &mut JsonObject| {
+        let value = |v: Option<f64>| v.map_or(Value::Null, number);
+        p.insert("teu_per_day_a".into(), value(x));
+        p.insert("teu_per_day_b".into(), value(y));
+        p.insert(
+            "teu_per_day_diff".into(),
+            number(y.unwrap_or(0.0) - x.unwrap_or(0.0)),
+        );
+    };
+    let mut features = Vec::new();
+    let hubs = sb.hubs.iter().map(|h| (h, true)).chain(
+        sa.hubs
+            .iter()
+            .filter(|h| sb.hub_by_id(&h.id).is_none())
+            .map(|h| (h, false)),
+    );
+    for (h, in_b) in hubs {
+        let at_a = sa.hub_by_id(&h.id).map(|i| la.hub_teu[i.index()]);
+        let at_b = sb.hub_by_id(&h.id).map(|i| lb.hub_teu[i.index()]);
+        let mut p = hub_properties(h);
+        p.insert("in_a".into(), at_a.is_some().into());
+        p.insert("in_b".into(), in_b.into());
+        pair(at_a, at_b, &mut p);
+        waits(&mut p, &h.id, "transfer");
+        waits(&mut p, &h.id, "customs");
+        features.push(Feature {
+            geometry: Some(Geometry::new_point([h.lon, h.lat])),
+            properties: Some(p),
+            ..Feature::default()
+        });
+    }
+    let links = sb.links.iter().map(|l| (sb, l)).chain(
+        sa.links
+            .iter()
+            .filter(|l| !sb.links.iter().any(|x| x.id == l.id))
+            .map(|l| (sa, l)),
+    );
+    let link_index =
+        |s: &crate::scenario::Scenario, id: &str| s.links.iter().position(|l| l.id == id);
+    for (s, link) in links {
+        let (from, to) = (s.hub(link.from), s.hub(link.to));
+        let at_a = link_index(sa, &link.id).map(|i| la.link_teu[i]);
+        let at_b = link_index(sb, &link.id).map(|i| lb.link_teu[i]);
+        let mut p = link_properties(s, link);
+        p.insert("in_a".into(), at_a.is_some().into());
+        p.insert("in_b".into(), at_b.is_some().into());
+        pair(at_a, at_b, &mut p);
+        waits(&mut p, &link.id, "bottleneck");
+        features.push(Feature {
+            geometry: Some(Geometry::new_line_string([
+                [from.lon, from.lat],
+                [to.lon, to.lat],
+            ])),
+            properties: Some(p),
+            ..Feature::default()
+        });
+    }
+    FeatureCollection::new(features)
+}
+
 /// The network layer of a run: hubs and links with the freight the run put on them.
 #[must_use]
 pub fn network(compiled: &Compiled<'_>, agg: &Aggregate) -> FeatureCollection {
@@ -91,14 +237,7 @@ pub fn network(compiled: &Compiled<'_>, agg: &Aggregate) -> FeatureCollection {
     let loads = loads(compiled, agg);
     let mut features = Vec::with_capacity(s.hubs.len() + s.links.len());
     for (i, h) in s.hubs.iter().enumerate() {
-        let mut p = JsonObject::new();
-        p.insert("layer".into(), "hub".into());
-        p.insert("id".into(), h.id.clone().into());
-        p.insert("name".into(), h.name.clone().into());
-        p.insert(
-            "kind".into(),
-            serde_json::to_value(h.kind).unwrap_or(Value::Null),
-        );
+        let mut p = hub_properties(h);
         p.insert("teu_per_day".into(), number(loads.hub_teu[i]));
         features.push(Feature {
             geometry: Some(Geometry::new_point([h.lon, h.lat])),
@@ -108,18 +247,7 @@ pub fn network(compiled: &Compiled<'_>, agg: &Aggregate) -> FeatureCollection {
     }
     for (i, link) in s.links.iter().enumerate() {
         let (a, b) = (s.hub(link.from), s.hub(link.to));
-        let mut p = JsonObject::new();
-        p.insert("layer".into(), "link".into());
-        p.insert("id".into(), link.id.clone().into());
-        p.insert("from".into(), a.id.clone().into());
-        p.insert("to".into(), b.id.clone().into());
-        p.insert("mode".into(), link.mode.as_str().into());
-        p.insert(
-            "corridor".into(),
-            link.corridor
-                .map_or(Value::Null, |c| s.corridors[c.index()].id.clone().into()),
-        );
-        p.insert("distance_km".into(), number(link.distance_km));
+        let mut p = link_properties(s, link);
         p.insert("teu_per_day".into(), number(loads.link_teu[i]));
         for (corridor, teu) in &loads.link_by_corridor[i] {
             p.insert(format!("teu_per_day_{corridor}"), number(*teu));

@@ -2,10 +2,11 @@
 
 use crate::Failure;
 use crate::common::{self, SimArgs};
+use anyhow::Context;
 use corridor_sim::compare::paired::EntityKind;
 use corridor_sim::compare::{self, KINDS, paired};
 use corridor_sim::output::manifest::Manifest;
-use corridor_sim::output::timeseries;
+use corridor_sim::output::{geojson, timeseries};
 use corridor_sim::run::Collect;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -22,8 +23,8 @@ pub struct Args {
 }
 
 /// Runs A and B with A's seed and replications (or the overrides) and writes
-/// `diff_od.csv`, `diff_corridor.csv`, `diff_hub.csv`, `diff_service.csv` and
-/// `timeseries.csv`.
+/// `diff_od.csv`, `diff_corridor.csv`, `diff_hub.csv`, `diff_service.csv`,
+/// `timeseries.csv` and `diff.geojson`.
 pub fn run(args: &Args) -> Result<(), Failure> {
     let a = common::load_with_overrides(&args.a, &args.sim)?;
     let mut b = common::load(&args.b)?;
@@ -74,10 +75,26 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             daily,
         ));
     }
+    let layer = geojson::diff(
+        (&paired.a, &paired.a_agg),
+        (&paired.b, &paired.b_agg),
+        &paired.rows[KINDS
+            .iter()
+            .position(|&k| k == EntityKind::Hub)
+            .unwrap_or(0)],
+        recovery,
+    );
     let (convergence, feedback) =
         common::feedback_report(&[(name_a, &paired.a), (name_b, &paired.b)]);
     tables.extend(convergence);
-    let outputs = tables.iter().map(|t| t.file.to_string()).collect();
+    let mut outputs: Vec<String> = tables.iter().map(|t| t.file.to_string()).collect();
+    outputs.push(geojson::DIFF_GEOJSON.to_string());
+    geojson::write(staged.path(), geojson::DIFF_GEOJSON, &layer).with_context(|| {
+        format!(
+            "cannot write {}",
+            staged.path().join(geojson::DIFF_GEOJSON).display()
+        )
+    })?;
     let mut files = common::source_files(&a.sources);
     files.extend(common::source_files(&b.sources));
     common::finish_output(
