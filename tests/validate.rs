@@ -2227,3 +2227,45 @@ fn an_overlay_removes_entities_of_its_base() {
         "{rendered:?}"
     );
 }
+
+// ---- corridor inspect ----------------------------------------------------------------
+
+#[test]
+fn inspect_lists_each_value_where_it_was_written_after_extends_tables_and_set() {
+    let out = corridor(&["inspect", "tests/data/tables/overlay.toml"]);
+    assert!(out.status.success(), "{}", text_of(&out.stderr));
+    let text = text_of(&out.stdout);
+    for want in [
+        // From the overlay's TOML entry merged into a CSV row.
+        "hubs.port.transfer.servers = 5  # tests/data/tables/overlay.toml:13:24\n",
+        // The rest of that row, from its cells.
+        "hubs.port.transfer.cost_usd_per_teu = 50  # tests/data/tables/hubs.csv:3:34\n",
+        // A [[set]] patch.
+        "links.zone-port.cost_usd_per_teu = 350  # tests/data/tables/overlay.toml:17:9\n",
+        // A distribution from dotted columns, as one value.
+        "links.zone-market.time_h = { dist = \"lognormal\", median = 40, p90 = 55 }  # tests/data/tables/links.csv:5:36\n",
+        // What a long-format flow takes from its class.
+        "demand.zone-market.value_usd_per_teu = 30000  # tests/data/tables/base.toml:31:21, from class general\n",
+        "demand.zone-port.due_days = 4  # tests/data/tables/more-demand.csv:2:23\n",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+    let only = text_of(
+        &corridor(&[
+            "inspect",
+            "tests/data/tables/overlay.toml",
+            "--only",
+            "services",
+        ])
+        .stdout,
+    );
+    assert!(
+        only.lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .all(|l| l.starts_with("services.")),
+        "{only}"
+    );
+    let bad = corridor(&["inspect", "tests/data/malformed/unknown_class.toml"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text_of(&bad.stderr).contains("unknown class `genral`"));
+}

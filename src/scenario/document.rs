@@ -112,6 +112,14 @@ impl Document {
         merge::get(&self.tree, path)
     }
 
+    /// Every value of the merged scenario with where it was written (after `extends`,
+    /// `[tables]`, `[[remove]]` and `[[set]]`), and the class figures each flow takes,
+    /// for `corridor inspect`.
+    #[must_use]
+    pub fn written(&self) -> Vec<super::Written> {
+        super::provenance::written(&self.tree)
+    }
+
     /// Validates the document, then applies the corridors' rate discounts to the valid
     /// scenario (a transform, kept out of validation).
     ///

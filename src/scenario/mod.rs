@@ -19,6 +19,7 @@ mod merge;
 pub mod model;
 pub(crate) mod node;
 mod plausible;
+mod provenance;
 mod raw;
 mod reach;
 mod remove;
@@ -33,6 +34,7 @@ pub(crate) use document::diagnostics;
 pub use document::{Document, named_from};
 pub use model::*;
 pub use node::{Node, NodeKind, Table};
+pub use provenance::Written;
 pub use source::{Diagnostic, Diagnostics, SourceMap};
 pub use toml_file::{FileKind, TomlFile, deserialize_node, deserialize_table};
 

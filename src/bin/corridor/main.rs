@@ -8,6 +8,7 @@ mod batch;
 mod common;
 mod compare_zones;
 mod diff;
+mod inspect;
 mod merge;
 mod plugin;
 mod routes;
@@ -29,6 +30,8 @@ struct Cli {
 enum Command {
     /// Check scenario files; print every problem as file:line:col: message.
     Validate(validate::Args),
+    /// Every value a scenario will use, with the file and line it came from.
+    Inspect(inspect::Args),
     /// The k best loopless routes of one OD by generalized cost, with logit shares.
     Routes(routes::Args),
     /// Simulate a scenario; write od, route, corridor, hub and service summaries.
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
         Command::Routes(args) => routes::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Diff(args) => diff::run(&args),

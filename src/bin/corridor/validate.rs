@@ -29,16 +29,21 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         };
         if let Err(diags) = outcome {
             bad = true;
-            eprintln!("{diags}");
-            eprintln!(
-                "{}: {} problem{} found",
-                path.display(),
-                diags.items.len(),
-                if diags.items.len() == 1 { "" } else { "s" }
-            );
+            report(path, &diags);
         }
     }
     if bad { Err(Failure::BadInput) } else { Ok(()) }
+}
+
+/// Prints every problem with a file on stderr, then their count.
+pub fn report(path: &Path, diags: &Diagnostics) {
+    eprintln!("{diags}");
+    eprintln!(
+        "{}: {} problem{} found",
+        path.display(),
+        diags.items.len(),
+        if diags.items.len() == 1 { "" } else { "s" }
+    );
 }
 
 fn check_scenario(path: &Path, strict: bool) -> Result<(), Diagnostics> {
