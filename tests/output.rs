@@ -414,3 +414,22 @@ fn the_diff_layer_is_valid_geojson_with_both_sides_and_their_difference() {
     assert!(number_property(lock, "bottleneck_wait_h_diff_ci95_low") > 0.0);
     assert!(p.contains_key("bottleneck_recovery_days"));
 }
+
+#[test]
+fn excel_csvs_start_with_a_byte_order_mark_and_are_otherwise_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (plain, excel) = (tmp.path().join("plain"), tmp.path().join("excel"));
+    ok(&mut run_into(&data("river.toml"), &plain));
+    ok(run_into(&data("river.toml"), &excel).arg("--excel"));
+    let csvs: Vec<(String, Vec<u8>)> = files(&plain)
+        .into_iter()
+        .filter(|(n, _)| n.ends_with(".csv"))
+        .collect();
+    assert!(csvs.len() >= 6, "{csvs:?}");
+    for (name, bytes) in csvs {
+        let with_bom = fs::read(excel.join(&name)).unwrap();
+        assert_eq!(&with_bom[..3], b"\xEF\xBB\xBF", "{name}");
+        assert_eq!(&with_bom[3..], bytes.as_slice(), "{name}");
+        assert_ne!(&bytes[..3], b"\xEF\xBB\xBF", "{name} without --excel");
+    }
+}

@@ -49,13 +49,38 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
+/// How a CSV file starts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CsvFlavour {
+    /// Plain UTF-8, for scripts and other tools.
+    #[default]
+    Plain,
+    /// UTF-8 with a byte-order mark (EF BB BF) first: without it Excel reads a CSV in
+    /// the system's legacy code page and garbles Chinese names.
+    Excel,
+}
+
+/// The UTF-8 byte-order mark.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
 impl Table {
     /// Writes the table atomically to `dir/self.file`, header first (also when empty).
     ///
     /// # Errors
     /// Any I/O or CSV error; the previous file, if any, is then left unchanged.
     pub fn write(&self, dir: &Path) -> io::Result<()> {
+        self.write_as(dir, CsvFlavour::Plain)
+    }
+
+    /// [`Table::write`], in `flavour`.
+    ///
+    /// # Errors
+    /// Any I/O or CSV error; the previous file, if any, is then left unchanged.
+    pub fn write_as(&self, dir: &Path, flavour: CsvFlavour) -> io::Result<()> {
         write_atomic(&dir.join(self.file), |w| {
+            if flavour == CsvFlavour::Excel {
+                io::Write::write_all(w, UTF8_BOM)?;
+            }
             let mut csv = csv::Writer::from_writer(w);
             csv.write_record(self.header)?;
             for row in &self.rows {

@@ -8,7 +8,7 @@ use corridor_sim::feedback::Convergence;
 use corridor_sim::hash::fnv1a64;
 use corridor_sim::output::dir::{OutDirError, Replacement};
 use corridor_sim::output::manifest::{FeedbackRecord, Manifest, Provenance, SourceFile};
-use corridor_sim::output::tables::Table;
+use corridor_sim::output::tables::{CsvFlavour, Table};
 use corridor_sim::scenario::{self, Loaded, Meta, SourceMap};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -45,6 +45,21 @@ pub struct SimArgs {
     /// No progress bar or summary line on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Start every CSV with a UTF-8 byte-order mark, so that Excel opens it with Chinese
+    /// (and other non-ASCII) names intact.
+    #[arg(long)]
+    pub excel: bool,
+}
+
+impl SimArgs {
+    /// The CSV flavour `--excel` asks for.
+    pub fn csv_flavour(&self) -> CsvFlavour {
+        if self.excel {
+            CsvFlavour::Excel
+        } else {
+            CsvFlavour::Plain
+        }
+    }
 }
 
 /// Loads and validates a scenario; on failure prints every problem and returns
@@ -164,9 +179,10 @@ pub fn out_failure(e: OutDirError) -> Failure {
 pub fn finish_output(
     out: Replacement,
     tables: &[Table],
+    flavour: CsvFlavour,
     manifest: &Manifest,
 ) -> anyhow::Result<()> {
-    write_tables(out.path(), tables)?;
+    write_tables(out.path(), tables, flavour)?;
     write_manifest(out.path(), manifest)?;
     let target = out.target().display().to_string();
     out.commit()
@@ -174,10 +190,14 @@ pub fn finish_output(
 }
 
 /// Writes every table atomically into `dir` (created if needed); returns the file names.
-pub fn write_tables(dir: &Path, tables: &[Table]) -> anyhow::Result<Vec<String>> {
+pub fn write_tables(
+    dir: &Path,
+    tables: &[Table],
+    flavour: CsvFlavour,
+) -> anyhow::Result<Vec<String>> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     for t in tables {
-        t.write(dir)
+        t.write_as(dir, flavour)
             .with_context(|| format!("cannot write {}", dir.join(t.file).display()))?;
     }
     Ok(tables.iter().map(|t| t.file.to_string()).collect())

@@ -150,6 +150,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     common::finish_output(
         staged,
         &tables,
+        args.sim.csv_flavour(),
         &Manifest {
             scenario: name.clone(),
             scenario_path: args.file.display().to_string(),
