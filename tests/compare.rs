@@ -456,3 +456,246 @@ fn the_compare_section_reports_bad_sequential_settings_where_they_are() {
         assert!(diags.contains(want) && at_line, "{lines}: {diags}");
     }
 }
+
+// ---- site-scan -------------------------------------------------------------------------
+
+/// A 4 × 5 grid around the ladder's rail terminal (30.0 N, 106.0 E).
+const LADDER_BBOX: &str = "105.8,29.8,106.2,30.2";
+
+/// `corridor site-scan` of the ladder into `out` with `reps` replications and `args`.
+fn site_scan(out: &Path, reps: &str, args: &[&str]) -> std::process::Output {
+    ok(corridor()
+        .args([
+            "site-scan",
+            LADDER,
+            "--grid-km",
+            "10",
+            "--bbox",
+            LADDER_BBOX,
+        ])
+        .args(["--replications", reps, "--quiet"])
+        .args(args)
+        .arg("--out")
+        .arg(out))
+}
+
+/// The rows of a CSV file as maps from column name to cell.
+fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .map(|l| {
+            header
+                .iter()
+                .zip(l.split(','))
+                .map(|(h, c)| (h.to_string(), c.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn site_scan_ranks_the_cells_beside_the_terminal_best_and_maps_every_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    site_scan(dir.path(), "10", &["--procedure", "fixed"]);
+    let rows = csv_rows(&dir.path().join("site_scan.csv"));
+    assert_eq!(rows.len(), 20);
+    let km = |r: &std::collections::BTreeMap<String, String>| {
+        let lon: f64 = r["lon"].parse().unwrap();
+        let lat: f64 = r["lat"].parse().unwrap();
+        corridor_sim::scenario::connect::haversine_km(lat, lon, 30.0, 106.0)
+    };
+    // The terminal is the only hub to connect to: the four cells around it are the four
+    // best, the corner cells farthest from it among the worst.
+    let mut by_distance: Vec<&_> = rows.iter().collect();
+    by_distance.sort_by(|a, b| km(a).total_cmp(&km(b)));
+    let mut nearest: Vec<&str> = by_distance[..4]
+        .iter()
+        .map(|r| r["cell"].as_str())
+        .collect();
+    let mut best: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["rank"].parse::<usize>().unwrap() <= 4)
+        .map(|r| r["cell"].as_str())
+        .collect();
+    nearest.sort_unstable();
+    best.sort_unstable();
+    assert_eq!(best, nearest);
+    let farthest = by_distance.last().unwrap();
+    assert!(
+        farthest["rank"].parse::<usize>().unwrap() > 15,
+        "{farthest:?}"
+    );
+    for r in &rows {
+        assert_eq!(r["replications"], "10");
+        let (lo, mean, hi): (f64, f64, f64) = (
+            r["score_ci95_low"].parse().unwrap(),
+            r["score"].parse().unwrap(),
+            r["score_ci95_high"].parse().unwrap(),
+        );
+        assert!(lo < mean && mean < hi, "{r:?}");
+    }
+    let layer: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("site_scan.geojson")).unwrap())
+            .unwrap();
+    let features = layer["features"].as_array().unwrap();
+    assert_eq!(features.len(), 20);
+    for (f, r) in features.iter().zip(&rows) {
+        assert_eq!(f["geometry"]["type"], "Polygon");
+        let ring = f["geometry"]["coordinates"][0].as_array().unwrap();
+        assert_eq!(ring.len(), 5);
+        assert_eq!(ring[0], ring[4]);
+        let p = &f["properties"];
+        assert_eq!(p["cell"].as_str().unwrap(), r["cell"]);
+        assert_eq!(p["rank"].to_string(), r["rank"]);
+        // The cell's zone is at the centre of its rectangle.
+        let (w, e) = (ring[0][0].as_f64().unwrap(), ring[1][0].as_f64().unwrap());
+        let lon: f64 = r["lon"].parse().unwrap();
+        assert!((0.5 * (w + e) - lon).abs() < 1e-4);
+    }
+}
+
+#[test]
+fn site_scan_shards_merge_to_the_bytes_of_an_unsharded_scan_whatever_the_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole");
+    site_scan(&whole, "10", &["--procedure", "fixed", "--threads", "1"]);
+    let mut shards = Vec::new();
+    for k in 0..3 {
+        let shard = dir.path().join(format!("shard-{k}"));
+        site_scan(
+            &shard,
+            "10",
+            &[
+                "--procedure",
+                "fixed",
+                "--threads",
+                "2",
+                "--shard",
+                &format!("{k}/3"),
+            ],
+        );
+        shards.push(shard);
+    }
+    let merged = dir.path().join("merged");
+    ok(corridor()
+        .arg("merge")
+        .args(&shards)
+        .arg("--out")
+        .arg(&merged)
+        .arg("--quiet"));
+    for file in ["site_scan.csv", "site_scan.geojson"] {
+        assert_eq!(
+            std::fs::read(whole.join(file)).unwrap(),
+            std::fs::read(merged.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    // A shard missing, a shard given twice, shards of another scan: refused.
+    let again = dir.path().join("again");
+    cli::refused(
+        corridor()
+            .arg("merge")
+            .args(&shards[..2])
+            .arg("--out")
+            .arg(&again),
+        &["cells are in none of the directories"],
+    );
+    cli::refused(
+        corridor()
+            .arg("merge")
+            .args(&shards)
+            .arg(&shards[1])
+            .arg("--out")
+            .arg(&again),
+        &["is in both"],
+    );
+    let other = dir.path().join("other");
+    site_scan(
+        &other,
+        "10",
+        &["--procedure", "fixed", "--seed", "5", "--shard", "0/3"],
+    );
+    cli::refused(
+        corridor()
+            .arg("merge")
+            .args(&shards[1..])
+            .arg(&other)
+            .arg("--out")
+            .arg(&again),
+        &["shards of different scans"],
+    );
+    // The sequential procedure decides on all cells together: no shards.
+    cli::refused(
+        corridor()
+            .args([
+                "site-scan",
+                LADDER,
+                "--delta",
+                "20",
+                "--shard",
+                "0/2",
+                "--bbox",
+                LADDER_BBOX,
+            ])
+            .arg("--out")
+            .arg(&again),
+        &["--shard needs --procedure fixed"],
+    );
+}
+
+#[test]
+fn site_scan_by_kim_nelson_spends_less_and_does_not_depend_on_the_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+    site_scan(&one, "40", &["--delta", "20", "--threads", "1"]);
+    site_scan(&two, "40", &["--delta", "20", "--threads", "2"]);
+    for file in ["site_scan.csv", "site_scan.geojson"] {
+        assert_eq!(
+            std::fs::read(one.join(file)).unwrap(),
+            std::fs::read(two.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    let rows = csv_rows(&one.join("site_scan.csv"));
+    let spent: u32 = rows
+        .iter()
+        .map(|r| r["replications"].parse::<u32>().unwrap())
+        .sum();
+    assert!(spent * 2 < 20 * 40, "{spent} of 800");
+    let best = rows.iter().find(|r| r["rank"] == "1").unwrap();
+    assert_eq!(best["in_final_set"], "true");
+    for r in &rows {
+        // Every cell had the first stage; an eliminated one stopped where it went out.
+        let n: u32 = r["replications"].parse().unwrap();
+        assert!(n >= 10);
+        match r["eliminated_at_replication"].as_str() {
+            "" => assert_eq!(r["in_final_set"], "true"),
+            e => assert_eq!(e.parse::<u32>().unwrap(), n),
+        }
+    }
+    // Without a δ the scan asks for one rather than guessing.
+    cli::refused(
+        corridor()
+            .args(["site-scan", LADDER, "--bbox", LADDER_BBOX])
+            .arg("--out")
+            .arg(dir.path().join("none")),
+        &["give --delta USD", "--procedure fixed"],
+    );
+    // A bad box is bad input.
+    cli::refused(
+        corridor()
+            .args([
+                "site-scan",
+                LADDER,
+                "--delta",
+                "20",
+                "--bbox",
+                "106,30,105,31",
+            ])
+            .arg("--out")
+            .arg(dir.path().join("bad")),
+        &["--bbox"],
+    );
+}

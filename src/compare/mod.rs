@@ -12,6 +12,7 @@
 pub mod daily;
 pub mod kn;
 pub mod paired;
+pub mod scan;
 pub mod zones;
 
 use std::collections::BTreeMap;

@@ -9,8 +9,9 @@ use anyhow::Context;
 use corridor_sim::compare::zones::{self, ZoneComparison};
 use corridor_sim::output::geojson;
 use corridor_sim::output::manifest::Manifest;
+use corridor_sim::scenario::Loaded;
 use corridor_sim::scenario::{KnSettings, Procedure};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Arguments of `corridor compare-zones`.
@@ -21,6 +22,16 @@ pub struct Args {
     /// Only these candidates (comma-separated ids); default: every candidate.
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     pub zones: Option<Vec<String>>,
+    #[command(flatten)]
+    pub procedure: ProcedureArgs,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+/// `--procedure`, `--delta`, `--alpha`: how replications are spent (shared with
+/// `site-scan`).
+#[derive(Clone, Copy, Debug, clap::Args)]
+pub struct ProcedureArgs {
     /// How replications are spent (default: the scenario's `[compare] procedure`, else
     /// fixed): `fixed` gives every zone `replications`; `kn` (Kim–Nelson) stops spending
     /// on zones once they are clearly worse, up to `replications` each.
@@ -34,8 +45,6 @@ pub struct Args {
     /// it is at least delta better (default: the scenario's `[compare] alpha`, else 0.05).
     #[arg(long, value_name = "A")]
     pub alpha: Option<f64>,
-    #[command(flatten)]
-    pub sim: SimArgs,
 }
 
 /// `--procedure`.
@@ -49,7 +58,7 @@ pub enum ProcedureArg {
 
 /// The procedure the arguments and the scenario ask for: the arguments win, field by
 /// field.
-fn procedure(args: &Args, scenario: Procedure) -> Result<Procedure, String> {
+pub fn procedure(args: &ProcedureArgs, scenario: Procedure) -> Result<Procedure, String> {
     let from_file = match scenario {
         Procedure::KimNelson(s) => Some(s),
         Procedure::Fixed => None,
@@ -78,23 +87,50 @@ fn procedure(args: &Args, scenario: Procedure) -> Result<Procedure, String> {
         .map_err(|e| format!("--procedure kn: {e}"))
 }
 
+/// Loads the scenario of a zone comparison (`compare-zones`, `site-scan`): the
+/// overrides applied, the procedure `choose` resolves from the scenario's, and at least
+/// one `[compare]` market (`why` says what they are needed for).
+pub fn load_comparison(
+    file: &Path,
+    sim: &SimArgs,
+    choose: impl FnOnce(Procedure) -> Result<Procedure, String>,
+    why: &str,
+) -> Result<Loaded, Failure> {
+    let mut loaded = common::load_with_overrides(file, sim)?;
+    let problem = match choose(loaded.scenario.compare.procedure) {
+        Ok(p) => {
+            loaded.scenario.compare.procedure = p;
+            loaded
+                .scenario
+                .compare
+                .markets
+                .is_empty()
+                .then(|| format!("[compare] has no markets: {why}"))
+        }
+        Err(msg) => Some(msg),
+    };
+    match problem {
+        None => Ok(loaded),
+        Some(msg) => {
+            eprintln!("{}: {msg}", file.display());
+            Err(Failure::BadInput)
+        }
+    }
+}
+
 /// Writes `zone_market.csv` and `zone_ranking.csv`, and prints the ranking on stdout.
 pub fn run(args: &Args) -> Result<(), Failure> {
-    let mut loaded = common::load_with_overrides(&args.file, &args.sim)?;
+    let loaded = load_comparison(
+        &args.file,
+        &args.sim,
+        |p| procedure(&args.procedure, p),
+        "zones need the same probe demand to be compared",
+    )?;
     let bad = |msg: String| {
         eprintln!("{}: {msg}", args.file.display());
         Err(Failure::BadInput)
     };
-    loaded.scenario.compare.procedure = match procedure(args, loaded.scenario.compare.procedure) {
-        Ok(p) => p,
-        Err(msg) => return bad(msg),
-    };
     let base = &loaded.scenario;
-    if base.compare.markets.is_empty() {
-        return bad(
-            "[compare] has no markets: zones need the same probe demand to be compared".into(),
-        );
-    }
     let ids: Vec<String> = match &args.zones {
         Some(z) => z.clone(),
         None => base.candidates.iter().map(|c| c.id.clone()).collect(),

@@ -13,6 +13,7 @@ mod merge;
 mod plugin;
 mod routes;
 mod run;
+mod site_scan;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -42,9 +43,11 @@ enum Command {
     Plugin(plugin::Args),
     /// Plug in each candidate alone with the same probe demand; rank them.
     CompareZones(compare_zones::Args),
+    /// Score a hypothetical zone at every cell of a grid over the region (or given points).
+    SiteScan(site_scan::Args),
     /// Run every variant of a sweep (or one shard of it), crash-safe and resumable.
     Batch(batch::Args),
-    /// Join the shard directories of one sweep; identical to an unsharded batch.
+    /// Join the shard directories of one sweep or site scan; identical to an unsharded run.
     Merge(merge::Args),
 }
 
@@ -84,6 +87,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff::run(&args),
         Command::Plugin(args) => plugin::run(&args),
         Command::CompareZones(args) => compare_zones::run(&args),
+        Command::SiteScan(args) => site_scan::run(&args),
         Command::Batch(args) => batch::run(&args),
         Command::Merge(args) => merge::run(&args),
     };

@@ -1,5 +1,6 @@
 //! `corridor merge DIR... --out DIR`
 //!
+//! Site-scan shards (`corridor site-scan --shard`) are joined by [`crate::site_scan::merge`].
 //! Joins the shard directories of one sweep into one directory, byte-identical in its
 //! tables to an unsharded `corridor batch` of the same sweep. Refuses (exit 2), naming the
 //! directories, shards of different sweeps, a variant held twice and a variant held by
@@ -17,7 +18,8 @@ use corridor_sim::output::dir::{OutLock, check_owner, check_writable};
 /// Arguments of `corridor merge`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Shard output directories of one sweep (each written by `corridor batch --shard`).
+    /// Shard output directories of one sweep (each written by `corridor batch --shard`),
+    /// or of one site scan (`corridor site-scan --shard`).
     #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
     /// Output directory.
@@ -33,6 +35,13 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<(), Failure> {
+    if args
+        .dirs
+        .first()
+        .is_some_and(|d| d.join(crate::site_scan::SHARD_RECORD).exists())
+    {
+        return crate::site_scan::merge(&args.dirs, &args.out, args.overwrite, args.quiet);
+    }
     let started = Instant::now();
     let fail = |e| failure(e, &args.out);
     let lock = OutLock::acquire(&args.out).map_err(common::out_failure)?;
