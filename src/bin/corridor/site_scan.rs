@@ -16,6 +16,7 @@ use corridor_sim::hash::fnv1a64;
 use corridor_sim::output::atomic::write_atomic;
 use corridor_sim::output::geojson;
 use corridor_sim::output::manifest::Manifest;
+use corridor_sim::output::tables::CsvFlavour;
 use corridor_sim::scenario::{Procedure, Scenario};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -170,15 +171,20 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             };
             write_record(staged.path(), &record)?;
             let table = scan::shard_table(&positions, &results);
-            common::write_tables(staged.path(), std::slice::from_ref(&table))?;
+            common::write_tables(
+                staged.path(),
+                std::slice::from_ref(&table),
+                CsvFlavour::Plain,
+            )?;
             vec![table.file.to_string(), SHARD_RECORD.to_string()]
         }
-        None => write_scan(staged.path(), name, &results)?,
+        None => write_scan(staged.path(), name, &results, args.sim.csv_flavour())?,
     };
     let zone_replications: u64 = results.iter().map(|r| u64::from(r.replications)).sum();
     common::finish_output(
         staged,
         &[],
+        args.sim.csv_flavour(),
         &Manifest {
             scenario_path: args.file.display().to_string(),
             scenario_files: common::source_files(&loaded.sources),
@@ -208,9 +214,10 @@ pub fn write_scan(
     dir: &Path,
     scenario: &str,
     results: &[CellResult],
+    flavour: CsvFlavour,
 ) -> anyhow::Result<Vec<String>> {
     let table = scan::table(scenario, results);
-    let mut outputs = common::write_tables(dir, std::slice::from_ref(&table))?;
+    let mut outputs = common::write_tables(dir, std::slice::from_ref(&table), flavour)?;
     geojson::write(dir, scan::SITE_SCAN_GEOJSON, &scan::layer(results)).with_context(|| {
         format!(
             "cannot write {}",
@@ -360,7 +367,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, overwrite: bool, quiet: bool) -> Resu
     let results: Vec<CellResult> = by_position.into_iter().flatten().map(|(_, r)| r).collect();
     let owner = format!("merge site-scan {}", record.fingerprint);
     let staged = common::begin_output(out, &owner, overwrite)?;
-    let outputs = write_scan(staged.path(), &record.scenario, &results)?;
+    let outputs = write_scan(staged.path(), &record.scenario, &results, CsvFlavour::Plain)?;
     let manifest = MergeManifest {
         provenance: corridor_sim::output::manifest::Provenance {
             wall_time_s: started.elapsed().as_secs_f64(),
