@@ -44,6 +44,7 @@ pub mod hash;
 pub mod ids;
 pub mod num;
 pub mod output;
+pub mod report;
 pub mod rng;
 pub mod routing;
 pub mod run;

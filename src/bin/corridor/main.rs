@@ -11,6 +11,7 @@ mod diff;
 mod inspect;
 mod merge;
 mod plugin;
+mod report;
 mod routes;
 mod run;
 mod site_scan;
@@ -49,6 +50,8 @@ enum Command {
     Batch(batch::Args),
     /// Join the shard directories of one sweep or site scan; identical to an unsharded run.
     Merge(merge::Args),
+    /// Turn an output directory into one self-contained report.html (opens offline).
+    Report(report::Args),
 }
 
 /// How a command failed.
@@ -90,6 +93,7 @@ fn main() -> ExitCode {
         Command::SiteScan(args) => site_scan::run(&args),
         Command::Batch(args) => batch::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Report(args) => report::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

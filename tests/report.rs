@@ -1,0 +1,270 @@
+//! `corridor report`: one self-contained page from each kind of output directory, through
+//! the binary as a planner runs it. Each section appears when its input is present and
+//! is replaced by a note when it is not; the page refers to no address; the same
+//! directory gives the same bytes; malformed inputs are refused with their location.
+
+mod cli;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use cli::{corridor, data, ok, refused};
+
+const TWINS: &str = "zones/twins.toml";
+
+/// Runs `corridor ARGS --quiet --replications 3 --out DIR/NAME`; returns the output dir.
+fn simulate(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    ok(corridor()
+        .args(args)
+        .args(["--quiet", "--replications", "3", "--out"])
+        .arg(&out));
+    out
+}
+
+/// `corridor report DIR`, and the page it wrote.
+fn report(dir: &Path) -> String {
+    ok(corridor().arg("report").arg(dir));
+    fs::read_to_string(dir.join("report.html")).unwrap()
+}
+
+/// Whether a chart draws `text` (plotters writes each text on a line of its own).
+fn draws(page: &str, text: &str) -> bool {
+    page.contains(&format!("\n{text}\n</text>"))
+}
+
+/// Whether `timeseries.csv` has a hub row of `queue_end_teu` whose `column` is not zero.
+fn any_hub_queue(file: &Path, column: &str) -> bool {
+    let mut r = csv::Reader::from_path(file).unwrap();
+    let h = r.headers().unwrap().clone();
+    let at = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (kind, metric, value) = (at("kind"), at("metric"), at(column));
+    r.records().map(Result::unwrap).any(|rec| {
+        rec[kind] == *"hub"
+            && rec[metric] == *"queue_end_teu"
+            && rec[value].parse::<f64>().is_ok_and(|v| v != 0.0)
+    })
+}
+
+fn assert_has(page: &str, ids: &[&str]) {
+    for id in ids {
+        assert!(page.contains(&format!("id=\"{id}\"")), "no element `{id}`");
+    }
+}
+
+/// The page loads nothing: no address, no external script, style sheet or image.
+fn assert_self_contained(page: &str) {
+    for needle in ["http://", "https://", "src=", "<link", "@import", "url("] {
+        assert!(!page.contains(needle), "`{needle}` in the report");
+    }
+}
+
+#[test]
+fn a_run_report_has_map_shares_transit_times_queues_and_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = simulate(tmp.path(), "run", &["run", data(TWINS).to_str().unwrap()]);
+    let page = report(&dir);
+    assert_has(
+        &page,
+        &[
+            "map",
+            "corridor-shares",
+            "od-transit-chart",
+            "manifest",
+            "output-files",
+        ],
+    );
+    assert_self_contained(&page);
+    // The run's own daily series: a chart when some hub queues on some day, else a note.
+    assert_eq!(
+        page.contains("id=\"timeseries-chart\""),
+        any_hub_queue(&dir.join("timeseries.csv"), "mean"),
+    );
+
+    // Byte-identical for the same directory; the report does not hash itself.
+    assert_eq!(report(&dir), page);
+
+    // Without the series, a note stands in their place.
+    fs::remove_file(dir.join("timeseries.csv")).unwrap();
+    let page = report(&dir);
+    assert!(page.contains("timeseries.csv is absent"));
+    assert!(!page.contains("id=\"timeseries-chart\""));
+
+    // With the daily series, the busiest hubs' queues are drawn, and the service rows of
+    // the file are not mistaken for hubs.
+    fs::copy(data("report/timeseries.csv"), dir.join("timeseries.csv")).unwrap();
+    let page = report(&dir);
+    assert_has(&page, &["timeseries-chart"]);
+    assert!(draws(&page, "Three Gorges ship lock") && draws(&page, "Guoyuan Port"));
+    assert!(!page.contains("Chongqing–Shanghai express"));
+    assert!(!page.contains("timeseries.csv is absent"));
+    // The file hash table lists it.
+    assert!(page.contains("<td>timeseries.csv</td>"));
+}
+
+#[test]
+fn a_missing_map_and_table_leave_notes_not_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = simulate(tmp.path(), "run", &["run", data(TWINS).to_str().unwrap()]);
+    fs::remove_file(dir.join("network.geojson")).unwrap();
+    fs::remove_file(dir.join("corridor_summary.csv")).unwrap();
+    let page = report(&dir);
+    assert!(page.contains("network.geojson is absent: no map."));
+    assert!(page.contains("corridor_summary.csv is absent"));
+    assert!(!page.contains("id=\"map\"") && !page.contains("id=\"corridor-shares\""));
+    assert_has(&page, &["od-transit-chart"]);
+}
+
+#[test]
+fn a_compare_zones_report_ranks_the_zones_with_intervals_and_maps_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = simulate(
+        tmp.path(),
+        "cz",
+        &["compare-zones", data(TWINS).to_str().unwrap()],
+    );
+    let page = report(&dir);
+    assert_has(
+        &page,
+        &["ranking-chart", "ranking-table", "map", "manifest"],
+    );
+    assert_self_contained(&page);
+    assert!(page.contains("P(best)"));
+    // Both zones, by name, in the chart and the table.
+    let ranking = fs::read_to_string(dir.join("zone_ranking.csv")).unwrap();
+    assert!(ranking.lines().count() == 3, "{ranking}");
+}
+
+#[test]
+fn a_diff_report_draws_differences_with_intervals_and_their_daily_queues() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = simulate(
+        tmp.path(),
+        "diff",
+        &[
+            "diff",
+            data("two_corridors.toml").to_str().unwrap(),
+            data("policy/capacity.toml").to_str().unwrap(),
+        ],
+    );
+    let page = report(&dir);
+    assert_has(
+        &page,
+        &[
+            "sec-diff-od",
+            "sec-diff-corridor",
+            "sec-diff-hub",
+            "manifest",
+        ],
+    );
+    assert!(page.contains("id=\"diff-od-chart\"") || page.contains("diff_od.csv: no change"));
+    assert_self_contained(&page);
+    assert_eq!(
+        page.contains("id=\"timeseries-chart\""),
+        any_hub_queue(&dir.join("timeseries.csv"), "diff_mean"),
+    );
+    fs::copy(
+        data("report/timeseries-diff.csv"),
+        dir.join("timeseries.csv"),
+    )
+    .unwrap();
+    let page = report(&dir);
+    assert_has(&page, &["timeseries-chart"]);
+    // Only the hub whose queue changed is drawn.
+    assert!(draws(&page, "Three Gorges ship lock") && !draws(&page, "Guoyuan Port"));
+}
+
+#[test]
+fn a_plugin_report_shows_the_run_and_the_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = simulate(
+        tmp.path(),
+        "plugin",
+        &["plugin", data(TWINS).to_str().unwrap(), "--zone", "far"],
+    );
+    let page = report(&dir);
+    assert_has(
+        &page,
+        &[
+            "sec-plugin",
+            "corridor-shares",
+            "od-transit-chart",
+            "manifest",
+        ],
+    );
+    assert_self_contained(&page);
+}
+
+#[test]
+fn a_batch_report_lists_variants_and_compares_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("batch");
+    ok(corridor()
+        .arg("batch")
+        .arg(data("sweeps/small.toml"))
+        .args(["--quiet", "--out"])
+        .arg(&out));
+    let page = report(&out);
+    assert_has(
+        &page,
+        &["variants-table", "sweep-corridor-chart", "manifest"],
+    );
+    assert!(page.contains(">baseline<"), "variants by label");
+    assert!(
+        page.contains("<td>variants/</td>"),
+        "the variants directory is listed"
+    );
+    assert_self_contained(&page);
+}
+
+#[test]
+fn report_writes_where_out_says() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = simulate(tmp.path(), "run", &["run", data(TWINS).to_str().unwrap()]);
+    let file = tmp.path().join("elsewhere.html");
+    ok(corridor().arg("report").arg(&dir).arg("--out").arg(&file));
+    assert!(
+        fs::read_to_string(&file)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>")
+    );
+    assert!(!dir.join("report.html").exists());
+}
+
+#[test]
+fn malformed_inputs_are_refused_with_file_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = simulate(
+        tmp.path(),
+        "cz",
+        &["compare-zones", data(TWINS).to_str().unwrap()],
+    );
+    let path = dir.join("zone_ranking.csv");
+    let text = fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let col = header.iter().position(|h| *h == "score_ci95_low").unwrap();
+    let mut cells: Vec<String> = lines[2].split(',').map(str::to_string).collect();
+    cells[col] = "lots".into();
+    lines[2] = cells.join(",");
+    fs::write(&path, lines.join("\n") + "\n").unwrap();
+    refused(
+        corridor().arg("report").arg(&dir),
+        &["zone_ranking.csv:3", "column `score_ci95_low`", "`lots`"],
+    );
+    assert!(!dir.join("report.html").exists(), "nothing written");
+
+    fs::write(&path, "zone,rank\nnear,1\n").unwrap();
+    refused(
+        corridor().arg("report").arg(&dir),
+        &[
+            "zone_ranking.csv",
+            "no column `score_usd_per_teu` or `score`",
+        ],
+    );
+
+    refused(
+        corridor().arg("report").arg(tmp.path().join("absent")),
+        &["absent", "not a directory"],
+    );
+}
