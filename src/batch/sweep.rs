@@ -11,7 +11,7 @@
 //! values = [5, 7, 10, 14]
 //!
 //! [[vary]]
-//! path = "hubs.tuanjiecun.customs.time_h"
+//! path = "hubs.railport.customs.time_h"
 //! values = [{ dist = "lognormal", median = 2.1, p90 = 8.6 }, { dist = "lognormal", median = 1.03, p90 = 4.2 }]
 //! labels = ["2021", "two-step"]   # optional: names for the values, used in variant labels
 //!

@@ -9,8 +9,8 @@
 //! id, metric), then day. What each metric counts, and in which unit, is in
 //! [`crate::sim::daily`] and docs/outputs.md. A cell no replication observed is empty.
 //!
-//! A hub facility's `id` is its hub's id and its kind, `guoyuan/transfer`,
-//! `guoyuan/customs`, or its link's id for a bottleneck, `yichang-lock/bottleneck`: the
+//! A hub facility's `id` is its hub's id and its kind, `port-a/transfer`,
+//! `port-a/customs`, or its link's id for a bottleneck, `lock-a/bottleneck`: the
 //! keys of `diff_hub.csv` joined by `/`.
 
 use crate::compare::daily::DailyPaired;

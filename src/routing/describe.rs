@@ -1,7 +1,7 @@
 //! Routes as text, for tables, CSV and logs.
 //!
 //! Planners read routes as the hubs where the container is handled, with what carries it
-//! between them: `liangjiang >truck> tuanjiecun >yuxinou> duisburg`. A ride shows only
+//! between them: `factory >truck> railport >express> market`. A ride shows only
 //! its boarding and alighting stops; each road link is shown, so a customs hub a truck
 //! passes through is visible.
 
@@ -10,7 +10,7 @@ use crate::ids::CorridorId;
 use crate::scenario::{Mode, Scenario};
 
 /// The route as hub ids joined by `>truck>` or `>service-id>`, e.g.
-/// `liangjiang >truck> tuanjiecun >yuxinou> duisburg`. An empty route is its origin id.
+/// `factory >truck> railport >express> market`. An empty route is its origin id.
 ///
 /// # Panics
 ///

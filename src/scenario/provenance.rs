@@ -15,7 +15,7 @@ use super::source::{Loc, SourceMap};
 /// One value of the merged scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Written {
-    /// Its address, as `[[set]]` writes it: `hubs.guoyuan.transfer.servers`.
+    /// Its address, as `[[set]]` writes it: `hubs.port-a.transfer.servers`.
     pub path: String,
     /// Its canonical TOML text.
     pub value: String,

@@ -7,7 +7,7 @@
 //! entity nodes, appended after the same file's TOML entries of that section, so from
 //! here on they are entities like any other: merged by id through `extends`, patched by
 //! `[[set]]`, and deserialized and validated by the very code that reads TOML entries.
-//! A problem in a row is therefore reported as `hubs.csv:LINE:COL: hub "ningbo": ...`,
+//! A problem in a row is therefore reported as `hubs.csv:LINE:COL: hub "port-a": ...`,
 //! with the same message a TOML entry would get.
 //!
 //! The csv crate reads the records (quoting, CRLF, `#` comment lines); each cell is then

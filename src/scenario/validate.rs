@@ -454,7 +454,7 @@ impl Validator<'_> {
         }
     }
 
-    /// A label for entity `i` of `section` before it is read: `hub "guoyuan"` or `hubs[3]`.
+    /// A label for entity `i` of `section` before it is read: `hub "port-a"` or `hubs[3]`.
     fn label(section: &str, singular: &str, i: usize, node: &Node) -> String {
         match &node.kind {
             NodeKind::Table(t) => match super::merge::entity_key(section, t) {

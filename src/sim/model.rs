@@ -27,7 +27,7 @@ pub enum ModelError {
     /// A distribution failed to compile.
     #[error("{entity}: field `{field}`: {source}")]
     Dist {
-        /// The entity, e.g. `hub "guoyuan"`.
+        /// The entity, e.g. `hub "port-a"`.
         entity: String,
         /// The field, e.g. `customs.time_h`.
         field: &'static str,
