@@ -351,7 +351,7 @@ fn compare_zones_kn_cli_is_identical_for_one_and_two_threads() {
             .lines()
             .next()
             .unwrap()
-            .ends_with(",name,replications,eliminated_at_replication,in_final_set"),
+            .ends_with(",name,name_zh,replications,eliminated_at_replication,in_final_set"),
         "{ranking}"
     );
     assert!(ranking.contains(",Zone A,"), "{ranking}");

@@ -651,7 +651,8 @@ fn cli_run_writes_identical_tables_for_one_and_two_threads() {
     }
     let od = std::fs::read_to_string(dir.path().join("t1/od_summary.csv")).unwrap();
     let header = od.lines().next().unwrap();
-    let want = "scenario,origin,destination,shipments,teu,transit_days_mean,transit_days_ci95_low,\
+    let want = "scenario,origin,origin_name,origin_name_zh,destination,destination_name,\
+                destination_name_zh,shipments,teu,transit_days_mean,transit_days_ci95_low,\
                 transit_days_ci95_high,transit_days_p50,transit_days_p90,transit_days_p95,\
                 cost_usd_per_teu_mean,on_time_share,main_corridor,undelivered_after_drain";
     assert!(header.starts_with(want), "{header}");

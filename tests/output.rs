@@ -433,3 +433,30 @@ fn excel_csvs_start_with_a_byte_order_mark_and_are_otherwise_the_same() {
         assert_ne!(&bytes[..3], b"\xEF\xBB\xBF", "{name} without --excel");
     }
 }
+
+#[test]
+fn chinese_names_appear_beside_ids_in_tables_and_on_the_map() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("zh");
+    ok(run_into(&data("river-zh.toml"), &out).arg("--excel"));
+    let table = |name: &str| {
+        let bytes = fs::read(out.join(name)).unwrap();
+        assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "{name}");
+        String::from_utf8(bytes[3..].to_vec()).unwrap()
+    };
+    let hubs = table("hub_summary.csv");
+    assert!(hubs.starts_with("scenario,hub,hub_name,hub_name_zh,facility,"));
+    assert!(hubs.contains("river-zh,port,Port,港口,transfer,"), "{hubs}");
+    assert!(hubs.contains("river-zh,zone,Zone,,customs,"), "{hubs}");
+    let corridors = table("corridor_summary.csv");
+    assert!(
+        corridors.contains("river-zh,river,River corridor,内河通道,"),
+        "{corridors}"
+    );
+    let od = table("od_summary.csv");
+    assert!(od.starts_with(
+        "scenario,origin,origin_name,origin_name_zh,destination,destination_name,destination_name_zh,"
+    ));
+    let layer = fs::read_to_string(out.join("network.geojson")).unwrap();
+    assert!(layer.contains("\"name_zh\": \"港口\""), "{layer}");
+}

@@ -73,6 +73,7 @@ fn road_scenario(net: &RoadNet) -> Scenario {
         .map(|i| Hub {
             id: format!("h{i}"),
             name: format!("h{i}"),
+            name_zh: None,
             kind: HubKind::RoadBase,
             lat: 0.0,
             lon: 0.0,

@@ -298,6 +298,7 @@ pub fn scan_scenario(base: &Scenario, cells: &[Cell]) -> Result<Scenario, ScanEr
             Ok(Candidate {
                 id: c.id.clone(),
                 name: c.id.clone(),
+                name_zh: None,
                 kind: HubKind::Zone,
                 lat: c.lat,
                 lon: c.lon,

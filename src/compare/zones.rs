@@ -28,7 +28,7 @@
 
 use super::kn::{self, KimNelson, KnError};
 use crate::ids::{CandidateId, DemandId};
-use crate::output::tables::{Table, num};
+use crate::output::tables::{Table, num, zh};
 use crate::routing;
 use crate::run::{Collect, Compiled, RunError};
 use crate::scenario::{Procedure, Scenario, ScoreWeights};
@@ -42,8 +42,12 @@ use rayon::prelude::*;
 pub struct ZoneMarket {
     /// Candidate id.
     pub zone: String,
+    /// Candidate name, and its Chinese name if given.
+    pub zone_name: (String, Option<String>),
     /// Market hub id.
     pub market: String,
+    /// Market hub name, and its Chinese name if given.
+    pub market_name: (String, Option<String>),
     /// Transit time summaries, days: mean (with CI), p50, p95.
     pub transit_days: Option<Summary>,
     /// Mean of per-replication medians, days.
@@ -82,6 +86,8 @@ pub struct ZoneRank {
     pub zone: String,
     /// Candidate name.
     pub name: String,
+    /// Its Chinese name, if the scenario gives one.
+    pub name_zh: Option<String>,
     /// 1 = best connected.
     pub rank: usize,
     /// Score across replications, USD per TEU of probe freight.
@@ -274,6 +280,7 @@ pub fn compare_zones(
             ZoneRank {
                 zone: c.id.clone(),
                 name: c.name.clone(),
+                name_zh: c.name_zh.clone(),
                 rank: 0,
                 score: Summary::of_welford(&parts.score),
                 prob_best: best_count[i] as f64 / best_of.max(1) as f64,
@@ -639,9 +646,14 @@ fn zone_markets(
                 .collect();
             within.sort();
             within.dedup();
+            let zone_hub = s.hubs.iter().find(|h| h.id == zone_id);
+            let market = s.hub(flow.to);
             ZoneMarket {
                 zone: zone_id.to_string(),
-                market: s.hub(flow.to).id.clone(),
+                zone_name: zone_hub
+                    .map_or_else(Default::default, |h| (h.name.clone(), h.name_zh.clone())),
+                market: market.id.clone(),
+                market_name: (market.name.clone(), market.name_zh.clone()),
                 transit_days: (m.transit.count() > 0).then(|| Summary::of_welford(&m.transit)),
                 transit_days_p50: m.p50.some(),
                 transit_days_p95: m.p95.some(),
@@ -667,7 +679,11 @@ pub fn market_table(scenario: &str, c: &ZoneComparison) -> Table {
     const HEADER: &[&str] = &[
         "scenario",
         "zone",
+        "zone_name",
+        "zone_name_zh",
         "market",
+        "market_name",
+        "market_name_zh",
         "transit_days_mean",
         "transit_days_ci95_low",
         "transit_days_ci95_high",
@@ -686,7 +702,11 @@ pub fn market_table(scenario: &str, c: &ZoneComparison) -> Table {
             vec![
                 scenario.to_string(),
                 m.zone.clone(),
+                m.zone_name.0.clone(),
+                zh(m.zone_name.1.as_ref()),
                 m.market.clone(),
+                m.market_name.0.clone(),
+                zh(m.market_name.1.as_ref()),
                 opt(m.transit_days.map(|s| s.mean)),
                 opt(m.transit_days.map(|s| s.ci95_low)),
                 opt(m.transit_days.map(|s| s.ci95_high)),
@@ -711,7 +731,7 @@ pub fn market_table(scenario: &str, c: &ZoneComparison) -> Table {
 /// `eliminated_at_replication` (empty: never eliminated) and `in_final_set`; the fixed
 /// design's table keeps its columns.
 pub fn ranking_table(scenario: &str, c: &ZoneComparison) -> Table {
-    /// The fixed design writes the first 16 columns; a sequential selection all.
+    /// The fixed design writes the first 17 columns; a sequential selection all.
     const HEADER: &[&str] = &[
         "scenario",
         "zone",
@@ -729,6 +749,7 @@ pub fn ranking_table(scenario: &str, c: &ZoneComparison) -> Table {
         "redundancy_term_usd_per_teu",
         "existing_traffic_term_usd_per_teu",
         "name",
+        "name_zh",
         "replications",
         "eliminated_at_replication",
         "in_final_set",
@@ -752,6 +773,7 @@ pub fn ranking_table(scenario: &str, c: &ZoneComparison) -> Table {
             ];
             cells.extend(r.terms().map(num));
             cells.push(r.name.clone());
+            cells.push(zh(r.name_zh.as_ref()));
             if let Some(s) = r.selection {
                 cells.push(s.replications.to_string());
                 cells.push(s.eliminated_at.map_or_else(String::new, |e| e.to_string()));
@@ -763,7 +785,7 @@ pub fn ranking_table(scenario: &str, c: &ZoneComparison) -> Table {
     Table {
         file: "zone_ranking.csv",
         header: match c.procedure {
-            Procedure::Fixed => &HEADER[..16],
+            Procedure::Fixed => &HEADER[..17],
             Procedure::KimNelson(_) => HEADER,
         },
         rows,

@@ -104,6 +104,9 @@ fn hub_properties(h: &crate::scenario::Hub) -> JsonObject {
     p.insert("layer".into(), "hub".into());
     p.insert("id".into(), h.id.clone().into());
     p.insert("name".into(), h.name.clone().into());
+    if let Some(zh) = &h.name_zh {
+        p.insert("name_zh".into(), zh.clone().into());
+    }
     p.insert(
         "kind".into(),
         serde_json::to_value(h.kind).unwrap_or(Value::Null),
@@ -278,6 +281,9 @@ pub fn zones(
             p.insert("layer".into(), "zone".into());
             p.insert("id".into(), z.zone.clone().into());
             p.insert("name".into(), z.name.clone().into());
+            if let Some(zh) = &z.name_zh {
+                p.insert("name_zh".into(), zh.clone().into());
+            }
             p.insert("rank".into(), z.rank.into());
             p.insert("score_usd_per_teu".into(), number(z.score.mean));
             p.insert("score_ci95_low".into(), number(z.score.ci95_low));

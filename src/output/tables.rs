@@ -103,6 +103,12 @@ pub fn num(x: f64) -> String {
     }
 }
 
+/// A Chinese name, or an empty cell where the scenario gives none.
+#[must_use]
+pub fn zh(name: Option<&String>) -> String {
+    name.cloned().unwrap_or_default()
+}
+
 /// A float, or an empty cell.
 fn opt(x: Option<f64>) -> String {
     x.map_or_else(String::new, num)
@@ -215,10 +221,15 @@ impl RunTables<'_> {
             .zip(&self.agg.od)
             .map(|(d, a)| {
                 let ([mean, lo, hi], [p50, p90, p95]) = transit_cols(a.transit.as_ref());
+                let (from, to) = (s.hub(d.from), s.hub(d.to));
                 vec![
                     self.name(),
-                    s.hub(d.from).id.clone(),
-                    s.hub(d.to).id.clone(),
+                    from.id.clone(),
+                    from.name.clone(),
+                    zh(from.name_zh.as_ref()),
+                    to.id.clone(),
+                    to.name.clone(),
+                    zh(to.name_zh.as_ref()),
                     num(a.shipments),
                     num(a.teu),
                     mean,
@@ -242,7 +253,11 @@ impl RunTables<'_> {
             header: &[
                 "scenario",
                 "origin",
+                "origin_name",
+                "origin_name_zh",
                 "destination",
+                "destination_name",
+                "destination_name_zh",
                 "shipments",
                 "teu",
                 "transit_days_mean",
@@ -319,6 +334,8 @@ impl RunTables<'_> {
                 vec![
                     self.name(),
                     c.id.clone(),
+                    c.name.clone(),
+                    zh(c.name_zh.as_ref()),
                     num(a.shipments),
                     num(a.teu),
                     mean,
@@ -337,6 +354,8 @@ impl RunTables<'_> {
             header: &[
                 "scenario",
                 "corridor",
+                "corridor_name",
+                "corridor_name_zh",
                 "shipments",
                 "teu",
                 "transit_days_mean",
@@ -365,19 +384,43 @@ impl RunTables<'_> {
             .map(|(i, (f, a))| {
                 let recovery =
                     (self.agg.daily.as_ref()).and_then(|d| d.recovery_days(self.model, i));
-                let (owner, facility, kind) = match f.kind {
-                    FacilityKind::Transfer(h) => (&s.hub(h).id, "transfer", "transfer"),
-                    FacilityKind::Customs(h) => (&s.hub(h).id, "customs", "customs"),
+                let (owner, owner_name, owner_zh, facility, kind) = match f.kind {
+                    FacilityKind::Transfer(h) => {
+                        let hub = s.hub(h);
+                        (
+                            &hub.id,
+                            &hub.name,
+                            hub.name_zh.as_ref(),
+                            "transfer",
+                            "transfer",
+                        )
+                    }
+                    FacilityKind::Customs(h) => {
+                        let hub = s.hub(h);
+                        (
+                            &hub.id,
+                            &hub.name,
+                            hub.name_zh.as_ref(),
+                            "customs",
+                            "customs",
+                        )
+                    }
                     FacilityKind::Bottleneck(l) => {
                         let link = s.link(l);
                         let name = link.bottleneck.as_ref().map_or("bottleneck", |b| &b.name);
-                        (&link.id, name, "bottleneck")
+                        (&link.id, &link.id, None, name, "bottleneck")
                     }
                 };
                 let [wait, wait_lo, wait_hi] = ci(a.wait_h);
                 vec![
                     self.name(),
                     owner.clone(),
+                    if kind == "bottleneck" {
+                        facility.to_string()
+                    } else {
+                        owner_name.clone()
+                    },
+                    zh(owner_zh),
                     facility.to_string(),
                     kind.to_string(),
                     f.servers.to_string(),
@@ -399,6 +442,8 @@ impl RunTables<'_> {
             header: &[
                 "scenario",
                 "hub",
+                "hub_name",
+                "hub_name_zh",
                 "facility",
                 "kind",
                 "servers",
@@ -430,6 +475,7 @@ impl RunTables<'_> {
                 vec![
                     self.name(),
                     v.id.clone(),
+                    v.name.clone(),
                     v.corridor
                         .map_or_else(String::new, |c| s.corridors[c.index()].id.clone()),
                     num(a.departures),
@@ -450,6 +496,7 @@ impl RunTables<'_> {
             header: &[
                 "scenario",
                 "service",
+                "service_name",
                 "corridor",
                 "departures",
                 "cancelled_departures",

@@ -98,6 +98,7 @@ pub fn grid_scenario(spec: &GridSpec) -> Scenario {
             hubs.push(Hub {
                 id: format!("g{x}-{y}"),
                 name: format!("Grid hub {x},{y}"),
+                name_zh: None,
                 kind,
                 lat: 20.0 + y as f64 * 0.01,
                 lon: 100.0 + x as f64 * 0.01,
@@ -247,11 +248,13 @@ pub fn grid_scenario(spec: &GridSpec) -> Scenario {
             Corridor {
                 id: "road".into(),
                 name: "Grid roads".into(),
+                name_zh: None,
                 rate_discount: 0.0,
             },
             Corridor {
                 id: "rail".into(),
                 name: "Grid rail lines".into(),
+                name_zh: None,
                 rate_discount: 0.0,
             },
         ],

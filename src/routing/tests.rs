@@ -37,6 +37,7 @@ impl Net {
             corridors: vec![Corridor {
                 id: "c".into(),
                 name: "C".into(),
+                name_zh: None,
                 rate_discount: 0.0,
             }],
             hubs: Vec::new(),
@@ -55,6 +56,7 @@ impl Net {
         self.0.hubs.push(Hub {
             id: id.into(),
             name: id.into(),
+            name_zh: None,
             kind: HubKind::RoadBase,
             lat: 0.0,
             lon: 0.0,
@@ -649,6 +651,7 @@ fn near_copies_of_a_route_under_each_choice_model() {
     n.0.corridors.push(Corridor {
         id: "other".into(),
         name: "Other".into(),
+        name_zh: None,
         rate_discount: 0.0,
     });
     let o = n.hub("o", None, None);

@@ -298,6 +298,7 @@ mod tests {
         Hub {
             id: id.into(),
             name: id.into(),
+            name_zh: None,
             kind,
             lat,
             lon,

@@ -313,6 +313,9 @@ pub struct Corridor {
     pub id: String,
     /// Display name.
     pub name: String,
+    /// Chinese name, if the scenario gives one (`name_zh`): shown beside `name` in the
+    /// outputs.
+    pub name_zh: Option<String>,
     /// Share taken off the rates of the corridor's links, services and connectors, in
     /// [0, 1) (a corridor rate discount). Already applied to their `cost_usd_per_teu` and
     /// `fare_usd_per_teu` in a validated scenario; kept here for reporting.
@@ -358,6 +361,9 @@ pub struct Hub {
     pub id: String,
     /// Display name.
     pub name: String,
+    /// Chinese name, if the scenario gives one (`name_zh`): shown beside `name` in the
+    /// outputs.
+    pub name_zh: Option<String>,
     /// What it is.
     pub kind: HubKind,
     /// Latitude, degrees in [−90, 90].
@@ -581,6 +587,9 @@ pub struct Candidate {
     pub id: String,
     /// Display name.
     pub name: String,
+    /// Chinese name, if the scenario gives one (`name_zh`): shown beside `name` in the
+    /// outputs.
+    pub name_zh: Option<String>,
     /// Kind of the hub it becomes.
     pub kind: HubKind,
     /// Latitude, degrees.
@@ -849,6 +858,7 @@ impl Scenario {
         s.hubs.push(Hub {
             id: c.id.clone(),
             name: c.name.clone(),
+            name_zh: c.name_zh.clone(),
             kind: c.kind,
             lat: c.lat,
             lon: c.lon,

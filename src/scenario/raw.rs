@@ -54,6 +54,7 @@ pub struct RawFeedback {
 pub struct RawCorridor {
     pub id: Located<String>,
     pub name: Located<String>,
+    pub name_zh: Option<Located<String>>,
     #[allow(dead_code)] // accepted for the planner's notes; no result depends on it
     pub description: Option<String>,
     pub rate_discount: Option<Located<f64>>,
@@ -86,6 +87,7 @@ pub struct RawCustoms {
 pub struct RawHub {
     pub id: Located<String>,
     pub name: Located<String>,
+    pub name_zh: Option<Located<String>>,
     pub kind: Located<HubKind>,
     pub lat: Located<f64>,
     pub lon: Located<f64>,
@@ -224,6 +226,7 @@ pub struct RawConnector {
 pub struct RawCandidate {
     pub id: Located<String>,
     pub name: Located<String>,
+    pub name_zh: Option<Located<String>>,
     pub kind: Option<Located<HubKind>>,
     pub lat: Located<f64>,
     pub lon: Located<f64>,

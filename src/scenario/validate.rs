@@ -303,11 +303,21 @@ impl Validator<'_> {
     /// A display name: written into every output row, so one line of printable text (no
     /// newline, tab, NUL or other control character).
     fn name(&mut self, what: &str, name: &Located<String>) -> String {
+        self.text(what, "name", name)
+    }
+
+    /// An optional Chinese display name (`name_zh`), under the same rule as `name`.
+    fn name_zh(&mut self, what: &str, name: Option<&Located<String>>) -> Option<String> {
+        name.map(|n| self.text(what, "name_zh", n))
+    }
+
+    /// One line of printable text for field `field`.
+    fn text(&mut self, what: &str, field: &str, name: &Located<String>) -> String {
         if let Some(c) = name.chars().find(|c| c.is_control()) {
             self.err(
                 name.loc,
                 format!(
-                    "{what}: field `name` must be one line of printable text, but contains {}",
+                    "{what}: field `{field}` must be one line of printable text, but contains {}",
                     c.escape_default()
                 ),
             );
@@ -646,6 +656,7 @@ impl Validator<'_> {
             corridors.push(Corridor {
                 id: c.id.value.clone(),
                 name: self.name(what, &c.name),
+                name_zh: self.name_zh(what, c.name_zh.as_ref()),
                 rate_discount,
             });
         }
@@ -670,6 +681,7 @@ impl Validator<'_> {
             hubs.push(Hub {
                 id: h.id.value.clone(),
                 name: self.name(what, &h.name),
+                name_zh: self.name_zh(what, h.name_zh.as_ref()),
                 kind: h.kind.value,
                 lat: self.coordinate(what, "lat", &h.lat, 90.0),
                 lon: self.coordinate(what, "lon", &h.lon, 180.0),
@@ -1640,6 +1652,7 @@ impl Validator<'_> {
         Some(Candidate {
             id: c.id.value.clone(),
             name: self.name(what, &c.name),
+            name_zh: self.name_zh(what, c.name_zh.as_ref()),
             kind: c.kind.as_ref().map_or(HubKind::Zone, |k| k.value),
             lat: self.coordinate(what, "lat", &c.lat, 90.0),
             lon: self.coordinate(what, "lon", &c.lon, 180.0),
