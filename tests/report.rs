@@ -268,3 +268,20 @@ fn malformed_inputs_are_refused_with_file_line_and_column() {
         &["absent", "not a directory"],
     );
 }
+
+#[test]
+fn report_option_writes_the_same_page_into_the_output_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let twins = data(TWINS);
+    for (name, args) in [
+        ("run", vec!["run", twins.to_str().unwrap()]),
+        ("cz", vec!["compare-zones", twins.to_str().unwrap()]),
+    ] {
+        let mut with = args.clone();
+        with.push("--report");
+        let dir = simulate(tmp.path(), name, &with);
+        let written = fs::read_to_string(dir.join("report.html")).unwrap();
+        // Made in the staging directory, it equals the report of the final one.
+        assert_eq!(written, report(&dir), "{name}");
+    }
+}

@@ -9,6 +9,7 @@ use corridor_sim::hash::fnv1a64;
 use corridor_sim::output::dir::{OutDirError, Replacement};
 use corridor_sim::output::manifest::{FeedbackRecord, Manifest, Provenance, SourceFile};
 use corridor_sim::output::tables::{CsvFlavour, Table};
+use corridor_sim::report::REPORT_HTML;
 use corridor_sim::scenario::{self, Loaded, Meta, SourceMap};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -49,6 +50,9 @@ pub struct SimArgs {
     /// (and other non-ASCII) names intact.
     #[arg(long)]
     pub excel: bool,
+    /// Also write `report.html` (as `corridor report` would) into the output directory.
+    #[arg(long)]
+    pub report: bool,
 }
 
 impl SimArgs {
@@ -179,14 +183,19 @@ pub fn out_failure(e: OutDirError) -> Failure {
 pub fn finish_output(
     out: Replacement,
     tables: &[Table],
-    flavour: CsvFlavour,
+    sim: &SimArgs,
     manifest: &Manifest,
-) -> anyhow::Result<()> {
-    write_tables(out.path(), tables, flavour)?;
+) -> Result<(), Failure> {
+    write_tables(out.path(), tables, sim.csv_flavour())?;
     write_manifest(out.path(), manifest)?;
+    if sim.report {
+        // Made from the staged files, so it is put in place with them or not at all.
+        crate::report::write(out.path(), &out.path().join(REPORT_HTML))?;
+    }
     let target = out.target().display().to_string();
     out.commit()
-        .with_context(|| format!("cannot put the results in place at {target}"))
+        .with_context(|| format!("cannot put the results in place at {target}"))?;
+    Ok(())
 }
 
 /// Writes every table atomically into `dir` (created if needed); returns the file names.

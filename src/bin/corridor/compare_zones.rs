@@ -186,7 +186,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     common::finish_output(
         staged,
         &tables,
-        args.sim.csv_flavour(),
+        &args.sim,
         &Manifest {
             scenario: name.clone(),
             scenario_path: args.file.display().to_string(),

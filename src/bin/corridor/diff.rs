@@ -100,7 +100,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     common::finish_output(
         staged,
         &tables,
-        args.sim.csv_flavour(),
+        &args.sim,
         &Manifest {
             scenario: format!("{name_a} vs {name_b}"),
             scenario_path: format!("{} vs {}", args.a.display(), args.b.display()),

@@ -72,7 +72,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     common::finish_output(
         staged,
         &tables,
-        args.sim.csv_flavour(),
+        &args.sim,
         &Manifest {
             scenario: plugged_name.clone(),
             scenario_path: args.file.display().to_string(),

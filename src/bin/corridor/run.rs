@@ -91,7 +91,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             staged.path().join(geojson::NETWORK_GEOJSON).display()
         )
     })?;
-    common::finish_output(staged, &tables, args.sim.csv_flavour(), &manifest)?;
+    common::finish_output(staged, &tables, &args.sim, &manifest)?;
     if args.stats {
         print_stats(&merged, wall_time_s);
     }

@@ -184,7 +184,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     common::finish_output(
         staged,
         &[],
-        args.sim.csv_flavour(),
+        &args.sim,
         &Manifest {
             scenario_path: args.file.display().to_string(),
             scenario_files: common::source_files(&loaded.sources),
