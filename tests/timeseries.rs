@@ -175,6 +175,15 @@ fn diff_series_are_paired_deterministic_and_give_the_recovery() {
     );
 
     let hub = rows(&one.join("diff_hub.csv"));
+    // Names beside the ids: the lock's bottleneck name, the port's hub name.
+    assert!(
+        hub.iter()
+            .any(|r| r["hub"] == "port-mid" && r["hub_name"] == "Test lock")
+    );
+    assert!(
+        hub.iter()
+            .any(|r| r["hub"] == "port" && r["hub_name"] == "Port")
+    );
     let recovery: Vec<_> = hub
         .iter()
         .filter(|r| r["metric"] == "recovery_days")

@@ -17,7 +17,8 @@ pub mod zones;
 
 use std::collections::BTreeMap;
 
-use crate::output::tables::{Table, num};
+use crate::output::tables::{Table, num, zh};
+use crate::scenario::Scenario;
 use crate::stats::Summary;
 use paired::{EntityKind, PairedRow};
 
@@ -82,10 +83,76 @@ const fn concat_header<const N: usize>(
     out
 }
 
-const DIFF_OD_HEADER: [&str; 16] = concat_header(&["origin", "destination"], value_columns!());
-const DIFF_CORRIDOR_HEADER: [&str; 15] = concat_header(&["corridor"], value_columns!());
-const DIFF_HUB_HEADER: [&str; 16] = concat_header(&["hub", "facility"], value_columns!());
-const DIFF_SERVICE_HEADER: [&str; 15] = concat_header(&["service"], value_columns!());
+const DIFF_OD_HEADER: [&str; 20] = concat_header(
+    &[
+        "origin",
+        "origin_name",
+        "origin_name_zh",
+        "destination",
+        "destination_name",
+        "destination_name_zh",
+    ],
+    value_columns!(),
+);
+const DIFF_CORRIDOR_HEADER: [&str; 17] = concat_header(
+    &["corridor", "corridor_name", "corridor_name_zh"],
+    value_columns!(),
+);
+const DIFF_HUB_HEADER: [&str; 18] = concat_header(
+    &["hub", "hub_name", "hub_name_zh", "facility"],
+    value_columns!(),
+);
+const DIFF_SERVICE_HEADER: [&str; 16] =
+    concat_header(&["service", "service_name"], value_columns!());
+
+/// The key cells of a paired row in the diff tables: its keys with the entities' names
+/// (and Chinese names) beside them, as in the run tables, taken from B where B has the
+/// entity, else from A.
+fn key_cells(a: &Scenario, b: &Scenario, row: &PairedRow) -> Vec<String> {
+    let hub = |id: &str| {
+        [b, a]
+            .into_iter()
+            .find_map(|s| s.hub_by_id(id).map(|h| s.hub(h)))
+            .map_or_else(Default::default, |h| {
+                (h.name.clone(), zh(h.name_zh.as_ref()))
+            })
+    };
+    let k = &row.keys;
+    match row.kind {
+        EntityKind::Od => {
+            let (o, d) = (hub(&k[0]), hub(&k[1]));
+            vec![k[0].clone(), o.0, o.1, k[1].clone(), d.0, d.1]
+        }
+        EntityKind::Corridor => {
+            let c = [b, a]
+                .into_iter()
+                .find_map(|s| s.corridors.iter().find(|c| c.id == k[0]))
+                .map_or_else(Default::default, |c| {
+                    (c.name.clone(), zh(c.name_zh.as_ref()))
+                });
+            vec![k[0].clone(), c.0, c.1]
+        }
+        EntityKind::Hub if k[1] == "bottleneck" => {
+            let name = [b, a]
+                .into_iter()
+                .find_map(|s| s.links.iter().find(|l| l.id == k[0]))
+                .and_then(|l| l.bottleneck.as_ref())
+                .map_or_else(String::new, |x| x.name.clone());
+            vec![k[0].clone(), name, String::new(), k[1].clone()]
+        }
+        EntityKind::Hub => {
+            let h = hub(&k[0]);
+            vec![k[0].clone(), h.0, h.1, k[1].clone()]
+        }
+        EntityKind::Service => {
+            let name = [b, a]
+                .into_iter()
+                .find_map(|s| s.services.iter().find(|v| v.id == k[0]))
+                .map_or_else(String::new, |v| v.name.clone());
+            vec![k[0].clone(), name]
+        }
+    }
+}
 
 /// The `diff_<kind>.csv` table of paired rows of one entity kind. With `recovery` (the
 /// day-by-day series were collected), every hub facility also gets a `recovery_days` row
@@ -94,11 +161,11 @@ const DIFF_SERVICE_HEADER: [&str; 15] = concat_header(&["service"], value_column
 /// does not recover by the horizon.
 pub fn diff_table(
     kind: EntityKind,
-    scenario_a: &str,
-    scenario_b: &str,
+    (a, b): (&Scenario, &Scenario),
     rows: &[PairedRow],
     recovery: Option<&BTreeMap<Vec<String>, f64>>,
 ) -> Table {
+    let (scenario_a, scenario_b) = (&a.meta.name, &b.meta.name);
     let (file, header): (&'static str, &'static [&'static str]) = match kind {
         EntityKind::Od => ("diff_od.csv", &DIFF_OD_HEADER),
         EntityKind::Corridor => ("diff_corridor.csv", &DIFF_CORRIDOR_HEADER),
@@ -109,13 +176,13 @@ pub fn diff_table(
     let mut out = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
         let mut cells = vec![scenario_a.to_string(), scenario_b.to_string()];
-        cells.extend(r.keys.iter().cloned());
+        cells.extend(key_cells(a, b, r));
         cells.extend(value_cells(r));
         out.push(cells);
         let last_of_entity = rows.get(i + 1).is_none_or(|next| next.keys != r.keys);
         if let (EntityKind::Hub, Some(recovery), true) = (kind, recovery, last_of_entity) {
             let mut cells = vec![scenario_a.to_string(), scenario_b.to_string()];
-            cells.extend(r.keys.iter().cloned());
+            cells.extend(key_cells(a, b, r));
             cells.push("recovery_days".to_string());
             cells.extend(["", "", ""].map(String::from));
             cells.push(recovery.get(&r.keys).map_or_else(String::new, |&x| num(x)));

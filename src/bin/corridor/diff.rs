@@ -66,7 +66,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let mut tables: Vec<_> = KINDS
         .iter()
         .zip(&paired.rows)
-        .map(|(&kind, rows)| compare::diff_table(kind, name_a, name_b, rows, recovery))
+        .map(|(&kind, rows)| compare::diff_table(kind, (&a.scenario, &b.scenario), rows, recovery))
         .collect();
     if let Some(daily) = &paired.daily {
         tables.push(timeseries::diff_table(
