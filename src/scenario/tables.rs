@@ -38,6 +38,7 @@ fn tabular(section: &str) -> bool {
 const TEXT_FIELDS: &[&str] = &[
     "id",
     "name",
+    "name_zh",
     "kind",
     "from",
     "to",
