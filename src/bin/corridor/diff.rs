@@ -6,7 +6,7 @@ use anyhow::Context;
 use corridor_sim::compare::paired::EntityKind;
 use corridor_sim::compare::{self, KINDS, paired};
 use corridor_sim::output::manifest::Manifest;
-use corridor_sim::output::{geojson, timeseries};
+use corridor_sim::output::{geojson, tables, timeseries};
 use corridor_sim::run::Collect;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -147,7 +147,8 @@ fn print_headline(paired: &paired::Paired<'_, '_>) {
     let rows = |kind: EntityKind| paired.rows.iter().flatten().filter(move |r| r.kind == kind);
     let cell = |s: Option<corridor_sim::stats::Summary>,
                 f: fn(&corridor_sim::stats::Summary) -> f64| {
-        s.map_or_else(|| "-".to_string(), |s| format!("{:.4}", f(&s)))
+        // Four decimals as in the tables, never `-0.0000`.
+        s.map_or_else(|| "-".to_string(), |s| tables::num(f(&s)))
     };
     let line = |entity: &str, r: &paired::PairedRow| {
         println!(
