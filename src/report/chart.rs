@@ -304,7 +304,7 @@ pub struct Bar {
 /// [`ReportError::Chart`] when plotters fails.
 pub fn bars(title: &str, x_desc: &str, items: &[Bar]) -> Result<String, ReportError> {
     let n = items.len().max(1);
-    let (_, x1) = value_range(items.iter().map(|b| b.value), true, 0.18);
+    let (_, x1) = value_range(items.iter().map(|b| b.value), true, 0.3);
     let height = 96 + 34 * n as u32;
     let labels: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();
     svg((WIDTH_PX, height), |root| {

@@ -3,7 +3,7 @@
 
 use super::chart::{self, Bar, Interval};
 use super::html::{self, Section};
-use super::map::{self, Style};
+use super::map::{self, Style, short};
 use super::{Context, ReportError, fmt_num, fmt_opt};
 use crate::output::geojson::{NETWORK_GEOJSON, ZONES_GEOJSON};
 
@@ -101,9 +101,10 @@ pub fn corridor_shares(cx: &Context<'_>) -> Result<Section, ReportError> {
     for r in 0..t.len() {
         let v = t.num(r, teu)?.unwrap_or(0.0);
         let share = if total > 0.0 { v / total } else { 0.0 };
+        // Charts name corridors by id, as the map legend does; the table by name.
         let name = t.label(r, corridor);
         bars.push(Bar {
-            label: name.clone(),
+            label: t.text(r, corridor).to_string(),
             value: 100.0 * share,
             color: cx.corridor_colour(t.text(r, corridor)),
             text: format!("{} %  ({} TEU)", fmt_num(100.0 * share, 1), fmt_num(v, 0)),
@@ -159,8 +160,6 @@ pub fn od_transit(cx: &Context<'_>) -> Result<Section, ReportError> {
     };
     let origin = t.col(&["origin"])?;
     let dest = t.col(&["destination"])?;
-    let origin_name = t.find(&["origin_name"]);
-    let dest_name = t.find(&["destination_name"]);
     let mean = t.col(&["transit_days_mean"])?;
     let lo = t.col(&["transit_days_ci95_low"])?;
     let hi = t.col(&["transit_days_ci95_high"])?;
@@ -172,18 +171,16 @@ pub fn od_transit(cx: &Context<'_>) -> Result<Section, ReportError> {
         let (Some(m), Some(l), Some(h)) = (t.num(r, mean)?, t.num(r, lo)?, t.num(r, hi)?) else {
             continue;
         };
-        let name = |id, nm: Option<_>| {
-            nm.map(|c| t.text(r, c))
-                .filter(|s: &&str| !s.is_empty())
-                .unwrap_or(t.text(r, id))
-                .to_string()
-        };
         let spread = t.num(r, p50)?.zip(t.num(r, p95)?);
         items.push(Interval {
             spread,
             note: t.text(r, corridor).to_string(),
             ..Interval::new(
-                format!("{} → {}", name(origin, origin_name), name(dest, dest_name)),
+                format!(
+                    "{} → {}",
+                    short(&t.label(r, origin), 22),
+                    short(&t.label(r, dest), 22)
+                ),
                 m,
                 l,
                 h,

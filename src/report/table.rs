@@ -143,19 +143,16 @@ impl Table {
         }
     }
 
-    /// A display name for record `row`: the `name` column (with `name_zh` in brackets when
-    /// given) or, without one, the id in `id`.
+    /// A display name for record `row`: the name beside the id in `id` (the column
+    /// `<id>_name`, else `name`), with its Chinese name (`<id>_name_zh`, else `name_zh`) in
+    /// brackets when given; the id itself when there is no name.
     #[must_use]
     pub fn label(&self, row: usize, id: Col) -> String {
         let id_text = self.text(row, id);
-        let name = self
-            .find(&["name"])
-            .map(|c| self.text(row, c))
-            .unwrap_or("");
-        let zh = self
-            .find(&["name_zh"])
-            .map(|c| self.text(row, c))
-            .unwrap_or("");
+        let header = &self.headers[id.0];
+        let cell = |names: &[&str]| self.find(names).map_or("", |c| self.text(row, c));
+        let name = cell(&[&format!("{header}_name"), "name"]);
+        let zh = cell(&[&format!("{header}_name_zh"), "name_zh"]);
         display_name(id_text, name, zh)
     }
 }
