@@ -284,11 +284,22 @@ fn rechoose(
         for (d, routes) in plan.per_demand.iter().enumerate() {
             let range = table.range_of(crate::ids::DemandId::new(d));
             let costs = &gc[p * n + range.start..p * n + range.end];
+            // The corridors' choice constants weigh on experienced costs as on expected
+            // ones (routing::choice), so a fitted constant holds under feedback too.
+            let costs: Vec<f64> = routes
+                .iter()
+                .zip(costs)
+                .map(|(r, g)| {
+                    g + r.main_corridor.map_or(0.0, |c| {
+                        scenario.corridors[c.index()].choice_constant_usd_per_teu
+                    })
+                })
+                .collect();
             y.extend(choice::shares_at(
                 choice.model,
                 choice.logit_scale,
                 routes,
-                costs,
+                &costs,
             ));
         }
     }

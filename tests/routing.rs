@@ -1009,6 +1009,41 @@ proptest! {
 // ---------------------------------------------------------------------------------------
 
 #[test]
+fn corridor_constants_shift_the_shares_of_the_same_routes() {
+    let loaded = scenario::load(&data("two_corridors.toml")).expect("test scenario loads");
+    let mut s = loaded.scenario;
+    let before = plan(&s).per_demand[0].clone();
+    let (g_north, g_south) = (
+        before[0].generalized_cost_usd_per_teu,
+        before[1].generalized_cost_usd_per_teu,
+    );
+    // +900 USD/TEU against the northern corridor: its routes weigh GC + 900 in the
+    // logit, so GC* becomes the southern route's and the north keeps little freight.
+    s.corridors[0].choice_constant_usd_per_teu = 900.0;
+    let after = plan(&s).per_demand[0].clone();
+    let best = (g_north + 900.0).min(g_south);
+    let w_north = (-4.0 * (g_north + 900.0) / best).exp();
+    let w_south = (-4.0 * g_south / best).exp();
+    assert!(
+        close(after[0].share, w_north / (w_north + w_south)),
+        "{}",
+        after[0].share
+    );
+    assert!(after[0].share < 0.5 && before[0].share > 0.96);
+    // The same routes, in the same order, with their own figures: only shares move.
+    for (a, b) in after.iter().zip(&before) {
+        assert_eq!(a.legs, b.legs);
+        assert_eq!(
+            a.generalized_cost_usd_per_teu,
+            b.generalized_cost_usd_per_teu
+        );
+    }
+    // A constant of 0 is no constant at all.
+    s.corridors[0].choice_constant_usd_per_teu = 0.0;
+    assert_eq!(plan(&s).per_demand[0], before);
+}
+
+#[test]
 fn two_corridors_by_hand() {
     let loaded = scenario::load(&data("two_corridors.toml")).expect("test scenario loads");
     let s = &loaded.scenario;

@@ -557,6 +557,17 @@ const CATALOGUE: &[Case] = &[
         &["corridor \"north\"", "field `rate_discount`", "got 1"],
     ),
     at(
+        "choice_constant_too_large.toml",
+        "choice_constant_usd_per_teu = -2e7",
+        Of("-2e7"),
+        &[
+            "corridor \"north\"",
+            "field `choice_constant_usd_per_teu`",
+            "between -10000000 and 10000000",
+            "got -20000000",
+        ],
+    ),
+    at(
         "advance_on_transfer.toml",
         "advance_declaration = true",
         Of("advance_declaration"),

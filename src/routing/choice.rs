@@ -25,6 +25,14 @@
 //!
 //! θ = ∞ (or a single route) is all-or-nothing in every model: the first route with the
 //! smallest GC takes everything.
+//!
+//! **Corridor constants.** A corridor's `choice_constant_usd_per_teu` is added to the GC
+//! of every route whose main corridor it is, here and nowhere else: `GC_r + c_r` replaces
+//! `GC_r` in the utilities above (GC* included). It stands for what the logit's money,
+//! time and reliability leave out (habits, contracts, capacity that is not for sale), and
+//! is what `corridor calibrate` fits to observed shares. Which routes are examined and
+//! offered is decided on the routes' own GC, so a constant moves freight among the same
+//! routes; all constants 0 leaves every share as it was.
 
 use super::Route;
 use crate::ids::CorridorId;
@@ -118,17 +126,29 @@ pub fn path_sizes<K: Ord + Copy>(routes: &[Vec<(K, f64)>]) -> Vec<f64> {
 }
 
 /// The shares of `routes` under `model` with logit scale `theta`, from their
-/// generalized costs, path-size terms and main corridors (the nests).
+/// generalized costs plus `constants_usd_per_teu` (one per route: its main corridor's
+/// choice constant), path-size terms and main corridors (the nests).
+///
+/// # Panics
+///
+/// If `constants_usd_per_teu` is shorter than `routes`.
 ///
 /// # Complexity
 ///
 /// O(n²) for n routes (n is k, a handful).
 #[must_use]
-pub fn shares(model: ChoiceModel, theta: f64, routes: &[Route]) -> Vec<f64> {
+pub fn shares(
+    model: ChoiceModel,
+    theta: f64,
+    routes: &[Route],
+    constants_usd_per_teu: &[f64],
+) -> Vec<f64> {
     let gcs: Vec<f64> = routes
         .iter()
-        .map(|r| r.generalized_cost_usd_per_teu)
+        .zip(constants_usd_per_teu)
+        .map(|(r, c)| r.generalized_cost_usd_per_teu + c)
         .collect();
+    assert_eq!(gcs.len(), routes.len(), "one constant per route");
     shares_at(model, theta, routes, &gcs)
 }
 
@@ -243,7 +263,7 @@ mod tests {
         ];
         let gcs = [100.0, 110.0, 120.0];
         let mnl = logit_shares(&gcs, 4.0);
-        let nested = shares(ChoiceModel::Nested { lambda: 1.0 }, 4.0, &rs);
+        let nested = shares(ChoiceModel::Nested { lambda: 1.0 }, 4.0, &rs, &[0.0; 3]);
         for (a, b) in mnl.iter().zip(&nested) {
             assert!((a - b).abs() < 1e-12, "{mnl:?} {nested:?}");
         }
@@ -258,7 +278,7 @@ mod tests {
             route(100.0, Some(0), 1.0),
             route(100.0, Some(1), 1.0),
         ];
-        let s = shares(ChoiceModel::Nested { lambda: 0.5 }, 4.0, &rs);
+        let s = shares(ChoiceModel::Nested { lambda: 0.5 }, 4.0, &rs, &[0.0; 3]);
         let pa = 2f64.sqrt() / (1.0 + 2f64.sqrt());
         assert!((s[0] - pa / 2.0).abs() < 1e-12);
         assert!((s[1] - pa / 2.0).abs() < 1e-12);
@@ -269,10 +289,43 @@ mod tests {
     #[test]
     fn path_size_weights_the_logit() {
         let rs = [route(100.0, None, 0.5), route(100.0, None, 1.0)];
-        let s = shares(ChoiceModel::PathSize, 4.0, &rs);
+        let s = shares(ChoiceModel::PathSize, 4.0, &rs, &[0.0; 2]);
         assert!((s[0] - 1.0 / 3.0).abs() < 1e-12 && (s[1] - 2.0 / 3.0).abs() < 1e-12);
         // All-or-nothing ignores the correction.
-        let s = shares(ChoiceModel::PathSize, f64::INFINITY, &rs);
+        let s = shares(ChoiceModel::PathSize, f64::INFINITY, &rs, &[0.0; 2]);
         assert_eq!(s, vec![1.0, 0.0]);
+    }
+
+    #[test]
+    fn a_corridor_constant_is_a_dearer_route_in_every_model() {
+        // A constant of +10 on the first route's corridor gives the shares of a route
+        // 10 USD/TEU dearer; a constant equal on all routes of a corridor moves no
+        // freight inside it.
+        let rs = [
+            route(100.0, Some(0), 1.0),
+            route(105.0, Some(1), 0.8),
+            route(120.0, Some(1), 0.8),
+        ];
+        let dearer = [
+            route(110.0, Some(0), 1.0),
+            route(105.0, Some(1), 0.8),
+            route(120.0, Some(1), 0.8),
+        ];
+        for model in [
+            ChoiceModel::Mnl,
+            ChoiceModel::PathSize,
+            ChoiceModel::Nested { lambda: 0.5 },
+        ] {
+            let with = shares(model, 4.0, &rs, &[10.0, 0.0, 0.0]);
+            let plain = shares(model, 4.0, &dearer, &[0.0; 3]);
+            for (a, b) in with.iter().zip(&plain) {
+                assert!((a - b).abs() < 1e-12, "{model:?}: {with:?} {plain:?}");
+            }
+            let zero = shares(model, 4.0, &rs, &[0.0; 3]);
+            assert!(
+                with[0] < zero[0],
+                "{model:?}: a positive constant takes share"
+            );
+        }
     }
 }

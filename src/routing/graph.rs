@@ -228,6 +228,9 @@ pub struct RoutingGraph {
     pub(crate) hub_advance: Vec<bool>,
     /// Per hub: departure-port rebate per TEU boarding a service there.
     pub(crate) hub_rebate: Vec<f64>,
+    /// Per corridor: its choice constant, added to the GC of the routes whose main
+    /// corridor it is when the offered routes share the freight.
+    pub(crate) corridor_constant: Vec<f64>,
 }
 
 /// Per hub and layer: Truck, DriveOn, Alighted, Ready.
@@ -292,6 +295,11 @@ impl RoutingGraph {
             .iter()
             .map(|h| h.departure_rebate_usd_per_teu)
             .collect();
+        g.corridor_constant = scenario
+            .corridors
+            .iter()
+            .map(|c| c.choice_constant_usd_per_teu)
+            .collect();
         g
     }
 
@@ -349,6 +357,7 @@ impl RoutingGraph {
             choice,
             hub_advance: vec![false; hub_count],
             hub_rebate: vec![0.0; hub_count],
+            corridor_constant: Vec::new(),
         }
     }
 

@@ -765,6 +765,12 @@ impl RoutingGraph {
     /// - a route dominated by another of them — no cheaper, no faster, no more reliable,
     ///   and worse in one of the three — is not offered;
     /// - nor is a route whose GC exceeds `gc_cutoff_ratio` times the best.
+    ///
+    /// The corridors' choice constants enter the shares only: the choice set and its
+    /// order (the order the simulation samples routes in) are those of the routes' own
+    /// GC, so a change of constants moves freight among the same routes, continuously,
+    /// which is what lets `corridor calibrate` search the constants on common random
+    /// numbers.
     fn offer(&self, query: &RouteQuery, found: Vec<(Route, Vec<u32>)>) -> Vec<Route> {
         let best = found
             .iter()
@@ -798,7 +804,14 @@ impl RoutingGraph {
         for (r, ps) in routes.iter_mut().zip(choice::path_sizes(&elements)) {
             r.path_size = ps;
         }
-        let shares = choice::shares(query.model, query.logit_scale, &routes);
+        let constants: Vec<f64> = routes
+            .iter()
+            .map(|r| {
+                r.main_corridor
+                    .map_or(0.0, |c| self.corridor_constant[c.index()])
+            })
+            .collect();
+        let shares = choice::shares(query.model, query.logit_scale, &routes, &constants);
         for (r, share) in routes.iter_mut().zip(shares) {
             r.share = share;
         }

@@ -39,6 +39,7 @@ impl Net {
                 name: "C".into(),
                 name_zh: None,
                 rate_discount: 0.0,
+                choice_constant_usd_per_teu: 0.0,
             }],
             hubs: Vec::new(),
             links: Vec::new(),
@@ -653,6 +654,7 @@ fn near_copies_of_a_route_under_each_choice_model() {
         name: "Other".into(),
         name_zh: None,
         rate_discount: 0.0,
+        choice_constant_usd_per_teu: 0.0,
     });
     let o = n.hub("o", None, None);
     let a = n.hub("a", None, None);

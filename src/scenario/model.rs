@@ -320,6 +320,12 @@ pub struct Corridor {
     /// [0, 1) (a corridor rate discount). Already applied to their `cost_usd_per_teu` and
     /// `fare_usd_per_teu` in a validated scenario; kept here for reporting.
     pub rate_discount: f64,
+    /// Added to the generalized cost of every route whose main corridor this is, in the
+    /// route-choice logit only (USD/TEU, may be negative; 0 by default): what shippers
+    /// weigh for or against the corridor beyond its money, time and reliability, fitted
+    /// by `corridor calibrate`. It never changes which routes are examined or offered
+    /// (see [`crate::routing::choice`]).
+    pub choice_constant_usd_per_teu: f64,
 }
 
 /// How customs declarations are made at a hub (the FTZ declaration reforms).

@@ -58,6 +58,7 @@ pub struct RawCorridor {
     #[allow(dead_code)] // accepted for the planner's notes; no result depends on it
     pub description: Option<String>,
     pub rate_discount: Option<Located<f64>>,
+    pub choice_constant_usd_per_teu: Option<Located<f64>>,
 }
 
 /// A hub's `transfer`.

@@ -653,11 +653,29 @@ impl Validator<'_> {
                 }
                 x.value
             });
+            let choice_constant_usd_per_teu =
+                c.choice_constant_usd_per_teu.as_ref().map_or(0.0, |x| {
+                    let field = "choice_constant_usd_per_teu";
+                    let limit = limits::USD_PER_TEU;
+                    if self.finite(what, field, x) && x.value.abs() > limit.max {
+                        self.err(
+                            x.loc,
+                            format!(
+                                "{what}: field `{field}` must be between -{max} and {max} ({}), got {}",
+                                limit.why,
+                                Num(x.value),
+                                max = Num(limit.max),
+                            ),
+                        );
+                    }
+                    x.value
+                });
             corridors.push(Corridor {
                 id: c.id.value.clone(),
                 name: self.name(what, &c.name),
                 name_zh: self.name_zh(what, c.name_zh.as_ref()),
                 rate_discount,
+                choice_constant_usd_per_teu,
             });
         }
 
