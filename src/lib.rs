@@ -35,6 +35,7 @@
 //! does that.
 
 pub mod batch;
+pub mod calibrate;
 pub mod compare;
 pub mod dist;
 pub mod feedback;

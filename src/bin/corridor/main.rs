@@ -5,6 +5,7 @@
 //! stdout; diagnostics and progress go to stderr.
 
 mod batch;
+mod calibrate;
 mod common;
 mod compare_zones;
 mod diff;
@@ -52,6 +53,8 @@ enum Command {
     Merge(merge::Args),
     /// Turn an output directory into one self-contained report.html (opens offline).
     Report(report::Args),
+    /// Fit corridor constants (and optionally θ, ρ) to observed shares and transit times.
+    Calibrate(calibrate::Args),
 }
 
 /// How a command failed.
@@ -94,6 +97,7 @@ fn main() -> ExitCode {
         Command::Batch(args) => batch::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Calibrate(args) => calibrate::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
