@@ -27,15 +27,19 @@ fn files(dir: &Path, only_toml: bool) -> Vec<PathBuf> {
 
 fn prepared() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let read = |name: &str| fs::read_to_string(root().join("scenarios/chongqing").join(name));
-    let (base, closure) = (
-        read("base.toml").unwrap(),
-        read("lock-closure.toml").unwrap(),
-    );
-    let shipped = [
-        ("base.toml", base.as_str()),
-        ("lock-closure.toml", closure.as_str()),
-    ];
+    // Every shipped Chongqing scenario, so that an overlay extending another (the
+    // forecast extends the calibrated base year) finds what it extends.
+    let texts: Vec<(String, String)> = files(&root().join("scenarios/chongqing"), true)
+        .into_iter()
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    let shipped: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
     fuzzing::prepare(dir.path(), &shipped).unwrap();
     dir
 }
