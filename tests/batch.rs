@@ -764,3 +764,57 @@ fn a_sweep_record_this_version_cannot_read_is_refused_naming_it() {
         &["sweep.json", "missing field `sha256`", "fresh --out"],
     );
 }
+
+#[test]
+fn varying_what_a_run_never_reads_is_refused_at_the_path() {
+    // A run plugs in no candidate and reads neither [compare] nor [region]: before this
+    // check, sweeping a candidate's connector gave byte-identical variants and no word.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let base = data("zones/ladder.toml");
+    let cases = [
+        (
+            "connector.toml",
+            "[[vary]]\npath = \"candidates.a.connectors.0.cost_usd_per_teu\"\nvalues = [16, 60]\n",
+            ":3:8: ",
+            "`candidates.a.connectors.0.cost_usd_per_teu`",
+        ),
+        (
+            "weights.toml",
+            "[[variants]]\nname = \"no-redundancy\"\nset = { \"compare.weights.redundancy\" = 0 }\n",
+            ":4:9: ",
+            "`compare.weights.redundancy`",
+        ),
+    ];
+    for (name, text, position, path_named) in cases {
+        let path = tmp.path().join(name);
+        fs::write(
+            &path,
+            format!("base = {:?}\n{text}", base.display().to_string()),
+        )
+        .unwrap();
+        let err = refused(
+            batch(&path, &out).arg("--quiet"),
+            &[path_named, "compare-zones"],
+        );
+        let first = err.lines().next().unwrap_or_default();
+        let prefix = format!("{}{position}", path.display());
+        assert!(first.starts_with(&prefix), "{name}: {first}");
+        assert!(
+            first.contains("every variant would give the same results"),
+            "{first}"
+        );
+    }
+    assert!(!out.exists());
+    // A path the run reads is fine on the same base.
+    let path = tmp.path().join("fine.toml");
+    fs::write(
+        &path,
+        format!(
+            "base = {:?}\nreplications = 2\n[[vary]]\npath = \"services.train.capacity_teu\"\nvalues = [100, 200]\n",
+            base.display().to_string()
+        ),
+    )
+    .unwrap();
+    ok(batch(&path, &out).arg("--quiet"));
+}

@@ -45,6 +45,45 @@ fn outcome(plan: &Plan, params: &[Param<'_>]) -> Outcome {
     }
 }
 
+/// Sections a run never reads: candidates are plugged in only by the comparison
+/// commands, which alone read `[compare]`, and `[region]` only draws candidates'
+/// automatic connectors.
+const NOT_READ_BY_RUN: &[&str] = &["candidates", "compare", "region"];
+
+/// The sweep's paths into sections a run never reads, each reported where it is written:
+/// every variant would give the same bytes, which looks like a finding ("the candidate's
+/// connector makes no difference") rather than the mistake it is.
+fn idle_paths(plan: &Plan) -> Vec<Diagnostic> {
+    let paths = plan
+        .sweep
+        .dimensions
+        .iter()
+        .map(|d| (&d.path, d.path_loc))
+        .chain(
+            plan.sweep
+                .picked
+                .iter()
+                .flat_map(|p| p.sets.iter().map(|s| (&s.path, s.path_loc))),
+        );
+    paths
+        .filter(|(path, _)| {
+            let section = path.split('.').next().unwrap_or_default();
+            NOT_READ_BY_RUN.contains(&section)
+        })
+        .map(|(path, loc)| {
+            Diagnostic::at(
+                loc,
+                format!(
+                    "`{path}`: a batch runs each variant as `corridor run` does, which plugs in \
+                     no candidate and reads neither [compare] nor [region], so every variant \
+                     would give the same results; compare zones per variant with \
+                     `corridor compare-zones` instead"
+                ),
+            )
+        })
+        .collect()
+}
+
 /// Builds, validates and compiles the base (with the sweep's overrides) and every variant.
 /// Runs on the current rayon pool.
 ///
@@ -52,6 +91,10 @@ fn outcome(plan: &Plan, params: &[Param<'_>]) -> Outcome {
 ///
 /// The problems found, located in the sweep file where they can be (see the module docs).
 pub fn check(plan: &Plan) -> Result<(), Diagnostics> {
+    let idle = idle_paths(plan);
+    if !idle.is_empty() {
+        return Err(plan.sweep.diagnostics(idle));
+    }
     match outcome(plan, &[]) {
         Outcome::Fine => {}
         Outcome::Invalid(items) => return Err(plan.sweep.diagnostics(items)),
