@@ -666,6 +666,12 @@ fn site_scan_by_kim_nelson_spends_less_and_does_not_depend_on_the_threads() {
     assert!(spent * 2 < 20 * 40, "{spent} of 800");
     let best = rows.iter().find(|r| r["rank"] == "1").unwrap();
     assert_eq!(best["in_final_set"], "true");
+    // The manifest says what ran, not only the budget.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(one.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["replications"], 40);
+    assert_eq!(manifest["replications_run"]["zones"], u64::from(spent));
+    assert_eq!(manifest["replications_run"]["zones_fixed_design"], 800);
     for r in &rows {
         // Every cell had the first stage; an eliminated one stopped where it went out.
         let n: u32 = r["replications"].parse().unwrap();
@@ -698,4 +704,44 @@ fn site_scan_by_kim_nelson_spends_less_and_does_not_depend_on_the_threads() {
             .arg(dir.path().join("bad")),
         &["--bbox"],
     );
+}
+
+#[test]
+fn the_compare_zones_manifest_reports_the_replications_actually_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (kn, fixed) = (dir.path().join("kn"), dir.path().join("fixed"));
+    ok(corridor()
+        .args([
+            "compare-zones",
+            LADDER,
+            "--quiet",
+            "--procedure",
+            "kn",
+            "--delta",
+            "2",
+        ])
+        .arg("--out")
+        .arg(&kn));
+    let rows = csv_rows(&kn.join("zone_ranking.csv"));
+    let received: Vec<u64> = rows
+        .iter()
+        .map(|r| r["replications"].parse().unwrap())
+        .collect();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(kn.join("manifest.json")).unwrap()).unwrap();
+    let run = &manifest["replications_run"];
+    assert_eq!(run["zones"], received.iter().sum::<u64>());
+    assert_eq!(run["base"], *received.iter().max().unwrap());
+    assert_eq!(run["zones_fixed_design"], 3 * 100);
+    assert!(run["zones"].as_u64().unwrap() < 300, "{run}");
+    assert_eq!(manifest["replications"], 100);
+    // The fixed design ran its budget: nothing more to say.
+    ok(corridor()
+        .args(["compare-zones", LADDER, "--quiet", "--replications", "5"])
+        .arg("--out")
+        .arg(&fixed));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixed.join("manifest.json")).unwrap()).unwrap();
+    assert!(manifest.get("replications_run").is_none(), "{manifest}");
+    assert_eq!(manifest["replications"], 5);
 }

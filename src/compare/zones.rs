@@ -137,6 +137,9 @@ pub struct ZoneComparison {
     /// Zone replications simulated and counted (Σ over zones; the base run's are not
     /// included).
     pub zone_replications: u64,
+    /// The base run's replications counted: all of them under the fixed design; under a
+    /// sequential selection, as many as the procedure saw before it stopped.
+    pub base_replications: u64,
     /// What the feedback iterations did, with `[choice] feedback`: the base's first
     /// (labelled with its name), then each zone's in candidate order (labelled
     /// `base + zone`).
@@ -298,6 +301,9 @@ pub fn compare_zones(
         })
         .collect();
     let zone_replications = components.iter().map(|c| c.score.count()).sum();
+    let base_replications = kn
+        .as_ref()
+        .map_or(u64::from(reps), |kn| u64::from(kn.replications_seen()));
     ranking.sort_by(|a, b| {
         let out = |r: &ZoneRank| r.selection.is_some_and(|s| !s.in_final_set);
         out(a)
@@ -333,6 +339,7 @@ pub fn compare_zones(
         ranking,
         procedure,
         zone_replications,
+        base_replications,
         feedback,
     })
 }

@@ -91,8 +91,12 @@ pub struct Manifest {
     pub scenario_files: Vec<SourceFile>,
     /// Master seed used.
     pub seed: u64,
-    /// Replications run.
+    /// Replications per scenario: those run, or for a comparison that spends them
+    /// sequentially (`--procedure kn`, `site-scan`) the budget per zone.
     pub replications: u32,
+    /// What a sequential comparison actually ran (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replications_run: Option<ReplicationsRun>,
     /// Worker threads.
     pub threads: usize,
     /// Horizon, days.
@@ -105,6 +109,18 @@ pub struct Manifest {
     /// when none was).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub feedback: Vec<FeedbackRecord>,
+}
+
+/// The replications a sequential comparison ran, against its budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ReplicationsRun {
+    /// Zone (or cell) replications simulated and counted, over all zones.
+    pub zones: u64,
+    /// The base scenario's replications (run beside the zones until the procedure stopped).
+    pub base: u64,
+    /// What the fixed design would have run: zones × `replications` (the base's not
+    /// included).
+    pub zones_fixed_design: u64,
 }
 
 /// How one scenario's feedback iterations ended: the manifest's line for them (the

@@ -240,6 +240,7 @@ pub fn manifest(
         warmup_days: meta.window.warmup_days(),
         events: 0,
         feedback: Vec::new(),
+        replications_run: None,
     }
 }
 

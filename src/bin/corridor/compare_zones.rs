@@ -8,7 +8,7 @@ use crate::common::{self, SimArgs};
 use anyhow::Context;
 use corridor_sim::compare::zones::{self, ZoneComparison};
 use corridor_sim::output::geojson;
-use corridor_sim::output::manifest::Manifest;
+use corridor_sim::output::manifest::{Manifest, ReplicationsRun};
 use corridor_sim::scenario::Loaded;
 use corridor_sim::scenario::{KnSettings, Procedure};
 use std::path::{Path, PathBuf};
@@ -193,6 +193,13 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             scenario_files: common::source_files(&loaded.sources),
             events: 0,
             feedback,
+            replications_run: matches!(base.compare.procedure, Procedure::KimNelson(_)).then(
+                || ReplicationsRun {
+                    zones: comparison.zone_replications,
+                    base: comparison.base_replications,
+                    zones_fixed_design: zone_ids.len() as u64 * u64::from(reps),
+                },
+            ),
             ..common::manifest(
                 "compare-zones",
                 &owner,

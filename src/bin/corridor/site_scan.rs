@@ -15,7 +15,7 @@ use corridor_sim::compare::scan::{self, Cell, CellResult, Slice};
 use corridor_sim::hash::fnv1a64;
 use corridor_sim::output::atomic::write_atomic;
 use corridor_sim::output::geojson;
-use corridor_sim::output::manifest::Manifest;
+use corridor_sim::output::manifest::{Manifest, ReplicationsRun};
 use corridor_sim::output::tables::CsvFlavour;
 use corridor_sim::scenario::{Procedure, Scenario};
 use serde::{Deserialize, Serialize};
@@ -188,6 +188,15 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         &Manifest {
             scenario_path: args.file.display().to_string(),
             scenario_files: common::source_files(&loaded.sources),
+            replications_run: sequential.then(|| ReplicationsRun {
+                zones: zone_replications,
+                base: results
+                    .iter()
+                    .map(|r| u64::from(r.replications))
+                    .max()
+                    .unwrap_or(0),
+                zones_fixed_design: mine.len() as u64 * u64::from(reps),
+            }),
             ..common::manifest(
                 "site-scan",
                 &owner,
