@@ -2,9 +2,12 @@
 
 mod cli;
 
+use corridor_sim::ids::DemandId;
 use corridor_sim::routing::Leg;
 use corridor_sim::run::{self, Compiled};
 use corridor_sim::scenario::{self, Scenario};
+use corridor_sim::sim::ReplicationResult;
+use corridor_sim::stats::{Summary, Welford};
 
 fn load(rel: &str) -> Scenario {
     scenario::load(&cli::data(rel))
@@ -250,4 +253,105 @@ fn batch_commits_a_convergence_table_for_every_variant_when_one_reacts() {
     let mut variants = column(&conv, "variant");
     variants.dedup();
     assert_eq!(variants.len(), 1, "{conv}");
+}
+
+/// Chongqing scenario `rel` (under tests/data) with `replications` and, if it has
+/// feedback, `iterations`: small enough for a debug build.
+fn chongqing(rel: &str, replications: u32, iterations: u32) -> Scenario {
+    let mut s = scenario::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel))
+        .expect("the Chongqing scenario loads")
+        .scenario;
+    s.meta.replications = replications;
+    if let Some(f) = s.choice.feedback.as_mut() {
+        f.iterations = iterations;
+    }
+    s
+}
+
+/// Paired (B − A) figures of the flows that have a Yangtze route and a route on another
+/// corridor, per replication: the share of their shipments created in the window that
+/// chose a Yangtze route, and the mean transit time of their delivered shipments, days.
+fn yangtze_flows_paired(a: &Scenario, b: &Scenario) -> (Summary, Summary) {
+    let (ca, cb) = (Compiled::new(a).unwrap(), Compiled::new(b).unwrap());
+    let yangtze = a.corridors.iter().position(|c| c.id == "yangtze").unwrap();
+    let on_yangtze = |c: &Compiled<'_>, r: usize| {
+        c.routes.routes()[r].main_corridor.map(|m| m.index()) == Some(yangtze)
+    };
+    // Flows with a choice between the river and something else (the same in A and B: an
+    // overlay changes no flow).
+    let flows: Vec<usize> = (0..a.demand.len())
+        .filter(|&d| {
+            let range = ca.routes.range_of(DemandId::new(d));
+            range.clone().any(|r| on_yangtze(&ca, r)) && range.clone().any(|r| !on_yangtze(&ca, r))
+        })
+        .collect();
+    assert!(flows.len() >= 5, "only {} flows choose", flows.len());
+    let figures = |c: &Compiled<'_>, x: &ReplicationResult| {
+        let (mut river, mut created, mut days, mut delivered) = (0u64, 0u64, 0.0, 0u64);
+        for &d in &flows {
+            let od = &x.od[d];
+            created += od.created;
+            river += c
+                .routes
+                .range_of(DemandId::new(d))
+                .filter(|&r| on_yangtze(c, r))
+                .map(|r| x.routes[r].chosen)
+                .sum::<u64>();
+            if let Some(t) = od.transit {
+                days += t.mean_days * od.delivered as f64;
+                delivered += od.delivered;
+            }
+        }
+        (river as f64 / created as f64, days / delivered as f64)
+    };
+    let (mut share, mut transit) = (Welford::default(), Welford::default());
+    corridor_sim::sim::run_replications_side_by_side(
+        &[(&ca.model, &ca.routes), (&cb.model, &cb.routes)],
+        a.meta.replications,
+        &|| {},
+        &mut |r| {
+            let (sa, ta) = figures(&ca, r[0]);
+            let (sb, tb) = figures(&cb, r[1]);
+            share.push(sb - sa);
+            transit.push(tb - ta);
+        },
+    );
+    (Summary::of_welford(&share), Summary::of_welford(&transit))
+}
+
+#[test]
+fn lock_maintenance_with_feedback_diverts_yangtze_freight_and_holds_transit_down() {
+    const REPS: u32 = 20;
+    let plain = yangtze_flows_paired(
+        &chongqing("scenarios/chongqing/base.toml", REPS, 0),
+        &chongqing(
+            "scenarios/chongqing/policies/lock-maintenance.toml",
+            REPS,
+            0,
+        ),
+    );
+    let reacting = yangtze_flows_paired(
+        &chongqing("tests/data/feedback/base.toml", REPS, 4),
+        &chongqing("tests/data/feedback/lock-maintenance.toml", REPS, 4),
+    );
+    // Without feedback nobody moves (same draws, same shares)...
+    assert!(
+        plain.0.mean.abs() < 1e-12,
+        "plain share change {:?}",
+        plain.0
+    );
+    // ...with it a significant share of the river freight takes the rail alternatives.
+    let moved = reacting.0;
+    assert!(
+        moved.ci95_high < 0.0 && moved.mean < -0.02,
+        "Yangtze share change with feedback {moved:?}"
+    );
+    // Their transit rises in both, less when shippers react.
+    assert!(plain.1.ci95_low > 0.0, "plain transit change {:?}", plain.1);
+    assert!(
+        reacting.1.mean < plain.1.mean,
+        "transit rise with feedback {:?}, without {:?}",
+        reacting.1,
+        plain.1
+    );
 }
