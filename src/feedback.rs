@@ -33,9 +33,12 @@
 //! `iterations`; the shares the command then simulates and reports are the last `x`.
 //!
 //! **Routes with no delivered shipment** in a period (a share too small to be drawn)
-//! keep the last cost they were seen at, or their expected cost if never seen: the
-//! logit gives every offered route some share, so a route with a cost it does not deserve
-//! is drawn and corrected within an iteration or two.
+//! are priced at their expected cost, the cost routing gives them at no flow of their
+//! own. Keeping the last cost they were seen at instead would lock a route out for good:
+//! priced once in a state that no longer holds (an overloaded first iteration, a closure
+//! before it reopened), its logit share falls below one shipment, it is never drawn again
+//! and never re-priced. At its expected cost it is drawn again in the next iteration and
+//! priced on what it really costs then; MSA averages the two.
 //!
 //! ## Periods: response that changes over the horizon
 //!
@@ -176,7 +179,7 @@ pub fn equilibrate(
     let mut x: Vec<f64> = (0..periods.count())
         .flat_map(|_| planned.iter().map(|r| r.share))
         .collect();
-    let mut gc: Vec<f64> = (0..periods.count())
+    let expected: Vec<f64> = (0..periods.count())
         .flat_map(|_| planned.iter().map(|r| r.generalized_cost_usd_per_teu))
         .collect();
     let mut current = table.with_shares(scenario, periods, &x)?;
@@ -184,7 +187,8 @@ pub fn equilibrate(
     let mut converged = false;
     for it in 1..=feedback.iterations {
         let moments = experience(model, &current, on_done);
-        let mean_gc = update_costs(scenario, table, &moments, &mut gc);
+        let mut gc = expected.clone();
+        let mean_gc = experienced_costs(scenario, table, &moments, &mut gc);
         let y = rechoose(scenario, plan, table, periods, &gc);
         let relative_gap = gap(table, periods, &moments, &x, &y);
         let step = 1.0 / f64::from(it);
@@ -241,7 +245,7 @@ fn experience(
 
 /// Replaces the cost of every route and period that delivered a shipment with its
 /// experienced generalized cost; returns the mean experienced GC per delivered shipment.
-fn update_costs(
+fn experienced_costs(
     scenario: &Scenario,
     table: &RouteTable,
     moments: &[TransitMoments],

@@ -355,3 +355,39 @@ fn lock_maintenance_with_feedback_diverts_yangtze_freight_and_holds_transit_down
         plain.1
     );
 }
+
+#[test]
+fn shares_by_period_leave_a_closed_road_only_while_it_is_closed() {
+    let s = load("feedback/mm1-closure.toml");
+    let c = Compiled::new(&s).unwrap();
+    let report = c.feedback.as_ref().unwrap();
+    assert_eq!(report.periods.count(), 6);
+    let fast = s.links.iter().position(|l| l.id == "fast").unwrap();
+    let r = c.plan.per_demand[0]
+        .iter()
+        .position(|route| {
+            route
+                .legs
+                .iter()
+                .any(|l| matches!(l, Leg::Drive { link, .. } if link.index() == fast))
+        })
+        .unwrap();
+    let n = c.routes.len();
+    let share = |p: usize| report.shares[p * n + r];
+    // Closed in periods 2 (days 25-35) and 3 (35-45): next to nobody takes it.
+    assert!(share(2) < 0.05 && share(3) < 0.05, "{:?}", report.shares);
+    // Open well before: near the undisrupted equilibrium. (The period just before the
+    // closure is shunned too: its last boxes are caught by the closure for days, and
+    // with ρ = 1 that spread weighs on the whole period's cost.)
+    let open = equilibrium_share(1.0);
+    assert!(
+        (share(0) - open).abs() < 0.05,
+        "period 0: {} vs {open}",
+        share(0)
+    );
+    assert!(share(1) <= share(0), "{:?}", report.shares);
+    // After the closure the road is taken again: a little while its backlog drains, then
+    // as before.
+    assert!(share(4) > share(3), "{:?}", report.shares);
+    assert!(share(5) > 0.3, "{:?}", report.shares);
+}
