@@ -168,6 +168,13 @@ pub fn begin_output(out: &Path, owner: &str, overwrite: bool) -> Result<Replacem
     Replacement::begin(out, owner, overwrite).map_err(out_failure)
 }
 
+/// Bad input found about `file` after it loaded (a missing section, an unknown id in an
+/// argument): said once on stderr as `file: msg`, exit code 2.
+pub fn bad_input(file: &Path, msg: impl std::fmt::Display) -> Failure {
+    eprintln!("{}: {msg}", file.display());
+    Failure::BadInput
+}
+
 /// An output-directory problem as a failure: bad input (exit 2, printed here) unless it is
 /// an I/O error other than a permission denied.
 pub fn out_failure(e: OutDirError) -> Failure {

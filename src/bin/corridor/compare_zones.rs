@@ -111,10 +111,7 @@ pub fn load_comparison(
     };
     match problem {
         None => Ok(loaded),
-        Some(msg) => {
-            eprintln!("{}: {msg}", file.display());
-            Err(Failure::BadInput)
-        }
+        Some(msg) => Err(common::bad_input(file, msg)),
     }
 }
 
@@ -126,10 +123,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         |p| procedure(&args.procedure, p),
         "zones need the same probe demand to be compared",
     )?;
-    let bad = |msg: String| {
-        eprintln!("{}: {msg}", args.file.display());
-        Err(Failure::BadInput)
-    };
+    let bad = |msg: String| Err(common::bad_input(&args.file, msg));
     let base = &loaded.scenario;
     let ids: Vec<String> = match &args.zones {
         Some(z) => z.clone(),

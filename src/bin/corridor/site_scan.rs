@@ -112,10 +112,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         |p| scan_procedure(&args.procedure, p),
         "a scan scores every cell on the same probe demand",
     )?;
-    let bad = |msg: String| {
-        eprintln!("{}: {msg}", args.file.display());
-        Err(Failure::BadInput)
-    };
+    let bad = |msg: String| Err(common::bad_input(&args.file, msg));
     let base = &loaded.scenario;
     let all = match cells(args, base) {
         Ok(c) if c.is_empty() => return bad("the scan has no cell".into()),
