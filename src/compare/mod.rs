@@ -12,6 +12,7 @@
 pub mod daily;
 pub mod kn;
 pub mod paired;
+pub mod polygon;
 pub mod scan;
 pub mod zones;
 

@@ -1,7 +1,8 @@
-//! `corridor site-scan FILE [--grid-km KM] [--bbox W,S,E,N | --points FILE]
-//! [--procedure kn --delta USD [--alpha A] | --procedure fixed] [--shard K/N] [--out DIR]`:
+//! `corridor site-scan FILE [--grid-km KM] [--bbox W,S,E,N] [--polygon FILE.geojson |
+//! --points FILE] [--procedure kn --delta USD [--alpha A] | --procedure fixed] [--shard K/N] [--out DIR]`:
 //! a hypothetical zone at every cell of a grid (or at given points), each connected by
-//! road to its nearest hubs and scored like `compare-zones`.
+//! road to its nearest hubs and scored like `compare-zones`. `--polygon` keeps the grid
+//! cells whose centre lies inside a boundary (a municipality, holes respected).
 //!
 //! A sharded scan (`--shard K/N`, fixed design only) writes its cells' results with every
 //! digit; `corridor merge` joins the shards into the tables of an unsharded scan.
@@ -11,6 +12,7 @@ use crate::common::{self, SimArgs};
 use crate::compare_zones::{ProcedureArg, ProcedureArgs, load_comparison, procedure};
 use anyhow::Context;
 use corridor_sim::batch::Shard;
+use corridor_sim::compare::polygon::Area;
 use corridor_sim::compare::scan::{self, Cell, CellResult, Slice};
 use corridor_sim::hash::fnv1a64;
 use corridor_sim::output::atomic::write_atomic;
@@ -43,6 +45,11 @@ pub struct Args {
     /// Score these places instead of a grid: a CSV file with the header `id,lon,lat`.
     #[arg(long, value_name = "FILE")]
     pub points: Option<PathBuf>,
+    /// Keep only the grid cells whose centre lies inside the Polygons and MultiPolygons
+    /// (holes respected) of this GeoJSON file; the grid covers their box unless --bbox
+    /// is given.
+    #[arg(long, value_name = "FILE.geojson", conflicts_with = "points")]
+    pub polygon: Option<PathBuf>,
     #[command(flatten)]
     pub procedure: ProcedureArgs,
     /// Score only shard K of N of the cells (cell i when i mod N = K), for `corridor
@@ -77,16 +84,42 @@ fn cells(args: &Args, base: &Scenario) -> Result<Vec<Cell>, String> {
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         return scan::points(path, &text).map_err(|e| e.to_string());
     }
-    let bbox = match &args.bbox {
-        Some(b) => <[f64; 4]>::try_from(b.as_slice()).map_err(|_| {
+    let area = match &args.polygon {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+            Some(Area::parse(path, &text).map_err(|e| e.to_string())?)
+        }
+        None => None,
+    };
+    let bbox = match (&args.bbox, &area) {
+        (Some(b), _) => <[f64; 4]>::try_from(b.as_slice()).map_err(|_| {
             format!(
                 "--bbox takes four numbers, west,south,east,north; got {}",
                 b.len()
             )
         })?,
-        None => scan::default_bbox(base, args.grid_km).map_err(|e| e.to_string())?,
+        (None, Some(a)) => a.bbox(),
+        (None, None) => scan::default_bbox(base, args.grid_km).map_err(|e| e.to_string())?,
     };
-    scan::grid(bbox, args.grid_km).map_err(|e| e.to_string())
+    let cells = scan::grid(bbox, args.grid_km).map_err(|e| e.to_string())?;
+    match (&area, &args.polygon) {
+        (Some(a), Some(path)) => {
+            let inside: Vec<Cell> = cells
+                .into_iter()
+                .filter(|c| a.contains(c.lon, c.lat))
+                .collect();
+            if inside.is_empty() {
+                return Err(format!(
+                    "{}: no cell centre of the {} km grid lies inside the polygon: use a finer --grid-km, or a --bbox that overlaps it",
+                    path.display(),
+                    args.grid_km
+                ));
+            }
+            Ok(inside)
+        }
+        _ => Ok(cells),
+    }
 }
 
 /// The procedure: Kim–Nelson unless `--procedure fixed` is asked for.
