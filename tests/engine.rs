@@ -93,6 +93,102 @@ fn mm2_customs_wait_matches_erlang_c() {
     assert_rel("M/M/2 mean wait in queue, h", wait, want, 0.03);
 }
 
+/// The single-route plan of the bottleneck scenarios: drive the link from origin to market.
+fn drive_to_market(s: &Scenario) -> Vec<Vec<Route>> {
+    vec![vec![route(vec![drive(s, "origin-market")], 1.0)]]
+}
+
+#[test]
+fn freight_priority_waits_match_cobham() {
+    // Non-preemptive priority M/M/c with equal exponential service (Cobham 1954; Gross &
+    // Harris, priority disciplines): W_q,k = C(c, a)/(cμ) / ((1 − σ_{k−1})(1 − σ_k)),
+    // σ_k = Σ_{i≤k} λ_i/(cμ), C the Erlang C at the total load.
+    let s = load("priority_mm2.toml");
+    let (results, _, _) = run(&s, &drive_to_market(&s));
+    let (c, mu, lambda_truck, lambda_bg) = (2.0, 1.0, 0.4, 1.2);
+    let a: f64 = (lambda_truck + lambda_bg) / mu;
+    let erlang_c = 2.0 * (a / c).powi(2) / (1.0 + a / c); // M/M/2: 2ρ²/(1 + ρ)
+    let (sigma_1, sigma_2) = (lambda_truck / (c * mu), a / c);
+    let base = erlang_c / (c * mu);
+    let want_truck = base / (1.0 - sigma_1);
+    let want_bg = base / ((1.0 - sigma_1) * (1.0 - sigma_2));
+    assert!((want_truck - 0.4444).abs() < 1e-3 && (want_bg - 2.2222).abs() < 1e-3);
+    let per_class = |class: fn(&sim::result::FacilityRep) -> Option<f64>| -> Vec<f64> {
+        let waits = results.iter().map(|r| class(&r.facilities[0]));
+        waits.map(|w| w.expect("waits observed")).collect()
+    };
+    let trucks = Summary::of_replications(&per_class(|f| f.freight_wait_h_mean));
+    let background = Summary::of_replications(&per_class(|f| f.background_wait_h_mean));
+    for (what, sum, want) in [
+        ("trucks (priority)", trucks, want_truck),
+        ("background", background, want_bg),
+    ] {
+        let se = sum.sd / (results.len() as f64).sqrt();
+        eprintln!("{what}: standard error {se:.4} h");
+        assert!(
+            0.03 * want >= 2.5 * se,
+            "sample too small for a 3% test: se {se}"
+        );
+        assert_rel(
+            &format!("{what} mean wait in queue, h"),
+            sum.mean,
+            want,
+            0.03,
+        );
+    }
+}
+
+#[test]
+fn a_stationary_start_needs_no_warm_up() {
+    // M/M/2 at ρ = 0.9 started in its steady state: over five days from time 0 the
+    // time-average number in the lock is the steady state's L = a + Cρ/(1 − ρ), and the
+    // lines are busy a fraction ρ of the time.
+    let s = load("stationary_lock.toml");
+    let (rho, a): (f64, f64) = (0.9, 1.8);
+    let want_l = a + 2.0 * rho * rho / (1.0 + rho) * rho / (1.0 - rho);
+    assert!((want_l - 9.4737).abs() < 1e-3);
+    let lock = facility(
+        &s,
+        FacilityKind::Bottleneck(support::link(&s, "market-upstream")),
+    );
+    let in_system = |s: &Scenario| -> Summary {
+        let (results, _, _) = run(s, &drive_to_market(s));
+        let l: Vec<f64> = results
+            .iter()
+            .map(|r| r.facilities[lock].mean_in_system)
+            .collect();
+        Summary::of_replications(&l)
+    };
+    let stationary = in_system(&s);
+    let se = stationary.sd / f64::from(s.meta.replications).sqrt();
+    eprintln!("stationary start: standard error {se:.4}");
+    assert!(
+        0.05 * want_l >= 2.5 * se,
+        "sample too small for a 5% test: se {se}"
+    );
+    assert_rel(
+        "time-average units in the lock",
+        stationary.mean,
+        want_l,
+        0.05,
+    );
+    // The same five days from empty see the queue still building: far below L.
+    let mut empty = s.clone();
+    let lock_link = &mut empty.links[support::link(&s, "market-upstream").index()];
+    lock_link.bottleneck.as_mut().expect("a lock").start = scenario::QueueStart::Empty;
+    let from_empty = in_system(&empty);
+    let se_empty = from_empty.sd / f64::from(s.meta.replications).sqrt();
+    eprintln!(
+        "from empty: {:.4} units (se {se_empty:.4})",
+        from_empty.mean
+    );
+    assert!(
+        want_l - from_empty.mean > 0.05 * want_l + 2.5 * se_empty,
+        "an empty start should fail the same test, still building: {}",
+        from_empty.mean
+    );
+}
+
 /// The plan of sched.toml: ride the daily service.
 fn ride_daily(s: &Scenario) -> Vec<Vec<Route>> {
     vec![vec![route(vec![ride(s, "daily", 0, 1)], 1.0)]]

@@ -532,6 +532,27 @@ const CATALOGUE: &[Case] = &[
         ],
     ),
     at(
+        "bottleneck_bad_priority.toml",
+        "priority = \"containers\"",
+        Of("\"containers\""),
+        &[
+            "link \"origin-market\"",
+            "field `bottleneck.priority`",
+            "unknown variant `containers`",
+            "`freight`",
+        ],
+    ),
+    at(
+        "bottleneck_stationary_saturated.toml",
+        "start = \"stationary\"",
+        Of("\"stationary\""),
+        &[
+            "link \"origin-market\"",
+            "field `bottleneck.start`",
+            "at most 0.999, got 1.0000",
+        ],
+    ),
+    at(
         "capacity_without_bottleneck.toml",
         "link = \"port-market\"",
         Of("\"port-market\""),

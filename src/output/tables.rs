@@ -14,7 +14,7 @@
 //! | `od_summary.csv` | demand flow | counts are means per replication (one observation window) |
 //! | `route_shares.csv` | route of a flow | planned (logit) vs simulated share |
 //! | `corridor_summary.csv` | corridor | shipments whose route's main corridor it is |
-//! | `hub_summary.csv` | facility | `transfer`, `customs`, and bottlenecks: `hub` is then the link id and `facility` the bottleneck's name (`kind` tells them apart); `recovery_days` after a disruption ([`crate::sim::daily::DailyAgg::recovery_days`]) |
+//! | `hub_summary.csv` | facility | `transfer`, `customs`, and bottlenecks: `hub` is then the link id and `facility` the bottleneck's name (`kind` tells them apart); `wait_h_mean` over every unit, `freight_wait_h_mean` over the non-background units alone; `recovery_days` after a disruption ([`crate::sim::daily::DailyAgg::recovery_days`]) |
 //! | `service_summary.csv` | service | |
 //! | `convergence.csv` | feedback iteration | only with `[choice] feedback` ([`crate::feedback`]); written beside these by the commands ([`convergence`]) |
 //!
@@ -430,6 +430,7 @@ impl RunTables<'_> {
                     wait_lo,
                     wait_hi,
                     opt(a.wait_h_p95),
+                    opt(a.freight_wait_h.map(|w| w.mean)),
                     a.max_queue.to_string(),
                     num(a.max_queue_mean),
                     num(a.mean_in_system),
@@ -453,6 +454,7 @@ impl RunTables<'_> {
                 "wait_h_ci95_low",
                 "wait_h_ci95_high",
                 "wait_h_p95",
+                "freight_wait_h_mean",
                 "max_queue",
                 "max_queue_mean",
                 "in_system_mean",

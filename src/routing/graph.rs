@@ -63,7 +63,7 @@
 //! and no enum.
 
 use crate::ids::{CorridorId, HubId, LinkId, ServiceId};
-use crate::scenario::{Bottleneck, Choice, Facility, HubKind, Mode, Scenario};
+use crate::scenario::{Bottleneck, BottleneckPriority, Choice, Facility, HubKind, Mode, Scenario};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::BTreeMap;
 
@@ -854,12 +854,24 @@ fn csr(n: usize, key: &[u32]) -> (Vec<u32>, Vec<u32>) {
 /// The bottleneck is an M/M/c queue (Erlang C) fed by its background traffic alone:
 /// arrivals λ = `background_per_day` / 24 per hour, mean service time 1/μ = the mean of
 /// `time_h`, c = `servers`. The expected time is the mean wait in queue plus the mean
-/// service time; the variance is that of the M/M/c wait (0 with probability 1 − C, else
-/// exponential with rate cμ − λ: C(2 − C)/(cμ − λ)²) plus the service-time variance.
-/// A vehicle's own service traffic is not added: it is what the simulation models.
+/// service time. A vehicle's own service traffic is not added: it is what the simulation
+/// models. The wait depends on the discipline:
 ///
-/// When utilisation λ/(cμ) ≥ 1 the wait is [`SATURATED_BOTTLENECK_WAIT_H`] with no
-/// variance (see there why it is finite).
+/// - **First come, first served**: the M/M/c wait, 0 with probability 1 − C, else
+///   exponential with rate cμ − λ (the whole queue ahead drains first): mean C/(cμ − λ),
+///   variance C(2 − C)/(cμ − λ)². When utilisation λ/(cμ) ≥ 1 the wait is
+///   [`SATURATED_BOTTLENECK_WAIT_H`] with no variance (see there why it is finite).
+/// - **Freight first** ([`BottleneckPriority::Freight`]): the wait of a priority arrival in
+///   a non-preemptive M/M/c priority queue whose only other class is the background
+///   (Cobham's formula for the first class, W₁ = C/(cμ)/(1 − σ₁), with the freight's own
+///   share σ₁ → 0, as above). It waits only if every server is busy (probability C, the
+///   background's Erlang C, by PASTA) and then only for the first of c servers to free,
+///   an exponential with rate cμ by memorylessness, however long the background queue:
+///   mean C/(cμ), variance C(2 − C)/(cμ)². A saturated background (λ/(cμ) ≥ 1) keeps
+///   every server busy (C = 1) but never blocks freight: the wait is 1/(cμ).
+///
+/// Exact for exponential `time_h`; for another distribution the same formulas with its
+/// mean (the M/M/c approximation), plus its own service-time variance.
 ///
 /// # Complexity
 ///
@@ -874,11 +886,18 @@ pub fn bottleneck_delay(b: &Bottleneck) -> (f64, f64) {
     }
     let c = f64::from(b.servers.max(1));
     let offered = lambda_per_h * service_h; // a = λ/μ, in Erlangs
-    if offered >= c {
-        return (SATURATED_BOTTLENECK_WAIT_H + service_h, service_var);
-    }
-    let c_wait = erlang_c(b.servers.max(1), offered);
-    let drain_per_h = c / service_h - lambda_per_h; // cμ − λ
+    let capacity_per_h = c / service_h; // cμ
+    let (c_wait, drain_per_h) = match b.priority {
+        BottleneckPriority::Fifo if offered >= c => {
+            return (SATURATED_BOTTLENECK_WAIT_H + service_h, service_var);
+        }
+        BottleneckPriority::Fifo => (
+            erlang_c(b.servers.max(1), offered),
+            capacity_per_h - lambda_per_h, // cμ − λ
+        ),
+        BottleneckPriority::Freight if offered >= c => (1.0, capacity_per_h),
+        BottleneckPriority::Freight => (erlang_c(b.servers.max(1), offered), capacity_per_h),
+    };
     let wait_h = c_wait / drain_per_h;
     let wait_var = c_wait * (2.0 - c_wait) / (drain_per_h * drain_per_h);
     (wait_h + service_h, wait_var + service_var)
@@ -901,6 +920,7 @@ pub fn erlang_c(servers: u32, a: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::dist::Dist;
+    use crate::scenario::QueueStart;
 
     fn bottleneck(servers: u32, mean_h: f64, per_day: f64) -> Bottleneck {
         Bottleneck {
@@ -908,6 +928,8 @@ mod tests {
             servers,
             time_h: Dist::Exponential { mean: mean_h },
             background_per_day: per_day,
+            priority: BottleneckPriority::Fifo,
+            start: QueueStart::Empty,
         }
     }
 
@@ -931,6 +953,37 @@ mod tests {
         assert!((t - 2.0).abs() < 1e-12, "{t}");
         // Var(Wq) = C(2 − C)/(μ − λ)² = 0.5·1.5/0.25 = 3, plus service variance 1.
         assert!((var - 4.0).abs() < 1e-12, "{var}");
+    }
+
+    fn freight_first(servers: u32, mean_h: f64, per_day: f64) -> Bottleneck {
+        Bottleneck {
+            priority: BottleneckPriority::Freight,
+            ..bottleneck(servers, mean_h, per_day)
+        }
+    }
+
+    #[test]
+    fn freight_first_waits_only_for_the_next_server() {
+        // M/M/1 at ρ = 0.5 (λ = 0.5/h, μ = 1/h): FIFO waits C/(μ − λ) = 1 h; freight first
+        // waits C/μ = 0.5 h, variance C(2 − C)/μ² = 0.75, plus the service's 1 h and 1 h².
+        let (t, var) = bottleneck_delay(&freight_first(1, 1.0, 12.0));
+        assert!((t - 1.5).abs() < 1e-12, "{t}");
+        assert!((var - 1.75).abs() < 1e-12, "{var}");
+        // M/M/2 at a = 1.6 (C = 0.7111): the lock of two lines charges C/(2μ) = 0.3556 h,
+        // Cobham's class-1 wait with no other priority traffic; FIFO would be 1.7778 h.
+        let (t, _) = bottleneck_delay(&freight_first(2, 1.0, 38.4));
+        let c = 2.0 * 0.8f64.powi(2) / 1.8;
+        assert!((t - 1.0 - c / 2.0).abs() < 1e-12, "{t}");
+        let (fifo, _) = bottleneck_delay(&bottleneck(2, 1.0, 38.4));
+        assert!((fifo - 1.0 - c / 0.4).abs() < 1e-12, "{fifo}");
+    }
+
+    #[test]
+    fn a_saturated_background_never_blocks_freight_first() {
+        // a = 3 ≥ c = 2: every server busy, freight waits for the first to free, 3/2 h.
+        let (t, var) = bottleneck_delay(&freight_first(2, 3.0, 24.0));
+        assert!((t - 4.5).abs() < 1e-12, "{t}");
+        assert!((var - (2.25 + 9.0)).abs() < 1e-12, "{var}");
     }
 
     #[test]

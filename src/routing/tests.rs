@@ -4,8 +4,8 @@ use super::*;
 use crate::dist::Dist;
 use crate::ids::{CorridorId, HubId, LinkId, ServiceId};
 use crate::scenario::{
-    Bottleneck, Choice, ChoiceModel, Compare, Corridor, Facility, Hub, HubKind, Link, Meta, Mode,
-    ModeSet, Scenario, Service, SimWindow,
+    Bottleneck, BottleneckPriority, Choice, ChoiceModel, Compare, Corridor, Facility, Hub, HubKind,
+    Link, Meta, Mode, ModeSet, QueueStart, Scenario, Service, SimWindow,
 };
 
 /// A tiny scenario builder: hubs by name, fixed times, VOT 24 USD/TEU-day (1 USD per hour,
@@ -420,6 +420,8 @@ fn bottleneck_wait_is_added_to_the_link() {
         servers: 1,
         time_h: Dist::Exponential { mean: 1.0 },
         background_per_day: 12.0,
+        priority: BottleneckPriority::Fifo,
+        start: QueueStart::Empty,
     });
     // M/M/1 at ρ = 0.5: wait 1 h + service 1 h.
     assert!(close(n.routes(a, b, ModeSet::ALL, 1)[0].time_h, 4.0));

@@ -404,6 +404,38 @@ pub struct Bottleneck {
     /// Other traffic (not modelled as services) arriving per day as a Poisson process and
     /// occupying servers the same way (≥ 0).
     pub background_per_day: f64,
+    /// Who is served first when a server frees.
+    pub priority: BottleneckPriority,
+    /// The background queue a replication starts with.
+    pub start: QueueStart,
+}
+
+/// Queue discipline at a bottleneck.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BottleneckPriority {
+    /// First come, first served, whoever it is.
+    #[default]
+    Fifo,
+    /// The modelled freight (service vehicles, trucks) goes before background traffic:
+    /// first come, first served within each class, and never interrupting a background
+    /// unit already in service (non-preemptive), as container ships are given the next
+    /// lockage at the Three Gorges in congestion.
+    Freight,
+}
+
+/// How a bottleneck's background queue starts each replication.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueStart {
+    /// Empty and idle: the warm-up must be long enough for the queue to build.
+    #[default]
+    Empty,
+    /// A draw from the steady state of the background alone, seen as an M/M/c queue
+    /// (servers, background rate, mean of `time_h`): units in service and waiting at
+    /// time 0, so that no warm-up is needed for the background queue (exact when `time_h`
+    /// is exponential).
+    Stationary,
 }
 
 /// Infrastructure between two hubs in one mode.

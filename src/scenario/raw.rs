@@ -5,7 +5,7 @@
 //! scenarios/README.md is the reference for each field.
 
 use super::de::Located;
-use super::model::{EffectKind, HubKind, Mode};
+use super::model::{BottleneckPriority, EffectKind, HubKind, Mode, QueueStart};
 use crate::dist::Dist;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -105,6 +105,8 @@ pub struct RawBottleneck {
     pub servers: Located<u32>,
     pub time_h: Located<RawDuration>,
     pub background_per_day: Option<Located<f64>>,
+    pub priority: Option<Located<BottleneckPriority>>,
+    pub start: Option<Located<QueueStart>>,
 }
 
 /// `[[links]]`.

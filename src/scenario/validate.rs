@@ -362,6 +362,60 @@ impl Validator<'_> {
         found
     }
 
+    /// A link's `bottleneck`. A stationary start needs background traffic that leaves the
+    /// servers idle some of the time: the steady state it draws from exists only below
+    /// full utilisation.
+    fn bottleneck(&mut self, what: &str, b: &RawBottleneck) -> Bottleneck {
+        let servers = self.at_least_one(what, "bottleneck.servers", &b.servers);
+        let time_h = self.duration(what, "bottleneck.time_h", &b.time_h);
+        let background_per_day = b.background_per_day.as_ref().map_or(0.0, |x| {
+            self.non_negative(
+                what,
+                "bottleneck.background_per_day",
+                x,
+                limits::BACKGROUND_PER_DAY,
+            )
+        });
+        let start = b.start.as_ref().map_or(QueueStart::Empty, |s| s.value);
+        if let Some(s) = b
+            .start
+            .as_ref()
+            .filter(|s| s.value == QueueStart::Stationary)
+        {
+            let utilisation = background_per_day / 24.0 * time_h.mean() / f64::from(servers.max(1));
+            let max = limits::STATIONARY_UTILISATION_MAX;
+            if background_per_day <= 0.0 {
+                self.err(
+                    s.loc,
+                    format!(
+                        "{what}: field `bottleneck.start` = \"stationary\" needs background \
+                         traffic (`bottleneck.background_per_day` > 0) to start from"
+                    ),
+                );
+            } else if utilisation.is_nan() || utilisation > max {
+                self.err(
+                    s.loc,
+                    format!(
+                        "{what}: field `bottleneck.start` = \"stationary\" needs a background \
+                         utilisation (background_per_day / 24 x mean time_h / servers) of at \
+                         most {max}, got {utilisation:.4}: the queue has no steady state"
+                    ),
+                );
+            }
+        }
+        Bottleneck {
+            name: self.name(what, &b.name),
+            servers,
+            time_h,
+            background_per_day,
+            priority: b
+                .priority
+                .as_ref()
+                .map_or_else(Default::default, |p| p.value),
+            start,
+        }
+    }
+
     fn duration(&mut self, what: &str, field: &str, d: &Located<RawDuration>) -> Dist {
         // Shape and parameters were checked while reading; nothing further to check.
         let _ = (what, field);
@@ -739,19 +793,7 @@ impl Validator<'_> {
                 .corridor
                 .as_ref()
                 .and_then(|c| self.resolve(what, "corridor", corridor_ids, c));
-            let bottleneck = l.bottleneck.as_ref().map(|b| Bottleneck {
-                name: self.name(what, &b.name),
-                servers: self.at_least_one(what, "bottleneck.servers", &b.servers),
-                time_h: self.duration(what, "bottleneck.time_h", &b.time_h),
-                background_per_day: b.background_per_day.as_ref().map_or(0.0, |x| {
-                    self.non_negative(
-                        what,
-                        "bottleneck.background_per_day",
-                        x,
-                        limits::BACKGROUND_PER_DAY,
-                    )
-                }),
-            });
+            let bottleneck = l.bottleneck.as_ref().map(|b| self.bottleneck(what, b));
             let distance_km =
                 self.positive(what, "distance_km", &l.distance_km, limits::DISTANCE_KM);
             let cost = self.non_negative(

@@ -99,6 +99,9 @@ pub struct FacilityAgg {
     pub wait_h: Option<Summary>,
     /// Mean of per-replication 95th percentiles of the wait, hours.
     pub wait_h_p95: Option<f64>,
+    /// Per-replication mean waits of the non-background units (the modelled freight, at a
+    /// bottleneck its vehicles and trucks), hours.
+    pub freight_wait_h: Option<Summary>,
     /// Longest queue in any replication.
     pub max_queue: u64,
     /// Mean of per-replication longest queues.
@@ -257,6 +260,7 @@ struct FacilityMerge {
     utilisation: Welford,
     wait_h: Spread,
     wait_h_p95: Mean,
+    freight_wait_h: Spread,
     max_queue: u64,
     max_queue_mean: Mean,
     mean_in_system: Mean,
@@ -359,6 +363,7 @@ impl<'r> Merger<'r> {
             m.utilisation.push(f.utilisation);
             m.wait_h.push_some(f.wait_h_mean);
             m.wait_h_p95.push_some(f.wait_h_p95);
+            m.freight_wait_h.push_some(f.freight_wait_h_mean);
             m.max_queue = m.max_queue.max(f.max_queue);
             m.max_queue_mean.push(f.max_queue as f64);
             m.mean_in_system.push(f.mean_in_system);
@@ -429,6 +434,7 @@ impl<'r> Merger<'r> {
                 utilisation: Summary::of_welford(&m.utilisation),
                 wait_h: m.wait_h.some(),
                 wait_h_p95: m.wait_h_p95.some(),
+                freight_wait_h: m.freight_wait_h.some(),
                 max_queue: m.max_queue,
                 max_queue_mean: m.max_queue_mean.value(),
                 mean_in_system: m.mean_in_system.value(),

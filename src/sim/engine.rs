@@ -37,6 +37,7 @@ use super::result::ReplicationResult;
 use super::routes::RouteTable;
 use super::shipment::Declaration;
 use super::state::State;
+use super::stationary;
 
 /// One replication in progress, on state and accumulators it borrows: a [`Workspace`]'s, or
 /// fresh ones.
@@ -143,6 +144,9 @@ impl Engine<'_, '_> {
         for (i, f) in self.model.facilities.iter().enumerate() {
             if f.background_per_h > 0.0 {
                 let facility = FacilityId::new(i);
+                if let Some(offered) = f.stationary_offered {
+                    self.stand_background(facility, offered);
+                }
                 let rng = self.st.streams.background(self.model, facility);
                 let at = self.st.background_clocks.next(i, rng, f.background_per_h);
                 self.schedule(at, Event::BackgroundArrival { facility });
@@ -162,6 +166,25 @@ impl Engine<'_, '_> {
             }
             self.schedule(o.start, Event::DisruptionStart { disruption });
             self.schedule(o.end, Event::DisruptionEnd { disruption });
+        }
+    }
+
+    /// Starts bottleneck `f` in the steady state of its background traffic: draws how many
+    /// background units are there at time 0 ([`super::stationary`]) and a service time for
+    /// each, all from the background stream, before its first arrival. Those that find a
+    /// server start service; the rest wait.
+    fn stand_background(&mut self, f: FacilityId, offered: f64) {
+        let spec = &self.model.facilities[f.index()];
+        let rng = self.st.streams.background(self.model, f);
+        let units = stationary::draw_in_system(spec.servers, offered, rng);
+        for _ in 0..units {
+            let rng = self.st.streams.background(self.model, f);
+            let service_s =
+                u32::try_from(hours_to_secs(spec.sample_service_h(rng))).unwrap_or(u32::MAX);
+            let unit = Unit::Standing(service_s);
+            if let Some(visit) = self.st.facilities[f.index()].stand(unit, SimTime::ZERO) {
+                self.begin_service(f, visit, SimTime::ZERO);
+            }
         }
     }
 
@@ -353,7 +376,7 @@ impl Engine<'_, '_> {
             FacilityKind::Bottleneck(l) => self.st.effects.link_factor(l),
         };
         let hours = match visit.unit {
-            Unit::Background(secs) => secs as f64 / 3600.0,
+            Unit::Background(secs) | Unit::Standing(secs) => secs as f64 / 3600.0,
             Unit::Shipment(_) | Unit::Traveller(_) | Unit::Declaration(_) => {
                 spec.sample_service_h(self.st.streams.facility(self.model, f))
             }
@@ -373,9 +396,9 @@ impl Engine<'_, '_> {
     }
 
     fn on_service_done(&mut self, f: FacilityId, unit: Unit, arrived: SimTime, now: SimTime) {
-        self.st.facilities[f.index()].complete(arrived, now);
+        self.st.facilities[f.index()].complete(unit, arrived, now);
         let teu = match unit {
-            Unit::Background(_) | Unit::Declaration(_) => 0,
+            Unit::Background(_) | Unit::Standing(_) | Unit::Declaration(_) => 0,
             Unit::Shipment(_) | Unit::Traveller(Traveller::Truck(_)) => self.model.shipment_teu,
             Unit::Traveller(Traveller::Vehicle(v)) => self.st.fleet.get(v).load_teu,
         };
@@ -386,7 +409,7 @@ impl Engine<'_, '_> {
         });
         self.start_services(f, now);
         match unit {
-            Unit::Background(_) => {}
+            Unit::Background(_) | Unit::Standing(_) => {}
             Unit::Declaration(s) => self.on_declared(s, now),
             Unit::Shipment(s) => self.next_leg(s, now),
             Unit::Traveller(who) => {

@@ -49,6 +49,7 @@ pub mod result;
 pub mod routes;
 pub mod shipment;
 pub mod state;
+pub mod stationary;
 pub mod streams;
 pub mod vehicle;
 

@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use crate::dist::{DistError, Sampler};
 use crate::ids::{DisruptionId, HubId, LinkId, ServiceId};
-use crate::scenario::{EffectKind, Scenario, Target};
+use crate::scenario::{BottleneckPriority, EffectKind, QueueStart, Scenario, Target};
 use crate::time::SimTime;
 
 use super::ids::FacilityId;
@@ -33,6 +33,19 @@ pub enum ModelError {
         field: &'static str,
         /// What is wrong.
         source: DistError,
+    },
+    /// A bottleneck to start in a steady state that its background traffic does not have.
+    #[error(
+        "{entity}: field `bottleneck.start` = \"stationary\" needs a background utilisation of \
+         at most {max}, got {utilisation}"
+    )]
+    NoSteadyState {
+        /// The link, e.g. `link "yichang-lock"`.
+        entity: String,
+        /// Background rate × mean service time / servers.
+        utilisation: f64,
+        /// [`crate::scenario::limits::STATIONARY_UTILISATION_MAX`].
+        max: f64,
     },
 }
 
@@ -63,6 +76,12 @@ pub struct FacilitySpec {
     pub advance: bool,
     /// Background units (bottlenecks only) per hour, Poisson; 0 for none.
     pub background_per_h: f64,
+    /// Background units wait behind every other unit (bottlenecks with freight priority).
+    pub freight_first: bool,
+    /// The background's offered load, Erlangs (background rate × mean service time), when
+    /// each replication starts with a stationary draw of background units (bottlenecks
+    /// with `start = "stationary"`); `None` to start empty.
+    pub stationary_offered: Option<f64>,
 }
 
 impl FacilitySpec {
@@ -208,6 +227,8 @@ impl<'s> Model<'s> {
                     cap_h,
                     advance,
                     background_per_h: 0.0,
+                    freight_first: false,
+                    stationary_offered: None,
                 });
                 Ok(FacilityId::new(facilities.len() - 1))
             };
@@ -248,6 +269,19 @@ impl<'s> Model<'s> {
             link_travel_h.push(compile(&link.time_h, who, "time_h")?);
             link_bottleneck.push(match &link.bottleneck {
                 Some(b) => {
+                    let offered = b.background_per_day.max(0.0) / 24.0 * b.time_h.mean();
+                    let utilisation = offered / f64::from(b.servers.max(1));
+                    let max = crate::scenario::limits::STATIONARY_UTILISATION_MAX;
+                    // Validation refuses it; a scenario built in code must not panic later.
+                    if b.start == QueueStart::Stationary
+                        && (utilisation.is_nan() || utilisation > max)
+                    {
+                        return Err(ModelError::NoSteadyState {
+                            entity: who(),
+                            utilisation,
+                            max,
+                        });
+                    }
                     facilities.push(FacilitySpec {
                         kind: FacilityKind::Bottleneck(LinkId::new(i)),
                         servers: b.servers.max(1),
@@ -255,6 +289,8 @@ impl<'s> Model<'s> {
                         cap_h: None,
                         advance: false,
                         background_per_h: b.background_per_day.max(0.0) / 24.0,
+                        freight_first: b.priority == BottleneckPriority::Freight,
+                        stationary_offered: (b.start == QueueStart::Stationary).then_some(offered),
                     });
                     Some(FacilityId::new(facilities.len() - 1))
                 }

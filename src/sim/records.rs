@@ -459,5 +459,7 @@ fn facility_rep(st: &mut FacilityStats, servers: u32, window_h: f64) -> Facility
         wait_h_p95,
         sojourn_h_mean: st.sojourn_h.some(),
         max_queue: st.max_queue,
+        freight_wait_h_mean: st.freight_wait_h.some(),
+        background_wait_h_mean: st.background_wait_h.some(),
     }
 }

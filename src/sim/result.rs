@@ -151,6 +151,11 @@ pub struct FacilityRep {
     pub sojourn_h_mean: Option<f64>,
     /// Longest queue (units waiting).
     pub max_queue: u64,
+    /// Mean wait in queue of the non-background units (shipments and declarations at a
+    /// hub, vehicles and trucks at a bottleneck), hours.
+    pub freight_wait_h_mean: Option<f64>,
+    /// Mean wait in queue of background units (bottlenecks), hours.
+    pub background_wait_h_mean: Option<f64>,
 }
 
 /// One service in one replication, over the observation window.

@@ -77,7 +77,7 @@ impl State {
             facilities: model
                 .facilities
                 .iter()
-                .map(|f| Facility::new(f.servers, model.warmup))
+                .map(|f| Facility::new(f.servers, model.warmup, f.freight_first))
                 .collect(),
             shipments: Shipments::default(),
             fleet: Fleet::default(),
