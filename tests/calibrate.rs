@@ -278,6 +278,73 @@ fn calibrate_writes_the_same_overlay_byte_for_byte_and_it_loads() {
     assert!(fitted.meta.name.ends_with("-fitted"));
 }
 
+/// Every row of a CSV without its first column (the scenario's name).
+fn without_scenario(csv: &str) -> Vec<String> {
+    csv.lines()
+        .map(|l| l.split_once(',').map_or(l, |(_, rest)| rest).to_string())
+        .collect()
+}
+
+#[test]
+fn evaluating_the_fitted_overlay_reproduces_the_fit_figures() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let targets_path = tmp.path().join("targets.csv");
+    let header = targets::COLUMNS.join(",");
+    std::fs::write(
+        &targets_path,
+        format!(
+            "{header}\nT1,2020,*,all flows,share_of_teu,west,0.30,0.25,0.35,a test figure,\n\
+             T2,2020,*,all flows,share_of_teu,east,0.20,0.15,0.25,a test figure,\n"
+        ),
+    )
+    .expect("write targets");
+    let fit = tmp.path().join("fit");
+    ok(corridor()
+        .arg("calibrate")
+        .arg(data("calibration/three_roads.toml"))
+        .arg(&targets_path)
+        .args(["--replications", "4", "--quiet", "--out"])
+        .arg(&fit));
+    let evaluated = tmp.path().join("evaluated");
+    ok(corridor()
+        .arg("calibrate")
+        .arg(fit.join("fitted.toml"))
+        .arg(&targets_path)
+        .args(["--replications", "4", "--evaluate", "--quiet", "--out"])
+        .arg(&evaluated));
+    // The overlay holds the fitted values (4 replications, the same seed): evaluating it
+    // gives the fit's own figures, target by target and indicator by indicator.
+    for file in ["calibration.csv", "fit.csv"] {
+        let a = std::fs::read_to_string(fit.join(file)).expect(file);
+        let b = std::fs::read_to_string(evaluated.join(file)).expect(file);
+        assert_eq!(without_scenario(&a), without_scenario(&b), "{file}");
+    }
+    assert!(!evaluated.join("fitted.toml").exists());
+    assert!(!evaluated.join("parameters.csv").exists());
+    // The scenario before fitting does not give them: the evaluation measures, it does
+    // not copy the fit.
+    let before = tmp.path().join("before");
+    ok(corridor()
+        .arg("calibrate")
+        .arg(data("calibration/three_roads.toml"))
+        .arg(&targets_path)
+        .args(["--replications", "4", "--evaluate", "--quiet", "--out"])
+        .arg(&before));
+    let a = std::fs::read_to_string(fit.join("fit.csv")).expect("fit");
+    let b = std::fs::read_to_string(before.join("fit.csv")).expect("before");
+    assert_ne!(without_scenario(&a), without_scenario(&b));
+    // Fitting options make no sense with --evaluate.
+    refused(
+        corridor()
+            .arg("calibrate")
+            .arg(data("calibration/three_roads.toml"))
+            .arg(&targets_path)
+            .args(["--evaluate", "--fit-logit-scale", "--out"])
+            .arg(tmp.path().join("x")),
+        &["--fit-logit-scale"],
+    );
+}
+
 #[test]
 fn calibrate_refuses_a_bad_targets_file_with_exit_2() {
     let tmp = tempfile::tempdir().expect("tmp");

@@ -330,6 +330,32 @@ pub fn calibrate(
     })
 }
 
+/// The figures of `targets` on `scenario` as it stands, nothing fitted: how a calibrated
+/// overlay, or a forecast carried forward from one, compares with observations it was not
+/// fitted to. The result has no parameters; its loss is the same [`loss`].
+///
+/// # Errors
+///
+/// [`RunError`] when the scenario cannot be simulated.
+pub fn evaluate(scenario: &Scenario, targets: &[Target]) -> Result<Calibration, RunError> {
+    let simulated = simulate(scenario, targets)?;
+    let loss = loss(targets, &simulated);
+    Ok(Calibration {
+        parameters: Vec::new(),
+        start: Vec::new(),
+        fitted: Vec::new(),
+        start_loss: loss,
+        loss,
+        evaluations: 1,
+        targets: targets
+            .iter()
+            .cloned()
+            .zip(simulated)
+            .map(|(target, simulated)| TargetResult { target, simulated })
+            .collect(),
+    })
+}
+
 /// The simulated figures of `targets` on `scenario`.
 ///
 /// # Errors

@@ -1,9 +1,12 @@
-//! `corridor calibrate SCENARIO TARGETS.csv [--out DIR] [--replications N] [--seed S]`
+//! `corridor calibrate SCENARIO TARGETS.csv [--out DIR] [--replications N] [--seed S]
+//! [--evaluate]`
 //!
 //! Load the scenario (a document, so fitted values are patched and validated like any
 //! `[[set]]`) and the targets → fit the parameters by Nelder–Mead on common random
 //! numbers → write `calibration.csv`, `fit.csv`, `parameters.csv`, the fitted overlay
-//! `fitted.toml` and `manifest.json` atomically.
+//! `fitted.toml` and `manifest.json` atomically. With `--evaluate`, nothing is fitted:
+//! the scenario as it stands is measured against the targets (`calibration.csv`,
+//! `fit.csv`), e.g. a forecast against observations of its own year.
 
 use crate::Failure;
 use crate::common::{self, SimArgs};
@@ -11,7 +14,7 @@ use anyhow::Context;
 use corridor_sim::calibrate::{self, Options, report, targets};
 use corridor_sim::output::atomic::write_atomic;
 use corridor_sim::output::manifest::{Manifest, SourceFile};
-use corridor_sim::scenario::{Document, Node, NodeKind};
+use corridor_sim::scenario::{Document, Node, NodeKind, Scenario};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::path::{Component, Path, PathBuf};
@@ -35,6 +38,10 @@ pub struct Args {
     /// Also fit ρ, the reliability ratio.
     #[arg(long)]
     pub fit_reliability_ratio: bool,
+    /// Fit nothing: measure the scenario as it stands against the targets and write
+    /// calibration.csv and fit.csv only.
+    #[arg(long, conflicts_with_all = ["fit_logit_scale", "fit_reliability_ratio", "max_iterations"])]
+    pub evaluate: bool,
     /// Most Nelder–Mead iterations.
     #[arg(long, value_name = "N", default_value_t = 200,
           value_parser = clap::value_parser!(u64).range(1..=100_000))]
@@ -70,6 +77,9 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         eprintln!("{e}");
         Failure::BadInput
     })?;
+    if args.evaluate {
+        return evaluate(args, &doc, &scenario, &targets);
+    }
     let parameters = calibrate::parameters(
         &scenario,
         &targets,
@@ -80,15 +90,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         eprintln!("error: {}", calibrate::CalibrateError::NoParameters);
         return Err(Failure::BadInput);
     }
-    let owner = common::owner("calibrate", &[path, &args.targets], "");
-    let out = args.sim.out.clone().unwrap_or_else(|| {
-        let label = format!(
-            "calibrate-{}-{}",
-            common::stem(path),
-            common::stem(&args.targets)
-        );
-        common::default_out(&label, &owner)
-    });
+    let (owner, out) = output_dir(args);
     let staged = common::begin_output(&out, &owner, args.sim.overwrite)?;
     let (pool, threads) = common::pool(args.sim.threads)?;
 
@@ -158,9 +160,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         .with_context(|| format!("cannot write {}", overlay_path.display()))?;
     let mut outputs: Vec<String> = tables.iter().map(|t| t.file.to_string()).collect();
     outputs.push(OVERLAY.to_string());
-    let targets_text = std::fs::read(&args.targets).unwrap_or_default();
-    let mut files = common::source_files(doc.sources());
-    files.push(SourceFile::of(&args.targets, &targets_text));
+    let files = source_files(args, &doc);
     common::finish_output(
         staged,
         &tables,
@@ -190,6 +190,98 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// `corridor calibrate --evaluate`: the scenario's figures against the targets, nothing
+/// fitted.
+fn evaluate(
+    args: &Args,
+    doc: &Document,
+    scenario: &Scenario,
+    targets: &[targets::Target],
+) -> Result<(), Failure> {
+    let path = &args.file;
+    let (owner, out) = output_dir(args);
+    let staged = common::begin_output(&out, &owner, args.sim.overwrite)?;
+    let (pool, threads) = common::pool(args.sim.threads)?;
+    let started = Instant::now();
+    let measured = pool
+        .install(|| calibrate::evaluate(scenario, targets))
+        .map_err(|e| {
+            eprintln!("{}: {e}", path.display());
+            Failure::BadInput
+        })?;
+    let wall_time_s = started.elapsed().as_secs_f64();
+    let name = &scenario.meta.name;
+    let tables = [
+        report::calibration_table(name, &measured),
+        report::fit_table(name, &measured),
+    ];
+    let outputs = tables.iter().map(|t| t.file.to_string()).collect();
+    common::finish_output(
+        staged,
+        &tables,
+        &args.sim,
+        &Manifest {
+            scenario: name.clone(),
+            scenario_path: path.display().to_string(),
+            scenario_files: source_files(args, doc),
+            ..common::manifest(
+                "calibrate --evaluate",
+                &owner,
+                &scenario.meta,
+                threads,
+                wall_time_s,
+                outputs,
+            )
+        },
+    )?;
+    if !args.sim.quiet {
+        let within = measured
+            .targets
+            .iter()
+            .filter(|r| {
+                r.simulated
+                    .is_some_and(|s| (r.target.low..=r.target.high).contains(&s.mean))
+            })
+            .count();
+        eprintln!(
+            "{name}: loss {:.4}, {within} of {} targets within their observed range ({wall_time_s:.1} s); results in {}",
+            measured.loss,
+            measured.targets.len(),
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// The output directory's owner label and path (`--out`, or the default; an evaluation
+/// and a fit of the same files default to different directories).
+fn output_dir(args: &Args) -> (String, PathBuf) {
+    let path = &args.file;
+    let (command, extra) = if args.evaluate {
+        ("evaluate", "--evaluate")
+    } else {
+        ("calibrate", "")
+    };
+    let owner = common::owner("calibrate", &[path, &args.targets], extra);
+    let out = args.sim.out.clone().unwrap_or_else(|| {
+        let label = format!(
+            "{command}-{}-{}",
+            common::stem(path),
+            common::stem(&args.targets)
+        );
+        common::default_out(&label, &owner)
+    });
+    (owner, out)
+}
+
+/// The scenario's files and the targets file, for the manifest.
+fn source_files(args: &Args, doc: &Document) -> Vec<SourceFile> {
+    let targets_text = std::fs::read(&args.targets).unwrap_or_default();
+    let mut files = common::source_files(doc.sources());
+    files.push(SourceFile::of(&args.targets, &targets_text));
+    files
 }
 
 /// A count of evaluations and the best loss so far on stderr; hidden when stderr is not
