@@ -585,7 +585,7 @@ fn site_scan_shards_merge_to_the_bytes_of_an_unsharded_scan_whatever_the_threads
         .arg("--out")
         .arg(&merged)
         .arg("--quiet"));
-    for file in ["site_scan.csv", "site_scan.geojson"] {
+    for file in ["site_scan.csv", "site_scan.geojson", "network.geojson"] {
         assert_eq!(
             std::fs::read(whole.join(file)).unwrap(),
             std::fs::read(merged.join(file)).unwrap(),

@@ -285,3 +285,100 @@ fn report_option_writes_the_same_page_into_the_output_directory() {
         assert_eq!(written, report(&dir), "{name}");
     }
 }
+
+/// The filled rectangles of the map figure `id` left of its legend, as their fills.
+fn map_cell_fills(page: &str, id: &str) -> Vec<String> {
+    let start = page.find(&format!("id=\"{id}\"")).unwrap();
+    let svg = &page[start..start + page[start..].find("</figure>").unwrap()];
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let tag = format!(" {tag}");
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(tag[at..at + tag[at..].find('"')?].to_string())
+    };
+    svg.split("<rect ")
+        .skip(1)
+        .map(|t| &t[..t.find('>').unwrap()])
+        .filter(|t| {
+            let x: i64 = attr(t, "x").unwrap().parse().unwrap();
+            let w: i64 = attr(t, "width").unwrap().parse().unwrap();
+            // Left of the legend (the map is 1120 px wide, its legend the last 250): the
+            // cells, not the picture's background nor the legend's colour bar.
+            x + w <= 870 && attr(t, "fill").is_some_and(|f| f.starts_with('#'))
+        })
+        .map(|t| attr(t, "fill").unwrap())
+        .collect()
+}
+
+#[test]
+fn a_site_scan_report_colours_every_cell_by_its_score_and_ranks_the_top_cells() {
+    use corridor_sim::report::map::ColourScale;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("scan");
+    ok(corridor()
+        .args(["site-scan"])
+        .arg(data("zones/ladder.toml"))
+        .args(["--grid-km", "10", "--bbox", "105.8,29.8,106.2,30.2"])
+        .args([
+            "--replications",
+            "40",
+            "--delta",
+            "20",
+            "--quiet",
+            "--report",
+        ])
+        .arg("--out")
+        .arg(&dir));
+    let written = fs::read_to_string(dir.join("report.html")).unwrap();
+    let page = report(&dir);
+    assert_eq!(
+        written, page,
+        "--report writes what `corridor report` writes"
+    );
+    assert_has(
+        &page,
+        &[
+            "sec-site-scan",
+            "site-scan-map",
+            "site-scan-chart",
+            "site-scan-table",
+            "manifest",
+        ],
+    );
+    assert_self_contained(&page);
+    assert!(page.contains("<title>ladder: site-suitability scan</title>"));
+    // The legend names the scale and its unit.
+    assert!(draws(&page, "Score (USD/TEU)"), "no scale title");
+    // Every cell of site_scan.csv is on the map, filled with the colour of its score.
+    let mut r = csv::Reader::from_path(dir.join("site_scan.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let at = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 20);
+    let score = |rec: &csv::StringRecord| rec[at("score")].parse::<f64>().unwrap();
+    let lo = rows.iter().map(score).fold(f64::INFINITY, f64::min);
+    let hi = rows.iter().map(score).fold(f64::NEG_INFINITY, f64::max);
+    let scale = ColourScale { lo, hi };
+    let hex = |c: plotters::style::RGBColor| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
+    let mut want: Vec<String> = rows
+        .iter()
+        .map(|rec| hex(scale.colour(score(rec))))
+        .collect();
+    let mut got = map_cell_fills(&page, "site-scan-map");
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
+    // The best cell is the brightest (viridis' yellow end).
+    let best = rows.iter().find(|rec| &rec[at("rank")] == "1").unwrap();
+    assert_eq!(hex(scale.colour(score(best))), "#FEE825");
+    // The table lists the top cells in rank order, the best first, with its interval.
+    let table = &page[page.find("id=\"site-scan-table\"").unwrap()..];
+    let first = &table[table.find("<tbody>").unwrap()..];
+    let first = &first[..first.find("</tr>").unwrap()];
+    assert!(
+        first.contains(&format!("<td>{}</td>", &best[at("cell")])),
+        "{first}"
+    );
+    assert!(first.contains("in contention at the end"), "{first}");
+    let body = &table[..table.find("</table>").unwrap()];
+    assert_eq!(body.matches("<tr>").count(), 1 + 20, "header and 20 cells");
+}

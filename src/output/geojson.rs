@@ -1,5 +1,6 @@
 //! Map layers (GeoJSON, RFC 7946) for QGIS or any GIS: `network.geojson` from `run`, the
-//! network with the freight on it, `zones.geojson` from `compare-zones`, the candidate
+//! network with the freight on it (from `site-scan`, the network alone: no freight
+//! properties), `zones.geojson` from `compare-zones`, the candidate
 //! zones with their ranking, and `diff.geojson` from `diff`, the differences between two
 //! scenarios.
 //!
@@ -238,30 +239,41 @@ pub fn diff(
 pub fn network(compiled: &Compiled<'_>, agg: &Aggregate) -> FeatureCollection {
     let s = compiled.scenario;
     let loads = loads(compiled, agg);
-    let mut features = Vec::with_capacity(s.hubs.len() + s.links.len());
-    for (i, h) in s.hubs.iter().enumerate() {
-        let mut p = hub_properties(h);
-        p.insert("teu_per_day".into(), number(loads.hub_teu[i]));
-        features.push(Feature {
-            geometry: Some(Geometry::new_point([h.lon, h.lat])),
-            properties: Some(p),
-            ..Feature::default()
-        });
+    let mut layer = network_outline(s);
+    // The outline holds the hubs, then the links, in file order.
+    let (hubs, links) = layer.features.split_at_mut(s.hubs.len());
+    for (f, teu) in hubs.iter_mut().zip(&loads.hub_teu) {
+        let p = f.properties.get_or_insert_with(JsonObject::new);
+        p.insert("teu_per_day".into(), number(*teu));
     }
-    for (i, link) in s.links.iter().enumerate() {
-        let (a, b) = (s.hub(link.from), s.hub(link.to));
-        let mut p = link_properties(s, link);
+    for (i, f) in links.iter_mut().enumerate() {
+        let p = f.properties.get_or_insert_with(JsonObject::new);
         p.insert("teu_per_day".into(), number(loads.link_teu[i]));
         for (corridor, teu) in &loads.link_by_corridor[i] {
             p.insert(format!("teu_per_day_{corridor}"), number(*teu));
         }
-        features.push(Feature {
-            geometry: Some(Geometry::new_line_string([[a.lon, a.lat], [b.lon, b.lat]])),
-            properties: Some(p),
-            ..Feature::default()
-        });
     }
-    FeatureCollection::new(features)
+    layer
+}
+
+/// The network alone, hubs and links with their own properties and no freight: the map
+/// a site scan's heat map is drawn under, for orientation (a scan keeps no run's flows).
+#[must_use]
+pub fn network_outline(s: &crate::scenario::Scenario) -> FeatureCollection {
+    let hubs = s.hubs.iter().map(|h| Feature {
+        geometry: Some(Geometry::new_point([h.lon, h.lat])),
+        properties: Some(hub_properties(h)),
+        ..Feature::default()
+    });
+    let links = s.links.iter().map(|link| {
+        let (a, b) = (s.hub(link.from), s.hub(link.to));
+        Feature {
+            geometry: Some(Geometry::new_line_string([[a.lon, a.lat], [b.lon, b.lat]])),
+            properties: Some(link_properties(s, link)),
+            ..Feature::default()
+        }
+    });
+    FeatureCollection::new(hubs.chain(links).collect::<Vec<_>>())
 }
 
 /// The candidate zones of a comparison as points at their coordinates, with rank, score

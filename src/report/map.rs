@@ -7,10 +7,17 @@
 //! latitude, so shapes near the map's centre keep their proportions. A network spanning
 //! continents (Chongqing to Duisburg) hides its dense home region in a few pixels, so the
 //! region where most hubs are gets a second, zoomed map.
+//!
+//! A site scan's map ([`Shading`]) puts the scanned cells under the network, each filled
+//! by its score on a colour scale (viridis, reversed so that the best, lowest scores are
+//! the brightest: perceptually even and readable by colour-blind readers), with the best
+//! cell and the cells the scan could not tell apart from it outlined.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use plotters::style::colors::colormaps::ViridisRGB;
 use serde_json::Value;
 
 use super::ReportError;
@@ -63,21 +70,13 @@ const BY_CORRIDOR: &str = "teu_per_day_";
 /// [`ReportError::Io`] or [`ReportError::Json`] when the file cannot be read or is not a
 /// feature collection of points and line strings with numeric coordinates.
 pub fn read(dir: &Path, name: &str) -> Result<Option<Layer>, ReportError> {
-    let path = dir.join(name);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(ReportError::Io { path, source }),
+    let Some((path, features)) = read_features(dir, name)? else {
+        return Ok(None);
     };
     let bad = |message: String| ReportError::Json {
         file: path.clone(),
         message,
     };
-    let doc: Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-    let features = doc
-        .get("features")
-        .and_then(Value::as_array)
-        .ok_or_else(|| bad("no `features` array".into()))?;
     let mut layer = Layer::default();
     for (i, f) in features.iter().enumerate() {
         let props = f.get("properties").and_then(Value::as_object);
@@ -135,6 +134,30 @@ pub fn read(dir: &Path, name: &str) -> Result<Option<Layer>, ReportError> {
     Ok(Some(layer))
 }
 
+/// The features of the GeoJSON feature collection `dir/name`, with the file's path;
+/// `Ok(None)` when the file is absent.
+///
+/// # Errors
+/// [`ReportError::Io`] when the file cannot be read, [`ReportError::Json`] when it is not
+/// JSON with a `features` array.
+pub fn read_features(dir: &Path, name: &str) -> Result<Option<(PathBuf, Vec<Value>)>, ReportError> {
+    let path = dir.join(name);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(ReportError::Io { path, source }),
+    };
+    let bad = |message: String| ReportError::Json {
+        file: path.clone(),
+        message,
+    };
+    let mut doc: Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    match doc.get_mut("features").map(Value::take) {
+        Some(Value::Array(features)) => Ok(Some((path, features))),
+        _ => Err(bad("no `features` array".into())),
+    }
+}
+
 /// A lon/lat box.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Extent {
@@ -143,7 +166,8 @@ pub struct Extent {
 }
 
 impl Extent {
-    fn of(points: impl Iterator<Item = (f64, f64)>) -> Option<Extent> {
+    /// The box around `points`; `None` when there is none.
+    pub fn of(points: impl Iterator<Item = (f64, f64)>) -> Option<Extent> {
         points.fold(None, |e, (x, y)| {
             Some(match e {
                 None => Extent {
@@ -159,7 +183,8 @@ impl Extent {
     }
 
     /// Grown by `share` of its size on every side (at least `min_deg` degrees).
-    fn padded(self, share: f64, min_deg: f64) -> Extent {
+    #[must_use]
+    pub fn padded(self, share: f64, min_deg: f64) -> Extent {
         let dx = ((self.lon.1 - self.lon.0) * share).max(min_deg);
         let dy = ((self.lat.1 - self.lat.0) * share).max(min_deg);
         Extent {
@@ -246,7 +271,82 @@ pub struct Style<'a> {
     pub title: &'a str,
     /// The region drawn on a second map: outlined here, and its places left unlabelled.
     pub home: Option<Extent>,
+    /// Cells shaded under the network (a site scan's heat map); hubs are then labelled
+    /// whether or not freight passes them, for orientation.
+    pub shading: Option<&'a Shading>,
 }
+
+/// A colour scale from `lo` (brightest) to `hi` (darkest): reversed viridis.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ColourScale {
+    /// The value drawn brightest (yellow).
+    pub lo: f64,
+    /// The value drawn darkest (purple).
+    pub hi: f64,
+}
+
+impl ColourScale {
+    /// The colour of `v`, clamped to the scale.
+    #[must_use]
+    pub fn colour(&self, v: f64) -> RGBColor {
+        let span = self.hi - self.lo;
+        let t = if span > 0.0 {
+            ((v - self.lo) / span).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        ViridisRGB::get_color(1.0 - t)
+    }
+}
+
+/// How a shaded cell is outlined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CellMark {
+    /// The best cell (rank 1).
+    Best,
+    /// A cell the scan could not tell apart from the best.
+    Unseparated,
+}
+
+/// One cell of a heat map: its rectangle (a dot at its centre when it has none), its
+/// value and its outline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShadedCell {
+    /// Longitude of the centre, degrees.
+    pub lon: f64,
+    /// Latitude of the centre, degrees.
+    pub lat: f64,
+    /// `[west, south, east, north]`, degrees.
+    pub bounds: Option<[f64; 4]>,
+    /// The value coloured.
+    pub value: f64,
+    /// Its outline, if any.
+    pub mark: Option<CellMark>,
+}
+
+/// A heat map drawn under the network, with what its legend says.
+#[derive(Clone, Debug)]
+pub struct Shading {
+    /// The cells.
+    pub cells: Vec<ShadedCell>,
+    /// Their colour scale.
+    pub scale: ColourScale,
+    /// The legend's title for the scale, with its unit.
+    pub title: String,
+    /// The legend's words for [`CellMark::Unseparated`].
+    pub unseparated: String,
+}
+
+/// Outline colour and width of a marked cell.
+fn mark_style(mark: CellMark) -> (RGBColor, u32) {
+    match mark {
+        CellMark::Best => (chart::ACCENT, 4),
+        CellMark::Unseparated => (RGBColor(0, 0, 0), 2),
+    }
+}
+
+/// Radius, pixels, of a cell drawn as a dot (a scanned point without a rectangle).
+const CELL_DOT_PX: i32 = 7;
 
 /// Width of the legend beside the map, pixels.
 const LEGEND_PX: u32 = 250;
@@ -290,6 +390,9 @@ pub fn draw(
         lat: (0.0, 1.0),
     });
     let cos_lat = ((ext.lat.0 + ext.lat.1) / 2.0).to_radians().cos().max(0.2);
+    // Ticks a tenth of a degree apart or closer need a second decimal to differ.
+    let span = (ext.lon.1 - ext.lon.0).min(ext.lat.1 - ext.lat.0);
+    let decimals = if span < 1.5 { 2 } else { 1 };
     let plot_w = chart::WIDTH_PX - LEGEND_PX - 90;
     let ratio = (ext.lat.1 - ext.lat.0) / ((ext.lon.1 - ext.lon.0) * cos_lat);
     let height = ((f64::from(plot_w) * ratio) as u32 + 100).clamp(360, 900);
@@ -335,8 +438,8 @@ pub fn draw(
             .build_cartesian_2d(ext.lon.0..ext.lon.1, ext.lat.0..ext.lat.1)
             .map_err(err)?;
         map.configure_mesh()
-            .x_label_formatter(&|v| format!("{v:.1}°E"))
-            .y_label_formatter(&|v| format!("{v:.1}°N"))
+            .x_label_formatter(&|v| format!("{v:.decimals$}°E"))
+            .y_label_formatter(&|v| format!("{v:.decimals$}°N"))
             .label_style(("sans-serif", 16).into_font().color(&MUTED))
             .light_line_style(RGBColor(246, 246, 246))
             .bold_line_style(RGBColor(230, 230, 230))
@@ -349,12 +452,20 @@ pub fn draw(
                 .map(|(a, b)| vec![a, b])
                 .collect()
         };
-        // Idle links first, thin and grey; then the loaded ones, widest first, so that a
-        // thin line stays visible on top of a wide one.
+        if let Some(shading) = style.shading {
+            draw_cells(&mut map, shading)?;
+        }
+        // Idle links first, thin and grey (dark over a heat map); then the loaded ones,
+        // widest first, so that a thin line stays visible on top of a wide one.
+        let idle_colour = if style.shading.is_some() {
+            RGBColor(60, 60, 60)
+        } else {
+            RGBColor(205, 205, 205)
+        };
         let idle = layer.lines.iter().filter(|l| l.corridor.is_none());
         map.draw_series(
             idle.flat_map(clip)
-                .map(|seg| PathElement::new(seg, RGBColor(205, 205, 205).stroke_width(1))),
+                .map(|seg| PathElement::new(seg, idle_colour.stroke_width(1))),
         )
         .map_err(err)?;
         let mut loaded: Vec<&Line> = layer
@@ -423,7 +534,9 @@ pub fn draw(
             let inside_home = style.home.is_some_and(|h| h.contains((p.lon, p.lat)));
             let text = match p.rank {
                 Some(rank) => format!("{rank}. {}", short(&p.label, 30)),
-                None if inside_home || p.teu_per_day <= 0.0 => String::new(),
+                None if inside_home || (p.teu_per_day <= 0.0 && style.shading.is_none()) => {
+                    String::new()
+                }
                 None => short(&p.label, 30),
             };
             let (x, y) = map.backend_coord(&(p.lon, p.lat));
@@ -463,16 +576,150 @@ pub fn draw(
             &shown,
             max_line,
             layer.places.iter().any(|p| p.rank.is_some()),
+            style.shading,
         )
     })
 }
 
-/// The legend panel: corridor colours, line widths for sample flows, what dots mean.
+/// The cells of a heat map: fills first, then the outlines of the marked cells, the best
+/// last so that it stays on top.
+fn draw_cells<DB: DrawingBackend>(
+    map: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    shading: &Shading,
+) -> Result<(), String> {
+    let cells = &shading.cells;
+    map.draw_series(cells.iter().filter_map(|c| {
+        let [w, s, e, n] = c.bounds?;
+        Some(Rectangle::new(
+            [(w, s), (e, n)],
+            shading.scale.colour(c.value).filled(),
+        ))
+    }))
+    .map_err(err)?;
+    map.draw_series(cells.iter().filter(|c| c.bounds.is_none()).map(|c| {
+        EmptyElement::at((c.lon, c.lat))
+            + Circle::new((0, 0), CELL_DOT_PX, shading.scale.colour(c.value).filled())
+    }))
+    .map_err(err)?;
+    for mark in [CellMark::Unseparated, CellMark::Best] {
+        let (colour, width) = mark_style(mark);
+        let marked = cells.iter().filter(|c| c.mark == Some(mark));
+        for c in marked {
+            // A closed path, not a rectangle: plotters' SVG backend draws a rectangle's
+            // outline one pixel wide whatever the stroke width.
+            match c.bounds {
+                Some([w, s, e, n]) => map.draw_series(std::iter::once(PathElement::new(
+                    vec![(w, s), (e, s), (e, n), (w, n), (w, s)],
+                    colour.stroke_width(width),
+                ))),
+                None => map.draw_series(std::iter::once(
+                    EmptyElement::at((c.lon, c.lat))
+                        + Circle::new((0, 0), CELL_DOT_PX + 1, colour.stroke_width(width)),
+                )),
+            }
+            .map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+/// Height of the legend's colour bar, pixels.
+const COLOUR_BAR_PX: i32 = 180;
+
+/// The heat map's part of the legend: the colour bar with five values (the best at the
+/// top), and the cell outlines; returns the next free line.
+fn shading_legend<DB: DrawingBackend>(
+    side: &DrawingArea<DB, plotters::coord::Shift>,
+    shading: &Shading,
+    mut y: i32,
+) -> Result<i32, String> {
+    let head = ("sans-serif", 20)
+        .into_font()
+        .style(FontStyle::Bold)
+        .color(&INK);
+    let text = ("sans-serif", 18).into_font().color(&INK);
+    side.draw(&Text::new(shading.title.clone(), (10, y), head))
+        .map_err(err)?;
+    y += 30;
+    let ColourScale { lo, hi } = shading.scale;
+    let steps = 60;
+    for i in 0..steps {
+        let t = f64::from(i) / f64::from(steps - 1);
+        let y0 = y + i * COLOUR_BAR_PX / steps;
+        let y1 = y + (i + 1) * COLOUR_BAR_PX / steps;
+        side.draw(&Rectangle::new(
+            [(10, y0), (40, y1)],
+            shading.scale.colour(lo + t * (hi - lo)).filled(),
+        ))
+        .map_err(err)?;
+    }
+    for k in 0..5 {
+        let t = f64::from(k) / 4.0;
+        let ty = y + (t * f64::from(COLOUR_BAR_PX - 1)) as i32;
+        side.draw(&PathElement::new(
+            vec![(40, ty), (46, ty)],
+            INK.stroke_width(1),
+        ))
+        .map_err(err)?;
+        let mut label = crate::report::fmt_num(lo + t * (hi - lo), 0);
+        if k == 0 {
+            label.push_str(" (best)");
+        }
+        side.draw(&Text::new(label, (52, ty - 9), text.clone()))
+            .map_err(err)?;
+    }
+    y += COLOUR_BAR_PX + 30;
+    let has = |m: CellMark| shading.cells.iter().any(|c| c.mark == Some(m));
+    for (mark, words) in [
+        (CellMark::Best, "best cell"),
+        (CellMark::Unseparated, shading.unseparated.as_str()),
+    ] {
+        if !has(mark) {
+            continue;
+        }
+        let (colour, width) = mark_style(mark);
+        side.draw(&PathElement::new(
+            vec![
+                (14, y - 10),
+                (36, y - 10),
+                (36, y + 10),
+                (14, y + 10),
+                (14, y - 10),
+            ],
+            colour.stroke_width(width),
+        ))
+        .map_err(err)?;
+        // Up to two lines of about 20 characters beside the square.
+        let mut line = String::new();
+        let mut lines = Vec::new();
+        for w in words.split(' ') {
+            if !line.is_empty() && line.chars().count() + w.chars().count() > 20 {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(w);
+        }
+        lines.push(line);
+        let extra = 22 * (lines.len() as i32 - 1);
+        for (i, l) in lines.into_iter().enumerate() {
+            side.draw(&Text::new(l, (52, y - 9 + 22 * i as i32), text.clone()))
+                .map_err(err)?;
+        }
+        y += 34 + extra;
+    }
+    Ok(y)
+}
+
+/// The legend panel: the heat map's scale, corridor colours, line widths for sample
+/// flows, what dots mean.
 fn legend<DB: DrawingBackend>(
     side: &DrawingArea<DB, plotters::coord::Shift>,
     corridors: &[(String, RGBColor)],
     max_line: f64,
     zones: bool,
+    shading: Option<&Shading>,
 ) -> Result<(), String> {
     let head = ("sans-serif", 20)
         .into_font()
@@ -480,6 +727,9 @@ fn legend<DB: DrawingBackend>(
         .color(&INK);
     let text = ("sans-serif", 18).into_font().color(&INK);
     let mut y = 40;
+    if let Some(shading) = shading {
+        y = shading_legend(side, shading, y)?;
+    }
     let line =
         |y: i32, c: RGBColor, w: u32| PathElement::new(vec![(10, y), (50, y)], c.stroke_width(w));
     if !corridors.is_empty() {
@@ -518,20 +768,37 @@ fn legend<DB: DrawingBackend>(
         }
         y += 14;
     }
-    let (label, colour) = if zones {
+    let hub = if shading.is_some() {
+        "Hub"
+    } else {
+        "Hub (size: TEU/day)"
+    };
+    let (label, colour) = if zones && shading.is_none() {
         ("Candidate zone", chart::PALETTE[0])
     } else {
-        ("Hub (size: TEU/day)", RGBColor(55, 55, 55))
+        (hub, RGBColor(55, 55, 55))
     };
     side.draw(&Circle::new((30, y), 6, colour.filled()))
         .map_err(err)?;
     side.draw(&Text::new(label, (60, y - 8), text.clone()))
         .map_err(err)?;
     if zones {
+        let (others, best) = if shading.is_some() {
+            ("Top cells, by rank", "Best cell (rank 1)")
+        } else {
+            ("", "Best (rank 1)")
+        };
+        if !others.is_empty() {
+            y += 26;
+            side.draw(&Circle::new((30, y), 6, chart::PALETTE[0].filled()))
+                .map_err(err)?;
+            side.draw(&Text::new(others, (60, y - 8), text.clone()))
+                .map_err(err)?;
+        }
         y += 26;
         side.draw(&Circle::new((30, y), 6, chart::ACCENT.filled()))
             .map_err(err)?;
-        side.draw(&Text::new("Best (rank 1)", (60, y - 8), text))
+        side.draw(&Text::new(best, (60, y - 8), text))
             .map_err(err)?;
     }
     Ok(())

@@ -1,8 +1,8 @@
 //! `report.html`: one self-contained page a planner can open offline and paste from.
 //!
 //! [`render`] reads any output directory (`run`, `plugin`, `diff`, `compare-zones`,
-//! `batch`/`merge`) and lays out what it holds: the map of the network and its freight,
-//! the zone ranking with 95 % intervals, transit-time distributions per OD, corridor
+//! `site-scan`, `batch`/`merge`) and lays out what it holds: the map of the network and
+//! its freight, the zone ranking with 95 % intervals, the site scan's heat map, transit-time distributions per OD, corridor
 //! shares, the queues of the busiest hubs over time, the differences of a policy with
 //! their intervals, and the manifest with every file's SHA-256.
 //!
@@ -117,6 +117,8 @@ pub enum Kind {
     CompareZones,
     /// `batch` or `merge`.
     Batch,
+    /// `site-scan`, or `merge` of its shards.
+    SiteScan,
     /// Unknown: every section whose input is present.
     Other,
 }
@@ -124,6 +126,10 @@ pub enum Kind {
 impl Kind {
     fn detect(command: Option<&str>, dir: &Path) -> Kind {
         let has = |f: &str| dir.join(f).is_file();
+        // Only a site scan writes site_scan.csv; a merged one says `merge` like a sweep.
+        if command == Some("site-scan") || has("site_scan.csv") {
+            return Kind::SiteScan;
+        }
         match command {
             Some("run") => Kind::Run,
             Some("plugin") => Kind::Plugin,
@@ -146,6 +152,7 @@ impl Kind {
             Kind::Diff => "policy comparison",
             Kind::CompareZones => "candidate zones compared",
             Kind::Batch => "scenario sweep",
+            Kind::SiteScan => "site-suitability scan",
             Kind::Other => "results",
         }
     }
@@ -235,8 +242,8 @@ pub fn render(dir: &Path) -> Result<String, ReportError> {
     if matches!(kind, Kind::Batch) || any {
         sections.extend(sweep::sections(&cx)?);
     }
-    if let Some(s) = site_scan::section(&cx)? {
-        sections.push(s);
+    if matches!(kind, Kind::SiteScan) || any {
+        sections.push(site_scan::section(&cx)?);
     }
     sections.push(provenance::section(dir, manifest.as_ref())?);
     let scenario = manifest
@@ -299,5 +306,8 @@ mod tests {
         assert_eq!(Kind::detect(None, d.path()), Kind::Other);
         std::fs::write(d.path().join("diff_od.csv"), "a\n").unwrap();
         assert_eq!(Kind::detect(None, d.path()), Kind::Diff);
+        // A merged site scan is a site scan, not a sweep.
+        std::fs::write(d.path().join("site_scan.csv"), "a\n").unwrap();
+        assert_eq!(Kind::detect(Some("merge"), d.path()), Kind::SiteScan);
     }
 }

@@ -45,6 +45,7 @@ pub fn maps(cx: &Context<'_>, zones: bool) -> Result<Vec<Section>, ReportError> 
             corridors: &cx.corridors,
             title: overview_title,
             home: if zones { None } else { home },
+            shading: None,
         },
     )?;
     let caption = if zones {
@@ -64,6 +65,7 @@ pub fn maps(cx: &Context<'_>, zones: bool) -> Result<Vec<Section>, ReportError> 
                 corridors: &cx.corridors,
                 title: "Home region (TEU per day)",
                 home: None,
+                shading: None,
             },
         )?;
         body.push_str(&html::figure(

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Open every kind of corridor-sim report in headless Chromium, as a planner's browser would.
 
-For each output kind (run, diff, plugin, compare-zones, batch) on the shipped Chongqing
+For each output kind (run, diff, plugin, compare-zones, batch, site-scan) on the shipped Chongqing
 scenario: write the directory with the release binary, run `corridor report`, then with
 Chromium (no network: every host resolves to nothing, so a reference to any address fails
 loudly) dump the DOM and take a screenshot. It fails when
@@ -31,6 +31,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios/chongqing/base.toml"
 POLICY = ROOT / "scenarios/chongqing/policies/lock-maintenance.toml"
 SWEEP = ROOT / "scenarios/chongqing/sweeps/lock-capacity-closure.toml"
+BOUNDARY = ROOT / "scenarios/chongqing/boundary.geojson"
 
 MIN_COLOURS = 24
 MIN_INK_SHARE = 0.02
@@ -42,6 +43,7 @@ EXPECTED = {
     "plugin": ["sec-plugin", "corridor-shares", "od-transit-chart", "manifest"],
     "compare-zones": ["ranking-chart", "ranking-table", "map", "manifest"],
     "batch": ["variants-table", "sweep-corridor-chart", "manifest"],
+    "site-scan": ["site-scan-map", "site-scan-chart", "site-scan-table", "manifest"],
 }
 
 CHROMIUM_FLAGS = [
@@ -175,7 +177,7 @@ def self_test(browser, work):
 
 
 def make_outputs(corridor, work):
-    """The five output directories, each with its report."""
+    """The six output directories, each with its report."""
     def run(*args):
         subprocess.run(
             [str(corridor), *map(str, args), "--quiet"],
@@ -188,6 +190,9 @@ def make_outputs(corridor, work):
     run("plugin", SCENARIO, "--zone", "cq-hitech", "--replications", 8, "--out", dirs["plugin"])
     run("compare-zones", SCENARIO, "--replications", 10, "--out", dirs["compare-zones"])
     run("batch", SWEEP, "--replications", 2, "--out", dirs["batch"])
+    # The municipality at 40 km (about 50 cells), by the sequential procedure.
+    run("site-scan", SCENARIO, "--grid-km", 40, "--polygon", BOUNDARY, "--delta", 20,
+        "--replications", 10, "--out", dirs["site-scan"])
     for kind, d in dirs.items():
         subprocess.run([str(corridor), "report", str(d)], check=True, capture_output=True)
     return dirs

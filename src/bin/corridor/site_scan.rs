@@ -191,7 +191,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     };
     let wall_time_s = started.elapsed().as_secs_f64();
     let name = &base.meta.name;
-    let outputs = match args.shard {
+    let mut outputs = match args.shard {
         Some(shard) => {
             let record = ShardRecord {
                 fingerprint,
@@ -210,6 +210,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         }
         None => write_scan(staged.path(), name, &results, args.sim.csv_flavour())?,
     };
+    outputs.push(write_network(staged.path(), base)?);
     let zone_replications: u64 = results.iter().map(|r| u64::from(r.replications)).sum();
     common::finish_output(
         staged,
@@ -265,6 +266,19 @@ pub fn write_scan(
     })?;
     outputs.push(scan::SITE_SCAN_GEOJSON.to_string());
     Ok(outputs)
+}
+
+/// Writes the scenario's hubs and links (no freight) as `network.geojson`, which the
+/// report draws under the heat map; returns its name.
+fn write_network(dir: &Path, base: &Scenario) -> anyhow::Result<String> {
+    let path = dir.join(geojson::NETWORK_GEOJSON);
+    geojson::write(
+        dir,
+        geojson::NETWORK_GEOJSON,
+        &geojson::network_outline(base),
+    )
+    .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(geojson::NETWORK_GEOJSON.to_string())
 }
 
 fn write_record(dir: &Path, record: &ShardRecord) -> anyhow::Result<()> {
@@ -406,7 +420,15 @@ pub fn merge(dirs: &[PathBuf], out: &Path, overwrite: bool, quiet: bool) -> Resu
     let results: Vec<CellResult> = by_position.into_iter().flatten().map(|(_, r)| r).collect();
     let owner = format!("merge site-scan {}", record.fingerprint);
     let staged = common::begin_output(out, &owner, overwrite)?;
-    let outputs = write_scan(staged.path(), &record.scenario, &results, CsvFlavour::Plain)?;
+    let mut outputs = write_scan(staged.path(), &record.scenario, &results, CsvFlavour::Plain)?;
+    // Every shard wrote the same network (the fingerprint covers the scenario files).
+    let network = dirs[0].join(geojson::NETWORK_GEOJSON);
+    if network.is_file() {
+        let to = staged.path().join(geojson::NETWORK_GEOJSON);
+        std::fs::copy(&network, &to)
+            .with_context(|| format!("cannot copy {} to {}", network.display(), to.display()))?;
+        outputs.push(geojson::NETWORK_GEOJSON.to_string());
+    }
     let manifest = MergeManifest {
         provenance: corridor_sim::output::manifest::Provenance {
             wall_time_s: started.elapsed().as_secs_f64(),
