@@ -818,3 +818,277 @@ fn varying_what_a_run_never_reads_is_refused_at_the_path() {
     .unwrap();
     ok(batch(&path, &out).arg("--quiet"));
 }
+
+/// Writes `text` as a sweep file over `base` (a file under tests/data) in `dir`.
+fn sweep_over(dir: &Path, name: &str, base: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    let base = data(base).display().to_string();
+    fs::write(&path, format!("base = {base:?}\n{text}")).unwrap();
+    path
+}
+
+/// A compare-zones sweep over zone A's connector cost on the ladder: at 16 USD/TEU A is
+/// the nearest zone (best by about 16 USD/TEU, counted twice over), at 100 it is the
+/// farthest, behind B and C.
+const LADDER_SWEEP: &str = "replications = 10\n\
+    [batch]\ncommand = \"compare-zones\"\n\
+    [[vary]]\npath = \"candidates.a.connectors.0.cost_usd_per_teu\"\nvalues = [16, 40, 100]\n";
+
+/// The rows of a CSV file as maps from column to value.
+fn rows_of(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records()
+        .map(|rec| {
+            header
+                .iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_compare_zones_sweep_shows_when_the_best_zone_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep = sweep_over(tmp.path(), "ladder.toml", "zones/ladder.toml", LADDER_SWEEP);
+    let out = tmp.path().join("out");
+    ok(batch(&sweep, &out).arg("--quiet"));
+
+    // Per variant, the ranking: A first at 16 USD/TEU, B first once A's connector costs
+    // more than B's (32), A last at 100.
+    let ranking = rows_of(&out.join("zone_ranking.csv"));
+    assert_eq!(ranking.len(), 9);
+    let cost = "candidates.a.connectors.0.cost_usd_per_teu";
+    let order: Vec<(String, String)> = ranking
+        .iter()
+        .map(|r| (r[cost].clone(), r["zone"].clone()))
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("16", "a"),
+        ("16", "b"),
+        ("16", "c"),
+        ("40", "b"),
+        ("40", "a"),
+        ("40", "c"),
+        ("100", "b"),
+        ("100", "c"),
+        ("100", "a"),
+    ]
+    .iter()
+    .map(|(c, z)| ((*c).to_string(), (*z).to_string()))
+    .collect();
+    assert_eq!(order, expected);
+
+    // The stability table says it: B best in two variants of three, A in one; C never
+    // best, yet always in the top three of three zones.
+    let stability = rows_of(&out.join("rank_stability.csv"));
+    let row = |zone: &str| {
+        stability
+            .iter()
+            .find(|r| r["zone"] == zone)
+            .unwrap()
+            .clone()
+    };
+    let (a, b, c) = (row("a"), row("b"), row("c"));
+    assert_eq!(stability[0]["zone"], "b", "lowest mean rank first");
+    assert_eq!(
+        [&b["times_best"], &b["share_best"], &b["mean_rank"]],
+        ["2", "0.6667", "1.3333"]
+    );
+    assert_eq!(
+        [
+            &a["times_best"],
+            &a["share_best"],
+            &a["mean_rank"],
+            &a["worst_rank"]
+        ],
+        ["1", "0.3333", "2.0000", "3"]
+    );
+    assert_eq!(
+        [&c["times_best"], &c["times_top3"], &c["variants"]],
+        ["0", "3", "3"]
+    );
+    assert_eq!(c["share_top3"], "1.0000");
+
+    // Each variant is ranked exactly as `corridor compare-zones` ranks its scenario.
+    let single = tmp.path().join("single");
+    ok(corridor()
+        .args(["compare-zones"])
+        .arg(data("zones/ladder.toml"))
+        .args(["--replications", "10", "--quiet", "--out"])
+        .arg(&single));
+    let alone = fs::read_to_string(single.join("zone_ranking.csv")).unwrap();
+    let in_sweep = fs::read_to_string(out.join("zone_ranking.csv")).unwrap();
+    let first_variant: Vec<String> = in_sweep
+        .lines()
+        .skip(1)
+        .take(3)
+        .map(|l| {
+            // Without the variant and parameter columns (second and third).
+            let cells: Vec<&str> = l.split(',').collect();
+            [&cells[..1], &cells[3..]].concat().join(",")
+        })
+        .collect();
+    let alone_rows: Vec<&str> = alone.lines().skip(1).collect();
+    assert_eq!(first_variant, alone_rows);
+    let manifest = fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("rank_stability.csv"), "{manifest}");
+
+    // The report shows the stability table in its sweep section.
+    ok(corridor().arg("report").arg(&out));
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    let at = html
+        .find("id=\"sweep-rank-stability-table\"")
+        .expect("a rank-stability table");
+    let table = &html[at..at + html[at..].find("</table>").unwrap()];
+    assert!(
+        table.find(">b<").unwrap() < table.find(">a<").unwrap(),
+        "b first: {table}"
+    );
+    assert!(table.contains("0.6667"), "{table}");
+}
+
+/// Every CSV of `expected` is in `actual` with the same bytes, and there are at least `n`.
+fn assert_same_tables(expected: &Path, actual: &Path, n: usize) {
+    let (e, a) = (csvs(expected), csvs(actual));
+    assert!(e.len() >= n, "{:?}", e.keys());
+    assert_eq!(e.keys().collect::<Vec<_>>(), a.keys().collect::<Vec<_>>());
+    for (name, bytes) in &e {
+        assert!(a[name] == *bytes, "{name} differs in {}", actual.display());
+    }
+}
+
+#[test]
+fn comparison_sweeps_shard_and_merge_to_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let diff = "replications = 3\n[batch]\ncommand = \"diff\"\n\
+                policy = \"river-lock-closure.toml\"\n\
+                [[vary]]\npath = \"services.river-line.headway_h\"\nvalues = [24, 48, 72]\n";
+    // The policy is named relative to the sweep file; it extends the base.
+    for f in ["river.toml", "river-lock-closure.toml"] {
+        fs::copy(data(f), tmp.path().join(f)).unwrap();
+    }
+    let diff_sweep = tmp.path().join("diff-sweep.toml");
+    let cases = [
+        (
+            sweep_over(tmp.path(), "ladder.toml", "zones/ladder.toml", LADDER_SWEEP),
+            "rank_stability.csv",
+            4,
+        ),
+        (
+            sweep_over(
+                tmp.path(),
+                "plugin.toml",
+                "zones/ladder.toml",
+                "replications = 4\n[batch]\ncommand = \"plugin\"\nzone = \"a\"\n\
+                 [[vary]]\npath = \"candidates.a.connectors.0.cost_usd_per_teu\"\nvalues = [16, 40, 100]\n",
+            ),
+            "effect_stability.csv",
+            3,
+        ),
+        (diff_sweep.clone(), "effect_stability.csv", 6),
+    ];
+    fs::write(&diff_sweep, format!("base = \"river.toml\"\n{diff}")).unwrap();
+    for (i, (sweep, summary, tables)) in cases.iter().enumerate() {
+        let dir = tmp.path().join(format!("case{i}"));
+        let whole = dir.join("whole");
+        ok(batch(sweep, &whole).args(["--threads", "1", "--quiet"]));
+        assert!(whole.join(summary).exists(), "{}", sweep.display());
+        let (s0, s1) = (dir.join("s0"), dir.join("s1"));
+        ok(batch(sweep, &s0).args(["--shard", "0/2", "--threads", "2", "--quiet"]));
+        ok(batch(sweep, &s1).args(["--shard", "1/2", "--threads", "2", "--quiet"]));
+        let merged = dir.join("merged");
+        ok(&mut merge_into(&[&s1, &s0], &merged));
+        assert_same_tables(&whole, &merged, *tables);
+    }
+}
+
+#[test]
+fn bad_batch_commands_and_options_are_located() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let vary =
+        "[[vary]]\npath = \"candidates.a.connectors.0.cost_usd_per_teu\"\nvalues = [16, 40]\n";
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "[batch]\ncommand = \"compare\"\n",
+            ":4:11: ",
+            &["unknown command `compare`", "\"compare-zones\""],
+        ),
+        (
+            "[batch]\ncommand = 3\n",
+            ":4:11: ",
+            &["invalid type: integer `3`"],
+        ),
+        (
+            "[batch]\ncomand = \"run\"\n",
+            ":4:1: ",
+            &["unknown field `comand`"],
+        ),
+        (
+            "[batch]\ncommand = \"plugin\"\n",
+            ":4:11: ",
+            &["command = \"plugin\" needs `zone`"],
+        ),
+        (
+            "[batch]\ncommand = \"plugin\"\nzone = \"z\"\n",
+            ":5:8: ",
+            &["no candidate zone `z` (candidates: a, b, c)"],
+        ),
+        (
+            "[batch]\ncommand = \"compare-zones\"\nzone = \"a\"\n",
+            ":5:8: ",
+            &["`zone` applies only to command = \"plugin\""],
+        ),
+        (
+            "[batch]\ncommand = \"compare-zones\"\nzones = [\"a\", \"q\"]\n",
+            ":5:15: ",
+            &["no candidate zone `q`"],
+        ),
+        (
+            "[batch]\ncommand = \"diff\"\npolicy = \"missing.toml\"\n",
+            ":5:10: ",
+            &["cannot load the policy scenario", "missing.toml"],
+        ),
+        (
+            "[batch]\ncommand = \"compare-zones\"\n[compare]\nprocedure = \"kn\"\n",
+            ":5:2: ",
+            &["unknown field `compare`"],
+        ),
+    ];
+    for (i, (text, position, needles)) in cases.iter().enumerate() {
+        let path = sweep_over(
+            tmp.path(),
+            &format!("bad{i}.toml"),
+            "zones/ladder.toml",
+            &format!("replications = 10\n{text}{vary}"),
+        );
+        let err = refused(batch(&path, &out).arg("--quiet"), needles);
+        let first = err.lines().next().unwrap_or_default();
+        let prefix = format!("{}{position}", path.display());
+        assert!(first.starts_with(&prefix), "case {i}: {first}");
+    }
+    assert!(!out.exists());
+
+    // The sweep's command decides what may be varied: plugin reads no [compare].
+    let path = sweep_over(
+        tmp.path(),
+        "plugin-weights.toml",
+        "zones/ladder.toml",
+        "[batch]\ncommand = \"plugin\"\nzone = \"a\"\n\
+         [[vary]]\npath = \"compare.markets.0.teu_per_day\"\nvalues = [1, 2]\n",
+    );
+    let err = refused(
+        batch(&path, &out).arg("--quiet"),
+        &[
+            "`corridor plugin`",
+            "every variant would give the same results",
+        ],
+    );
+    assert!(
+        err.starts_with(&format!("{}:6:8: ", path.display())),
+        "{err}"
+    );
+}

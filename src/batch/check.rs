@@ -15,8 +15,12 @@
 //! hand-picked variant's name), naming it. A variant is judged only as a whole: values
 //! that are invalid alone but valid together (two fields changed in step) are accepted.
 
+use super::command::Command;
 use super::variant::{Origin, Param, Plan, Variant};
+use crate::compare::kn::KimNelson;
+use crate::ids::CandidateId;
 use crate::scenario::source::{self, Diagnostic, Diagnostics, Loc};
+use crate::scenario::{Procedure, Scenario};
 use crate::sim::Model;
 use rayon::prelude::*;
 
@@ -36,24 +40,107 @@ enum Outcome {
 }
 
 fn outcome(plan: &Plan, params: &[Param<'_>]) -> Outcome {
-    match plan.build(params) {
-        Ok(scenario) => match Model::new(&scenario) {
-            Ok(_) => Outcome::Fine,
-            Err(e) => Outcome::Unsimulable(e.to_string()),
-        },
-        Err(items) => Outcome::Invalid(items),
+    let scenario = match plan.build(params) {
+        Ok(s) => s,
+        Err(items) => return Outcome::Invalid(items),
+    };
+    let simulable = |s: &Scenario, what: &str| {
+        Model::new(s)
+            .map(|_| ())
+            .map_err(|e| Outcome::Unsimulable(format!("{what}{e}")))
+    };
+    if let Err(o) = simulable(&scenario, "") {
+        return o;
     }
+    let at = plan.sweep.command_loc;
+    let invalid = |loc: Loc, msg: String| Outcome::Invalid(vec![Diagnostic::at(loc, msg)]);
+    let candidate = |id: &str, loc: Loc| -> Result<CandidateId, Outcome> {
+        scenario.candidate_by_id(id).ok_or_else(|| {
+            let known: Vec<&str> = scenario.candidates.iter().map(|c| c.id.as_str()).collect();
+            invalid(
+                loc,
+                format!(
+                    "no candidate zone `{id}` (candidates: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            )
+        })
+    };
+    let checked = match &plan.sweep.command {
+        Command::Run => Ok(()),
+        Command::Plugin { zone } => candidate(&zone.value, zone.loc).and_then(|z| {
+            simulable(
+                &scenario.with_candidate(z),
+                &format!("with candidate `{}` plugged in, ", zone.value),
+            )
+        }),
+        Command::CompareZones { zones } => compare_zones_ready(&scenario, zones, at, &candidate)
+            .and_then(|ids| {
+                ids.iter().try_for_each(|&z| {
+                    let plugged = scenario.with_candidate_flows(z, &scenario.compare.markets);
+                    let id = &scenario.candidates[z.index()].id;
+                    simulable(&plugged, &format!("with candidate `{id}` plugged in, "))
+                })
+            }),
+        Command::Diff(_) => match plan.build_policy(params, &scenario) {
+            Some(Ok(b)) => simulable(&b, "the policy scenario: "),
+            Some(Err(items)) => Err(Outcome::Invalid(items)),
+            None => Ok(()),
+        },
+    };
+    checked.err().unwrap_or(Outcome::Fine)
 }
 
-/// Sections a run never reads: candidates are plugged in only by the comparison
-/// commands, which alone read `[compare]`, and `[region]` only draws candidates'
-/// automatic connectors.
-const NOT_READ_BY_RUN: &[&str] = &["candidates", "compare", "region"];
+/// What `corridor compare-zones` refuses before it starts: no markets, no candidates, an
+/// unknown zone, a replication budget below the sequential procedure's first stage.
+/// Returns the zones compared.
+fn compare_zones_ready(
+    scenario: &Scenario,
+    zones: &[crate::scenario::Located<String>],
+    at: Loc,
+    candidate: &dyn Fn(&str, Loc) -> Result<CandidateId, Outcome>,
+) -> Result<Vec<CandidateId>, Outcome> {
+    let invalid = |msg: String| Outcome::Invalid(vec![Diagnostic::at(at, msg)]);
+    if scenario.compare.markets.is_empty() {
+        return Err(invalid(
+            "command = \"compare-zones\": [compare] has no markets; zones need the same probe demand to be compared".to_string(),
+        ));
+    }
+    let ids: Vec<CandidateId> = if zones.is_empty() {
+        (0..scenario.candidates.len())
+            .map(CandidateId::new)
+            .collect()
+    } else {
+        zones
+            .iter()
+            .map(|z| candidate(&z.value, z.loc))
+            .collect::<Result<_, _>>()?
+    };
+    if ids.is_empty() {
+        return Err(invalid(
+            "command = \"compare-zones\": the scenario has no [[candidates]] to compare"
+                .to_string(),
+        ));
+    }
+    if let Procedure::KimNelson(settings) = scenario.compare.procedure
+        && let Err(e) = KimNelson::new(ids.len(), settings, scenario.meta.replications)
+    {
+        return Err(invalid(format!("command = \"compare-zones\": {e}")));
+    }
+    Ok(ids)
+}
 
-/// The sweep's paths into sections a run never reads, each reported where it is written:
+/// The sweep's paths into sections the sweep's command never reads (a run reads no
+/// candidate, `[compare]` or `[region]`), each reported where it is written:
 /// every variant would give the same bytes, which looks like a finding ("the candidate's
 /// connector makes no difference") rather than the mistake it is.
 fn idle_paths(plan: &Plan) -> Vec<Diagnostic> {
+    let command = &plan.sweep.command;
+    let unread = command.unread_sections();
     let paths = plan
         .sweep
         .dimensions
@@ -68,16 +155,27 @@ fn idle_paths(plan: &Plan) -> Vec<Diagnostic> {
     paths
         .filter(|(path, _)| {
             let section = path.split('.').next().unwrap_or_default();
-            NOT_READ_BY_RUN.contains(&section)
+            unread.contains(&section)
         })
         .map(|(path, loc)| {
+            let why = match command {
+                Command::Plugin { .. } => {
+                    "this batch runs each variant as `corridor plugin` does, which reads no [compare]"
+                }
+                Command::Diff(_) => {
+                    "this batch runs each variant as `corridor diff` does, which plugs in no \
+                     candidate and reads neither [compare] nor [region]"
+                }
+                _ => {
+                    "a batch runs each variant as `corridor run` does, which plugs in no \
+                     candidate and reads neither [compare] nor [region]"
+                }
+            };
             Diagnostic::at(
                 loc,
                 format!(
-                    "`{path}`: a batch runs each variant as `corridor run` does, which plugs in \
-                     no candidate and reads neither [compare] nor [region], so every variant \
-                     would give the same results; compare zones per variant with \
-                     `corridor compare-zones` instead"
+                    "`{path}`: {why}, so every variant would give the same results; to rank \
+                     zones per variant, set `command = \"compare-zones\"` in the sweep's [batch]"
                 ),
             )
         })

@@ -8,7 +8,8 @@
 //! variants it copied out of the shards) go through this one function over the same
 //! committed files, which is what makes a merged sweep byte-identical to an unsharded one.
 //! Rows are streamed from file to file, so a sweep of thousands of variants is combined in
-//! little memory.
+//! little memory. A sweep of a comparison command also gets its stability summary
+//! ([`super::stability`]), from the same committed files.
 
 use super::BatchError;
 use super::shard::Shard;
@@ -81,6 +82,9 @@ pub fn combine(store: &Store) -> Result<Combined, BatchError> {
             .collect();
         concatenate(&path, &record.columns, &sources)?;
         outputs.push(name.clone());
+    }
+    if let Some(summary) = super::stability::write(store, &record.command, &slice)? {
+        outputs.push(summary);
     }
 
     let path = store.dir().join(VARIANTS_CSV);

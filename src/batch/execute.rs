@@ -13,11 +13,14 @@
 //! variant stays valid across such edits, so they are added when combining.
 
 use super::BatchError;
+use super::command::Command;
 use super::store::{DoneRecord, NamedFile, Store};
 use super::variant::{Plan, Variant};
+use crate::compare::{self, KINDS, paired, zones};
+use crate::feedback::Convergence;
 use crate::output::tables::Table;
-use crate::run;
-use crate::scenario::NodeKind;
+use crate::run::{self, Collect, RunError};
+use crate::scenario::{NodeKind, Scenario};
 use rayon::prelude::*;
 use std::time::Instant;
 
@@ -39,7 +42,20 @@ pub fn replications(plan: &Plan, v: &Variant) -> u64 {
         Some(NodeKind::Int(n)) => u64::try_from(*n).unwrap_or(0),
         _ => 0,
     };
-    int("scenario.replications") * (1 + int("choice.feedback.iterations"))
+    let simulations = match &plan.sweep.command {
+        Command::Run => 1,
+        // The base and each candidate compared (at most: a sequential selection stops early).
+        Command::CompareZones { zones } if zones.is_empty() => match tree.get("candidates") {
+            Some(crate::scenario::Node {
+                kind: NodeKind::Array(c),
+                ..
+            }) => 1 + c.len() as u64,
+            _ => 1,
+        },
+        Command::CompareZones { zones } => 1 + zones.len() as u64,
+        Command::Plugin { .. } | Command::Diff(_) => 2,
+    };
+    simulations * int("scenario.replications") * (1 + int("choice.feedback.iterations"))
 }
 
 /// Whether any variant of the sweep runs feedback iterations: then every variant
@@ -74,6 +90,131 @@ pub fn run_pending(
     })
 }
 
+/// What one variant's command gave: its tables and the events simulated (0 where the
+/// command does not count them).
+struct Ran {
+    tables: Vec<Table>,
+    events: u64,
+}
+
+/// Runs the sweep's command on a variant's scenario.
+fn run_command(
+    plan: &Plan,
+    v: &Variant,
+    scenario: &Scenario,
+    convergence: bool,
+    progress: &Progress<'_>,
+) -> Result<Ran, BatchError> {
+    let failed = |source: RunError| BatchError::Run {
+        id: v.id.clone(),
+        label: v.label.clone(),
+        source,
+    };
+    let name = scenario.meta.name.as_str();
+    let on_done = progress.replication;
+    let convergence_table = |reports: Vec<(&str, &Convergence)>| {
+        convergence.then(|| crate::output::tables::convergence(&reports))
+    };
+    let not_ready =
+        |what: String| {
+            BatchError::Sweep(plan.sweep.diagnostics(vec![
+                crate::scenario::source::Diagnostic::at(plan.sweep.command_loc, what),
+            ]))
+        };
+    match &plan.sweep.command {
+        Command::Run => {
+            let merged = run::simulate_merged(scenario, on_done).map_err(failed)?;
+            let mut tables = merged.tables().all();
+            let report: Vec<_> = merged.compiled.feedback.iter().map(|c| (name, c)).collect();
+            tables.extend(convergence_table(report));
+            Ok(Ran {
+                tables,
+                events: merged.agg.work.events,
+            })
+        }
+        Command::CompareZones { zones } => {
+            let ids: Vec<_> = if zones.is_empty() {
+                (0..scenario.candidates.len())
+                    .map(crate::ids::CandidateId::new)
+                    .collect()
+            } else {
+                zones
+                    .iter()
+                    .map(|z| {
+                        scenario
+                            .candidate_by_id(&z.value)
+                            .ok_or_else(|| not_ready(format!("no candidate zone `{}`", z.value)))
+                    })
+                    .collect::<Result<_, _>>()?
+            };
+            let c = zones::compare_zones(scenario, &ids, on_done).map_err(|e| match e {
+                zones::CompareError::Run(r) => failed(r),
+                zones::CompareError::Kn(k) => not_ready(k.to_string()),
+            })?;
+            let mut tables = vec![
+                zones::ranking_table(name, &c),
+                zones::market_table(name, &c),
+            ];
+            tables.extend(convergence_table(
+                c.feedback.iter().map(|(l, f)| (l.as_str(), f)).collect(),
+            ));
+            Ok(Ran { tables, events: 0 })
+        }
+        Command::Plugin { zone } => {
+            let z = scenario
+                .candidate_by_id(&zone.value)
+                .ok_or_else(|| not_ready(format!("no candidate zone `{}`", zone.value)))?;
+            let plugged = scenario.with_candidate(z);
+            let p = paired::simulate_paired(scenario, &plugged, &KINDS, Collect::Summary, on_done)
+                .map_err(failed)?;
+            let rows: Vec<_> = p.rows.iter().flatten().cloned().collect();
+            let tables = vec![compare::plugin_table(name, &zone.value, &rows)];
+            let plugged_name = format!("{name} + {}", zone.value);
+            Ok(paired_ran(tables, &p, [name, &plugged_name], convergence))
+        }
+        Command::Diff(_) => {
+            let b = match plan.build_policy(&plan.params(v), scenario) {
+                Some(Ok(b)) => b,
+                Some(Err(items)) => return Err(BatchError::Sweep(plan.sweep.diagnostics(items))),
+                None => return Err(not_ready("command = \"diff\" needs a policy".into())),
+            };
+            // The day-by-day series are collected for the recovery rows of the hub table,
+            // as `corridor diff` collects them; the series itself is not kept per variant.
+            let p = paired::simulate_paired(scenario, &b, &KINDS, Collect::TimeSeries, on_done)
+                .map_err(failed)?;
+            let recovery = p.daily.as_ref().map(|d| &d.recovery_days);
+            let tables: Vec<Table> = KINDS
+                .iter()
+                .zip(&p.rows)
+                .map(|(&kind, rows)| compare::diff_table(kind, (scenario, &b), rows, recovery))
+                .collect();
+            Ok(paired_ran(tables, &p, [name, &b.meta.name], convergence))
+        }
+    }
+}
+
+/// A paired comparison's `tables`, with the two scenarios' (labelled `names`) feedback
+/// iterations when the sweep records convergence.
+fn paired_ran(
+    mut tables: Vec<Table>,
+    p: &paired::Paired<'_, '_>,
+    names: [&str; 2],
+    convergence: bool,
+) -> Ran {
+    if convergence {
+        let report: Vec<(&str, &Convergence)> = names
+            .into_iter()
+            .zip([&p.a, &p.b])
+            .filter_map(|(l, c)| c.feedback.as_ref().map(|f| (l, f)))
+            .collect();
+        tables.push(crate::output::tables::convergence(&report));
+    }
+    Ran {
+        tables,
+        events: p.events,
+    }
+}
+
 /// Simulates one variant: its table files (name, CSV bytes) and its completion record.
 fn run_variant(
     plan: &Plan,
@@ -85,21 +226,8 @@ fn run_variant(
         .scenario(v)
         .map_err(|items| BatchError::Sweep(plan.sweep.diagnostics(items)))?;
     let started = Instant::now();
-    let merged = run::simulate_merged(&scenario, progress.replication).map_err(|source| {
-        BatchError::Run {
-            id: v.id.clone(),
-            label: v.label.clone(),
-            source,
-        }
-    })?;
-    let agg = &merged.agg;
+    let Ran { tables, events } = run_command(plan, v, &scenario, convergence, progress)?;
     let wall_time_s = started.elapsed().as_secs_f64();
-    let mut tables = merged.tables().all();
-    if convergence {
-        let name = scenario.meta.name.as_str();
-        let report: Vec<_> = merged.compiled.feedback.iter().map(|c| (name, c)).collect();
-        tables.push(crate::output::tables::convergence(&report));
-    }
     let mut files = Vec::with_capacity(tables.len());
     for t in &tables {
         let bytes = variant_csv(t, &v.id).map_err(|e| BatchError::Io {
@@ -116,7 +244,7 @@ fn run_variant(
         tables: Vec::new(),
         replications: scenario.meta.replications,
         seed: scenario.meta.seed,
-        events: agg.work.events,
+        events,
         wall_time_s,
     };
     Ok((files, done))

@@ -34,9 +34,11 @@
 pub mod canon;
 pub mod check;
 pub mod combine;
+pub mod command;
 pub mod execute;
 pub mod merge;
 pub mod shard;
+pub mod stability;
 pub mod store;
 pub mod sweep;
 pub mod variant;

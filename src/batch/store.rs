@@ -51,18 +51,29 @@ pub const VARIANTS_CSV: &str = "variants.csv";
 /// The manifest, written last.
 pub const MANIFEST: &str = "manifest.json";
 
-/// Combined tables a run writes (those of `corridor run`). Removed when a run starts, even
-/// if no manifest lists them (a run interrupted while combining wrote no manifest). A
-/// variant's tables are these and no others: a name read from a `done.json` is checked
-/// against this list before it is used as a path.
-pub const RUN_TABLES: &[&str] = &[
+/// The tables a variant may commit: those of `corridor run`, then those of the
+/// comparison commands a sweep may run instead (`[batch] command`). Combined tables of
+/// these names are removed when a run starts, even if no manifest lists them (a run
+/// interrupted while combining wrote no manifest). A name read from a `done.json` is
+/// checked against this list before it is used as a path.
+pub const VARIANT_TABLES: &[&str] = &[
     "od_summary.csv",
     "route_shares.csv",
     "corridor_summary.csv",
     "hub_summary.csv",
     "service_summary.csv",
     "convergence.csv",
+    "zone_ranking.csv",
+    "zone_market.csv",
+    "plugin_deltas.csv",
+    "diff_od.csv",
+    "diff_corridor.csv",
+    "diff_hub.csv",
+    "diff_service.csv",
 ];
+
+/// Tables written at combine from all the variants together (see [`super::stability`]).
+pub const SUMMARY_TABLES: &[&str] = &["rank_stability.csv", "effect_stability.csv"];
 
 /// A file to commit: its name in the variant directory and its bytes.
 pub type NamedFile = (String, Vec<u8>);
@@ -72,7 +83,7 @@ pub type NamedFile = (String, Vec<u8>);
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableRecord {
-    /// File name in the variant directory: one of [`RUN_TABLES`].
+    /// File name in the variant directory: one of [`VARIANT_TABLES`].
     pub name: String,
     /// Data rows (CSV records after the header).
     pub rows: u64,
@@ -156,6 +167,10 @@ pub struct SweepRecord {
     pub owner: String,
     /// The sweep file, as given.
     pub sweep: String,
+    /// What each variant ran (`[batch] command`); left out for `run`, so a run sweep's
+    /// record reads as before.
+    #[serde(default = "run_command", skip_serializing_if = "is_run_command")]
+    pub command: String,
     /// The sweep's fingerprint (shards merge only if theirs are equal).
     pub fingerprint: String,
     /// What every variant depends on besides its parameters (committed variants are kept
@@ -180,6 +195,7 @@ impl SweepRecord {
             version: env!("CARGO_PKG_VERSION").to_string(),
             owner: owner(&plan.sweep.path),
             sweep: plan.sweep.path.display().to_string(),
+            command: plan.sweep.command.name().to_string(),
             fingerprint: plan.fingerprint.clone(),
             basis: plan.basis.clone(),
             files: plan
@@ -188,6 +204,7 @@ impl SweepRecord {
                 .sources()
                 .files()
                 .iter()
+                .chain(plan.sweep.policy_files())
                 .map(|f| SourceFile::of(&f.path, f.text.as_bytes()))
                 .collect(),
             shard,
@@ -265,6 +282,14 @@ impl SweepRecord {
         }
         Ok(())
     }
+}
+
+fn run_command() -> String {
+    "run".to_string()
+}
+
+fn is_run_command(c: &str) -> bool {
+    c == "run"
 }
 
 /// The owner of the results of sweep file `path`: `batch` and its absolute path.
@@ -359,13 +384,13 @@ pub fn read_done(dir: &Path, id: &str, basis: &str) -> Result<Option<DoneRecord>
     }
     let mut names = BTreeSet::new();
     for t in &done.tables {
-        if !RUN_TABLES.contains(&t.name.as_str()) || !names.insert(t.name.as_str()) {
+        if !VARIANT_TABLES.contains(&t.name.as_str()) || !names.insert(t.name.as_str()) {
             return Err(BatchError::Damaged {
                 path,
                 message: format!(
-                    "lists table `{}`, which is not one of the run tables ({}) or is listed twice",
+                    "lists table `{}`, which is not one of the run tables or comparison tables ({}) or is listed twice",
                     t.name.escape_debug(),
-                    RUN_TABLES.join(", ")
+                    VARIANT_TABLES.join(", ")
                 ),
             });
         }
@@ -470,7 +495,7 @@ impl Store {
     /// I/O errors; the variant then stays uncommitted.
     ///
     /// # Panics
-    /// If `id` is not a variant id or a file is not one of [`RUN_TABLES`]: both come from
+    /// If `id` is not a variant id or a file is not one of [`VARIANT_TABLES`]: both come from
     /// the plan or from checked records.
     pub fn commit(
         &self,
@@ -486,8 +511,8 @@ impl Store {
         done.tables.clear();
         for (name, bytes) in files {
             assert!(
-                RUN_TABLES.contains(&name.as_str()),
-                "not a run table: {name:?}"
+                VARIANT_TABLES.contains(&name.as_str()),
+                "not a variant table: {name:?}"
             );
             let path = vdir.join(name);
             write_atomic(&path, |w| io::Write::write_all(w, bytes)).map_err(io_err(&path))?;
@@ -500,7 +525,11 @@ impl Store {
     /// known ones) and temporary files an interrupted writer left in the directory.
     fn remove_combined(&self) -> Result<(), BatchError> {
         let manifest = self.dir.join(MANIFEST);
-        let mut names: Vec<String> = RUN_TABLES.iter().map(|s| (*s).to_string()).collect();
+        let mut names: Vec<String> = VARIANT_TABLES
+            .iter()
+            .chain(SUMMARY_TABLES)
+            .map(|s| (*s).to_string())
+            .collect();
         names.push(VARIANTS_CSV.to_string());
         if let Ok(Some(m)) = read_json::<serde_json::Value>(&manifest)
             && let Some(outputs) = m.get("outputs").and_then(|o| o.as_array())
@@ -561,6 +590,7 @@ mod tests {
             version: env!("CARGO_PKG_VERSION").into(),
             owner: "batch /s.toml".into(),
             sweep: "s.toml".into(),
+            command: "run".into(),
             fingerprint: "sweep".into(),
             basis: basis.into(),
             files: Vec::new(),

@@ -15,6 +15,9 @@
 //! values = [{ dist = "lognormal", median = 2.1, p90 = 8.6 }, { dist = "lognormal", median = 1.03, p90 = 4.2 }]
 //! labels = ["2021", "two-step"]   # optional: names for the values, used in variant labels
 //!
+//! [batch]                      # optional: what each variant runs (see [`super::command`])
+//! command = "compare-zones"
+//!
 //! [[variants]]                 # hand-picked cases, run after the product
 //! name = "rail-push"
 //! set = { "services.yuxinou-duisburg.departures_per_week" = 21 }
@@ -35,6 +38,7 @@
 //! scenario is built.
 
 use super::canon::cell;
+use super::command::{self, Command, Policy, RawBatch};
 use super::variant::MAX_VARIANTS;
 use crate::hash::fnv1a64;
 use crate::scenario::source::{Diagnostic, Diagnostics, FileId, Loc, SourceMap};
@@ -121,6 +125,11 @@ pub struct Sweep {
     /// Overrides given on the command line (see [`Sweep::override_run`]), as
     /// `path=value` lines; part of the fingerprint, since they change every result.
     pub command_line: Vec<String>,
+    /// What each variant runs (`[batch] command`, default `run`).
+    pub command: Command,
+    /// Where the command is named (`command`, else `[batch]`, else the top of the
+    /// sweep file): where a problem of the command as a whole is reported.
+    pub command_loc: Loc,
 }
 
 #[derive(Deserialize)]
@@ -131,6 +140,7 @@ struct RawSweep {
     description: Option<String>,
     replications: Option<Located<u32>>,
     seed: Option<Located<u64>>,
+    batch: Option<RawBatch>,
     #[serde(default)]
     vary: Vec<RawVary>,
     #[serde(default)]
@@ -239,6 +249,19 @@ impl Sweep {
                 overrides.push((set_path, entry.value.canonical()));
             }
         }
+        let batch_loc = table.get("batch").map_or(root(file), |e| e.key_loc);
+        let command_loc = raw
+            .batch
+            .as_ref()
+            .and_then(|b| b.command.as_ref())
+            .map_or(batch_loc, |c| c.loc);
+        let sweep_file = (path, base.sources().file(file).text.clone());
+        let command = command::parse(
+            raw.batch,
+            batch_loc,
+            |rel| load_policy(&sweep_file, rel),
+            &mut problems,
+        );
         let dimensions = dimensions(&table, &raw.vary, base.sources(), &mut problems);
         let picked = picked(&table, &raw.variants, base.sources(), &mut problems);
         if raw.vary.is_empty() && raw.variants.is_empty() {
@@ -260,6 +283,8 @@ impl Sweep {
             dimensions,
             picked,
             command_line: Vec::new(),
+            command,
+            command_loc,
         })
     }
 
@@ -317,10 +342,12 @@ impl Sweep {
         let base = self.base_files().map(|f| f.text.as_bytes());
         // Without command-line overrides, exactly the hash of the files (as before).
         let command_line = self.command_line.iter().map(String::as_bytes);
+        let policy = self.policy_files().map(|f| f.text.as_bytes());
         hash_parts(
             std::iter::once(sweep.text.as_bytes())
                 .chain(base)
-                .chain(command_line),
+                .chain(command_line)
+                .chain(policy),
         )
     }
 
@@ -339,7 +366,25 @@ impl Sweep {
         let head = [version.as_bytes()].into_iter();
         let over = overrides.iter().map(String::as_bytes);
         let base = self.base_files().map(|f| f.text.as_bytes());
-        hash_parts(head.chain(over).chain(base))
+        // Nothing more for `run`: its basis is what it was before sweeps had commands.
+        let key = self.command.key();
+        let command = (!self.command.is_run()).then_some(key.as_bytes());
+        let policy = self.policy_files().map(|f| f.text.as_bytes());
+        hash_parts(head.chain(over).chain(base).chain(command).chain(policy))
+    }
+
+    /// The policy scenario's files, for a `diff` sweep (the sweep file registered in its
+    /// document left out).
+    pub fn policy_files(&self) -> impl Iterator<Item = &crate::scenario::source::SourceFile> {
+        self.command.policy().into_iter().flat_map(|p| {
+            p.doc
+                .sources()
+                .files()
+                .iter()
+                .enumerate()
+                .filter(move |(i, _)| *i != p.sweep_file.0 as usize)
+                .map(|(_, f)| f)
+        })
     }
 
     fn base_files(&self) -> impl Iterator<Item = &crate::scenario::source::SourceFile> {
@@ -357,6 +402,39 @@ impl Sweep {
     #[must_use]
     pub fn diagnostics(&self, items: Vec<Diagnostic>) -> Diagnostics {
         self.base.diagnostics(items)
+    }
+}
+
+/// Loads the policy scenario of a `diff` sweep, named by `rel` in the sweep file, and
+/// registers the sweep file (`path`, `text`) in its document. Its load problems are
+/// reported at `policy` in the sweep file, with the policy file's own position.
+fn load_policy(
+    (path, text): &(&Path, String),
+    rel: &Located<String>,
+) -> Result<Policy, Vec<Diagnostic>> {
+    let policy_path = named_from(path, &rel.value);
+    match Document::load(&policy_path) {
+        Ok(mut doc) => {
+            let sweep_file = doc.add_file(path.to_path_buf(), text.clone());
+            Ok(Policy {
+                path: policy_path,
+                loc: rel.loc,
+                doc,
+                sweep_file,
+            })
+        }
+        Err(d) => {
+            let why = d
+                .items
+                .iter()
+                .map(|i| i.render(&d.sources))
+                .collect::<Vec<_>>()
+                .join("; ");
+            Err(vec![Diagnostic::at(
+                rel.loc,
+                format!("cannot load the policy scenario: {why}"),
+            )])
+        }
     }
 }
 

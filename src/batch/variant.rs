@@ -374,6 +374,42 @@ impl Plan {
         })
     }
 
+    /// The policy scenario of a `diff` sweep (`None` for other commands) patched with
+    /// `params` in order, validated, and given `a`'s seed and replications: the two are
+    /// paired on common random numbers, as `corridor diff` pairs them.
+    ///
+    /// # Errors
+    ///
+    /// A path that addresses nothing in the policy, and every validation problem, located
+    /// in the sweep file where they can be (else at its `policy`).
+    pub fn build_policy(
+        &self,
+        params: &[Param<'_>],
+        a: &Scenario,
+    ) -> Option<Result<Scenario, Vec<Diagnostic>>> {
+        let policy = self.sweep.command.policy()?;
+        let doc = match policy.patched(params.iter().map(|p| (p.path, p.path_loc, p.value))) {
+            Ok(doc) => doc,
+            Err(items) => return Some(Err(items)),
+        };
+        Some(
+            doc.validate()
+                .map(|mut b| {
+                    b.meta.seed = a.meta.seed;
+                    b.meta.replications = a.meta.replications;
+                    b
+                })
+                .map_err(|items| {
+                    items
+                        .into_iter()
+                        .map(|d| {
+                            relocate_unknown_field(policy.relocate(d, self.sweep.file), params)
+                        })
+                        .collect()
+                }),
+        )
+    }
+
     /// The validated scenario of a variant.
     ///
     /// # Errors

@@ -1,5 +1,7 @@
 //! A sweep (`batch`, `merge`): the variants, and for the corridor and the hub facility
-//! whose figures move most across variants, each variant's estimate with its interval.
+//! whose figures move most across variants, each variant's estimate with its interval;
+//! for a sweep of a comparison command, whether its decision holds across the variants
+//! (`rank_stability.csv`, `effect_stability.csv`).
 
 use std::collections::BTreeMap;
 
@@ -127,6 +129,35 @@ fn across(
     ))
 }
 
+/// A stability summary (written by the combine of a comparison sweep) as a table, the
+/// counts and shares right-aligned; `None` when the directory has none.
+fn stability(
+    cx: &Context<'_>,
+    (id, title, file): (&'static str, &str, &str),
+    caption: &str,
+) -> Result<Option<Section>, ReportError> {
+    let Some(t) = cx.read(file)? else {
+        return Ok(None);
+    };
+    let headers: Vec<&str> = t.headers().iter().map(String::as_str).collect();
+    // Counts and figures start at `variants`; the columns before it name the entity.
+    let first = headers.iter().position(|h| *h == "variants").unwrap_or(0);
+    let numeric: Vec<usize> = (first..headers.len()).collect();
+    let rows: Vec<Vec<String>> = (0..t.len())
+        .map(|r| {
+            (0..headers.len())
+                .map(|c| t.text(r, Col::at(c)).to_string())
+                .collect()
+        })
+        .collect();
+    let body = format!(
+        "{}{}",
+        html::note(caption),
+        html::table(&format!("{id}-table"), &headers, &rows, &numeric)
+    );
+    Ok(Some(Section::new(id, title, body)))
+}
+
 /// The sections of a sweep directory.
 pub fn sections(cx: &Context<'_>) -> Result<Vec<Section>, ReportError> {
     let mut out = Vec::new();
@@ -145,6 +176,34 @@ pub fn sections(cx: &Context<'_>) -> Result<Vec<Section>, ReportError> {
             BTreeMap::new()
         }
     };
+    let ranks = stability(
+        cx,
+        (
+            "sweep-rank-stability",
+            "Does the best zone hold across the variants?",
+            "rank_stability.csv",
+        ),
+        "Each variant ranked the zones with compare-zones. Per zone: in how many variants it \
+         ranked best and in the top three (shares of all the variants), and its mean, best \
+         and worst rank; zones by mean rank.",
+    )?;
+    let effects = stability(
+        cx,
+        (
+            "sweep-effect-stability",
+            "Does the effect hold across the variants?",
+            "effect_stability.csv",
+        ),
+        "Per entity and metric: in how many variants the paired difference (B − A, or after − \
+         before the zone plugs in) was significantly higher or lower (its 95 % interval \
+         excludes zero), and the range of its mean over the variants.",
+    )?;
+    if ranks.is_some() || effects.is_some() {
+        // A comparison sweep writes no run tables: nothing to chart per corridor or hub.
+        out.extend(ranks);
+        out.extend(effects);
+        return Ok(out);
+    }
     out.push(across(
         cx,
         &Across {

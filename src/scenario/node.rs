@@ -17,7 +17,9 @@ pub struct Node {
 }
 
 impl Node {
-    fn move_to_file(&mut self, file: FileId) {
+    /// Relocates the node and everything in it to `file` (a value read from one file's
+    /// tree patched into a document whose files are numbered otherwise).
+    pub(crate) fn move_to_file(&mut self, file: FileId) {
         self.loc.file = file;
         match &mut self.kind {
             NodeKind::Array(items) => items.iter_mut().for_each(|n| n.move_to_file(file)),
