@@ -1072,6 +1072,30 @@ fn bad_batch_commands_and_options_are_located() {
     }
     assert!(!out.exists());
 
+    // Variants that mix the fixed design and the sequential procedure would rank with
+    // different columns: refused before anything runs, at the odd variant.
+    let path = sweep_over(
+        tmp.path(),
+        "mixed.toml",
+        "zones/ladder.toml",
+        "replications = 10\n[batch]\ncommand = \"compare-zones\"\n\
+         [[variants]]\nname = \"fixed\"\n\
+         [[variants]]\nname = \"kn\"\n\
+         set = { \"compare.procedure\" = \"kn\", \"compare.indifference_usd_per_teu\" = 20 }\n",
+    );
+    let err = refused(
+        batch(&path, &out).arg("--quiet"),
+        &[
+            "variant kn uses the sequential (kn) `[compare] procedure`",
+            "cannot be combined",
+        ],
+    );
+    assert!(
+        err.starts_with(&format!("{}:8:8: ", path.display())),
+        "{err}"
+    );
+    assert!(!out.exists());
+
     // The sweep's command decides what may be varied: plugin reads no [compare].
     let path = sweep_over(
         tmp.path(),

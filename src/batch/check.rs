@@ -95,6 +95,46 @@ fn outcome(plan: &Plan, params: &[Param<'_>]) -> Outcome {
     checked.err().unwrap_or(Outcome::Fine)
 }
 
+/// A compare-zones sweep whose variants mix the fixed design and the sequential
+/// procedure: their `zone_ranking.csv` have different columns, so they could not be
+/// combined — found here rather than after every variant has run. Reported at the first
+/// variant whose procedure differs from the first variant's.
+fn mixed_procedures(plan: &Plan) -> Option<Diagnostic> {
+    if !matches!(plan.sweep.command, Command::CompareZones { .. }) {
+        return None;
+    }
+    let sequential = |v: &Variant| {
+        plan.scenario(v)
+            .ok()
+            .map(|s| matches!(s.compare.procedure, Procedure::KimNelson(_)))
+    };
+    let mut kinds = plan
+        .variants
+        .iter()
+        .filter_map(|v| Some((v, sequential(v)?)));
+    let (first, kind) = kinds.next()?;
+    let (other, _) = kinds.find(|(_, k)| k != &kind)?;
+    Some(Diagnostic::at(
+        plan.blame(other),
+        format!(
+            "variant {} uses {} `[compare] procedure` and variant {} {}: their rankings have \
+             different columns and cannot be combined; sweep one procedure per sweep file",
+            other.label,
+            if kind {
+                "the fixed"
+            } else {
+                "the sequential (kn)"
+            },
+            first.label,
+            if kind {
+                "the sequential one"
+            } else {
+                "the fixed one"
+            }
+        ),
+    ))
+}
+
 /// What `corridor compare-zones` refuses before it starts: no markets, no candidates, an
 /// unknown zone, a replication budget below the sequential procedure's first stage.
 /// Returns the zones compared.
@@ -201,6 +241,10 @@ pub fn check(plan: &Plan) -> Result<(), Diagnostics> {
             let d = Diagnostic::at(plan.sweep.base_root(), msg);
             return Err(plan.sweep.diagnostics(vec![d]));
         }
+    }
+
+    if let Some(d) = mixed_procedures(plan) {
+        return Err(plan.sweep.diagnostics(vec![d]));
     }
 
     let failing: Vec<(&Variant, Outcome)> = plan
