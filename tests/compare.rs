@@ -757,7 +757,7 @@ fn site_scan_in_a_polygon_scores_only_the_cells_inside_it_and_not_in_its_hole() 
         LADDER_WITH_HOLE.replace("[106.2,30.2],[105.8,30.2]", "[106.2,\"x\"],[105.8,30.2]"),
     )
     .unwrap();
-    cli::refused(
+    let err = cli::refused(
         corridor()
             .args(["site-scan", LADDER, "--procedure", "fixed", "--polygon"])
             .arg(&bad)
@@ -767,6 +767,8 @@ fn site_scan_in_a_polygon_scores_only_the_cells_inside_it_and_not_in_its_hole() 
             "bad.geojson: feature 0, geometry.coordinates[0][2]: a position must be [lon, lat] numbers",
         ],
     );
+    // The message is about the polygon file, not the scenario.
+    assert!(err.starts_with(bad.to_str().unwrap()), "{err}");
     // A polygon no cell centre falls in.
     let tiny = dir.path().join("tiny.geojson");
     std::fs::write(&tiny, r#"{"type":"Polygon","coordinates":[[[106.0,30.0],[106.001,30.0],[106.001,30.001],[106.0,30.0]]]}"#).unwrap();

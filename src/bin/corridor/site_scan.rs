@@ -77,32 +77,46 @@ pub struct ShardRecord {
 /// File name of a shard's [`ShardRecord`].
 pub const SHARD_RECORD: &str = "site_scan_shard.json";
 
+/// Why the cells cannot be made: a problem in a file that the message names (a
+/// `--points` or `--polygon` file), or in the arguments or the scenario.
+enum CellsError {
+    /// The message starts with the file it is about.
+    InFile(String),
+    /// About the arguments or the scenario.
+    Other(String),
+}
+
+/// The text of a `--points` or `--polygon` file.
+fn read_text(path: &Path) -> Result<String, CellsError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| CellsError::InFile(format!("{}: cannot read: {e}", path.display())))
+}
+
 /// The cells the arguments ask for.
-fn cells(args: &Args, base: &Scenario) -> Result<Vec<Cell>, String> {
+fn cells(args: &Args, base: &Scenario) -> Result<Vec<Cell>, CellsError> {
+    let other = |e: &dyn std::fmt::Display| CellsError::Other(e.to_string());
     if let Some(path) = &args.points {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        return scan::points(path, &text).map_err(|e| e.to_string());
+        let text = read_text(path)?;
+        return scan::points(path, &text).map_err(|e| CellsError::InFile(e.to_string()));
     }
     let area = match &args.polygon {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-            Some(Area::parse(path, &text).map_err(|e| e.to_string())?)
+            let text = read_text(path)?;
+            Some(Area::parse(path, &text).map_err(|e| CellsError::InFile(e.to_string()))?)
         }
         None => None,
     };
     let bbox = match (&args.bbox, &area) {
         (Some(b), _) => <[f64; 4]>::try_from(b.as_slice()).map_err(|_| {
-            format!(
+            CellsError::Other(format!(
                 "--bbox takes four numbers, west,south,east,north; got {}",
                 b.len()
-            )
+            ))
         })?,
         (None, Some(a)) => a.bbox(),
-        (None, None) => scan::default_bbox(base, args.grid_km).map_err(|e| e.to_string())?,
+        (None, None) => scan::default_bbox(base, args.grid_km).map_err(|e| other(&e))?,
     };
-    let cells = scan::grid(bbox, args.grid_km).map_err(|e| e.to_string())?;
+    let cells = scan::grid(bbox, args.grid_km).map_err(|e| other(&e))?;
     match (&area, &args.polygon) {
         (Some(a), Some(path)) => {
             let inside: Vec<Cell> = cells
@@ -110,11 +124,11 @@ fn cells(args: &Args, base: &Scenario) -> Result<Vec<Cell>, String> {
                 .filter(|c| a.contains(c.lon, c.lat))
                 .collect();
             if inside.is_empty() {
-                return Err(format!(
+                return Err(CellsError::InFile(format!(
                     "{}: no cell centre of the {} km grid lies inside the polygon: use a finer --grid-km, or a --bbox that overlaps it",
                     path.display(),
                     args.grid_km
-                ));
+                )));
             }
             Ok(inside)
         }
@@ -150,7 +164,11 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let all = match cells(args, base) {
         Ok(c) if c.is_empty() => return bad("the scan has no cell".into()),
         Ok(c) => c,
-        Err(msg) => return bad(msg),
+        Err(CellsError::InFile(msg)) => {
+            eprintln!("{msg}");
+            return Err(Failure::BadInput);
+        }
+        Err(CellsError::Other(msg)) => return bad(msg),
     };
     let sequential = scan::is_sequential(base);
     let slice = args.shard.map(|s| Slice {
