@@ -553,6 +553,17 @@ const CATALOGUE: &[Case] = &[
         ],
     ),
     at(
+        "bottleneck_stationary_with_services.toml",
+        "start = \"stationary\"",
+        Of("\"stationary\""),
+        &[
+            "link \"port-market\"",
+            "field `bottleneck.start`",
+            "timetabled vehicles",
+            "at most 0.999, got 1.0010",
+        ],
+    ),
+    at(
         "capacity_without_bottleneck.toml",
         "link = \"port-market\"",
         Of("\"port-market\""),

@@ -76,7 +76,7 @@ pub const BACKGROUND_PER_DAY: Limit = Limit {
     why: "more than one vehicle a second",
 };
 
-/// Highest background utilisation (arrival rate × mean `time_h` / servers) of a bottleneck
+/// Highest utilisation (background and timetabled arrivals × mean `time_h` / servers) of a bottleneck
 /// whose queue starts in its steady state: the mean of the drawn queue, ρ/(1 − ρ) units at
 /// most, stays near a thousand, and the start cannot allocate without bound.
 pub const STATIONARY_UTILISATION_MAX: f64 = 0.999;

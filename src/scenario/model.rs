@@ -410,6 +410,35 @@ pub struct Bottleneck {
     pub start: QueueStart,
 }
 
+impl Bottleneck {
+    /// Vehicles per hour that the timetables of `services` send through `link` (this
+    /// bottleneck's link): one per departure of every service with a leg on it, a service
+    /// that uses it twice counting twice.
+    #[must_use]
+    pub fn timetabled_per_h(services: &[Service], link: LinkId) -> f64 {
+        services
+            .iter()
+            .map(|v| v.legs.iter().filter(|&&l| l == link).count() as f64 / v.headway_h)
+            .sum()
+    }
+
+    /// The load a stationary start draws from, Erlangs: the background plus the
+    /// timetabled vehicles through `link`, times the mean of `time_h` (trucks, whose
+    /// number depends on route choice, are left to the warm-up).
+    #[must_use]
+    pub fn stationary_offered(&self, services: &[Service], link: LinkId) -> f64 {
+        let per_h =
+            self.background_per_day.max(0.0) / 24.0 + Self::timetabled_per_h(services, link);
+        per_h * self.time_h.mean()
+    }
+
+    /// [`Bottleneck::stationary_offered`] per server: below 1 for a steady state.
+    #[must_use]
+    pub fn stationary_utilisation(&self, services: &[Service], link: LinkId) -> f64 {
+        self.stationary_offered(services, link) / f64::from(self.servers.max(1))
+    }
+}
+
 /// Queue discipline at a bottleneck.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -36,6 +36,7 @@ pub fn validate_with_warnings(
         diags: Vec::new(),
         warnings: Vec::new(),
         sources,
+        stationary_starts: Vec::new(),
     };
     let scenario = v.scenario(tree, root);
     if v.diags.is_empty() {
@@ -64,6 +65,9 @@ struct Validator<'s> {
     /// Plausibility warnings: reported, but the scenario is valid.
     warnings: Vec<Diagnostic>,
     sources: &'s SourceMap,
+    /// Links whose bottleneck starts stationary, where `start` is written, and the link's
+    /// label: their load is checked once the services through them are known.
+    stationary_starts: Vec<(LinkId, Loc, String)>,
 }
 
 /// Ids of one section, with where each was defined.
@@ -362,9 +366,32 @@ impl Validator<'_> {
         found
     }
 
-    /// A link's `bottleneck`. A stationary start needs background traffic that leaves the
-    /// servers idle some of the time: the steady state it draws from exists only below
-    /// full utilisation.
+    /// A bottleneck that starts stationary must have a steady state: its load, the
+    /// background and the timetabled vehicles through it, must leave the servers idle some
+    /// of the time ([`Bottleneck::stationary_utilisation`]).
+    fn stationary_loads(&mut self, links: &[Link], services: &[Service]) {
+        let max = limits::STATIONARY_UTILISATION_MAX;
+        for (link, loc, what) in std::mem::take(&mut self.stationary_starts) {
+            let Some(b) = links.get(link.index()).and_then(|l| l.bottleneck.as_ref()) else {
+                continue;
+            };
+            let utilisation = b.stationary_utilisation(services, link);
+            if utilisation.is_nan() || utilisation > max {
+                self.err(
+                    loc,
+                    format!(
+                        "{what}: field `bottleneck.start` = \"stationary\" needs a utilisation \
+                         ((background_per_day / 24 + timetabled vehicles per hour) x mean \
+                         time_h / servers) of at most {max}, got {utilisation:.4}: the queue \
+                         has no steady state"
+                    ),
+                );
+            }
+        }
+    }
+
+    /// A link's `bottleneck`. A stationary start needs background traffic to draw (its
+    /// load is checked by [`Validator::stationary_loads`]).
     fn bottleneck(&mut self, what: &str, b: &RawBottleneck) -> Bottleneck {
         let servers = self.at_least_one(what, "bottleneck.servers", &b.servers);
         let time_h = self.duration(what, "bottleneck.time_h", &b.time_h);
@@ -377,31 +404,15 @@ impl Validator<'_> {
             )
         });
         let start = b.start.as_ref().map_or(QueueStart::Empty, |s| s.value);
-        if let Some(s) = b
-            .start
-            .as_ref()
-            .filter(|s| s.value == QueueStart::Stationary)
-        {
-            let utilisation = background_per_day / 24.0 * time_h.mean() / f64::from(servers.max(1));
-            let max = limits::STATIONARY_UTILISATION_MAX;
-            if background_per_day <= 0.0 {
-                self.err(
-                    s.loc,
-                    format!(
-                        "{what}: field `bottleneck.start` = \"stationary\" needs background \
-                         traffic (`bottleneck.background_per_day` > 0) to start from"
-                    ),
-                );
-            } else if utilisation.is_nan() || utilisation > max {
-                self.err(
-                    s.loc,
-                    format!(
-                        "{what}: field `bottleneck.start` = \"stationary\" needs a background \
-                         utilisation (background_per_day / 24 x mean time_h / servers) of at \
-                         most {max}, got {utilisation:.4}: the queue has no steady state"
-                    ),
-                );
-            }
+        let stationary = (b.start.as_ref()).filter(|s| s.value == QueueStart::Stationary);
+        if let Some(s) = stationary.filter(|_| background_per_day <= 0.0) {
+            self.err(
+                s.loc,
+                format!(
+                    "{what}: field `bottleneck.start` = \"stationary\" needs background \
+                     traffic (`bottleneck.background_per_day` > 0) to start from"
+                ),
+            );
         }
         Bottleneck {
             name: self.name(what, &b.name),
@@ -601,6 +612,7 @@ impl Validator<'_> {
             &link_ids,
             shipment_teu,
         );
+        self.stationary_loads(&links, &services);
         // Reachability is judged on one graph of the network, built once.
         let mut reach = Reach::new(hubs.len(), &links, &services);
         let demand = self.demand(tree, &hub_ids, &classes, &mut reach, &choice_ok);
@@ -816,6 +828,11 @@ impl Validator<'_> {
             }
             if let (Some(from), Some(to)) = (from, to) {
                 self.define(&mut link_ids, &l.id, LinkId::new(links.len()));
+                let start = (l.bottleneck.as_ref()).and_then(|b| b.start.as_ref());
+                if let Some(start) = start.filter(|s| s.value == QueueStart::Stationary) {
+                    let link = LinkId::new(links.len());
+                    self.stationary_starts.push((link, start.loc, what.clone()));
+                }
                 links.push(Link {
                     id: l.id.value.clone(),
                     from,

@@ -169,10 +169,12 @@ impl Engine<'_, '_> {
         }
     }
 
-    /// Starts bottleneck `f` in the steady state of its background traffic: draws how many
-    /// background units are there at time 0 ([`super::stationary`]) and a service time for
-    /// each, all from the background stream, before its first arrival. Those that find a
-    /// server start service; the rest wait.
+    /// Starts bottleneck `f` in the steady state of its load (`offered`: background and
+    /// timetabled vehicles): draws how many units are there at time 0
+    /// ([`super::stationary`]) and a service time for each, all from the background stream,
+    /// before its first arrival. They stand in as background units (under freight
+    /// priority nearly everyone waiting in the steady state is background). Those that
+    /// find a server start service; the rest wait.
     fn stand_background(&mut self, f: FacilityId, offered: f64) {
         let spec = &self.model.facilities[f.index()];
         let rng = self.st.streams.background(self.model, f);

@@ -34,15 +34,15 @@ pub enum ModelError {
         /// What is wrong.
         source: DistError,
     },
-    /// A bottleneck to start in a steady state that its background traffic does not have.
+    /// A bottleneck to start in a steady state that its load does not have.
     #[error(
-        "{entity}: field `bottleneck.start` = \"stationary\" needs a background utilisation of \
+        "{entity}: field `bottleneck.start` = \"stationary\" needs a utilisation of \
          at most {max}, got {utilisation}"
     )]
     NoSteadyState {
         /// The link, e.g. `link "yichang-lock"`.
         entity: String,
-        /// Background rate × mean service time / servers.
+        /// Background and timetabled arrivals × mean service time / servers.
         utilisation: f64,
         /// [`crate::scenario::limits::STATIONARY_UTILISATION_MAX`].
         max: f64,
@@ -78,9 +78,10 @@ pub struct FacilitySpec {
     pub background_per_h: f64,
     /// Background units wait behind every other unit (bottlenecks with freight priority).
     pub freight_first: bool,
-    /// The background's offered load, Erlangs (background rate × mean service time), when
-    /// each replication starts with a stationary draw of background units (bottlenecks
-    /// with `start = "stationary"`); `None` to start empty.
+    /// The load a stationary start draws from, Erlangs (background and timetabled vehicles
+    /// through the link, × mean service time: [`crate::scenario::Bottleneck::stationary_offered`]),
+    /// when each replication starts with a stationary draw of background units
+    /// (bottlenecks with `start = "stationary"`); `None` to start empty.
     pub stationary_offered: Option<f64>,
 }
 
@@ -269,8 +270,9 @@ impl<'s> Model<'s> {
             link_travel_h.push(compile(&link.time_h, who, "time_h")?);
             link_bottleneck.push(match &link.bottleneck {
                 Some(b) => {
-                    let offered = b.background_per_day.max(0.0) / 24.0 * b.time_h.mean();
-                    let utilisation = offered / f64::from(b.servers.max(1));
+                    let link_id = LinkId::new(i);
+                    let offered = b.stationary_offered(&scenario.services, link_id);
+                    let utilisation = b.stationary_utilisation(&scenario.services, link_id);
                     let max = crate::scenario::limits::STATIONARY_UTILISATION_MAX;
                     // Validation refuses it; a scenario built in code must not panic later.
                     if b.start == QueueStart::Stationary
