@@ -11,14 +11,16 @@
 //!   have a distance > 0; should a line's total distance still be 0, the fare is split
 //!   evenly among its hops.
 //! - **Drives, transfers, customs** charge the link's or the facility's cost per TEU (a
-//!   hub without the facility charges nothing).
+//!   hub without the facility charges nothing). Customs charges what the flow declares:
+//!   an import the hub's `import_cost_usd_per_teu` (else its export charge), a flow that
+//!   declares nothing nothing.
 //! - **Departure-port rebates.** A hub's `departure_rebate_usd_per_teu` is credited for
 //!   every ride boarded there. A route's cost is its charges less its rebates, never below
 //!   zero.
 
 use crate::ids::{HubId, ServiceId};
 use crate::routing::Leg;
-use crate::scenario::{Scenario, Service};
+use crate::scenario::{CustomsRegime, Scenario, Service};
 
 /// The charge for riding hop `hop` of a service (from `stops[hop]` to `stops[hop + 1]`),
 /// USD per TEU.
@@ -42,19 +44,33 @@ pub fn hop_usd_per_teu(s: &Scenario, service: &Service, hop: usize) -> f64 {
     }
 }
 
-/// The charge for one leg of a route, USD per TEU, before rebates.
+/// The customs charge at `hub` for a flow declaring `regime`, USD per TEU.
+///
+/// # Panics
+///
+/// If `hub` is not the scenario's.
+#[must_use]
+pub fn customs_usd_per_teu(s: &Scenario, hub: HubId, regime: CustomsRegime) -> f64 {
+    let h = s.hub(hub);
+    match (&h.customs, regime) {
+        (None, _) | (Some(_), CustomsRegime::Exempt) => 0.0,
+        (Some(f), CustomsRegime::Export) => f.cost_usd_per_teu,
+        (Some(f), CustomsRegime::Import) => {
+            (h.customs_policy.import_cost_usd_per_teu).unwrap_or(f.cost_usd_per_teu)
+        }
+    }
+}
+
+/// The charge for one leg of a route of a flow declaring `regime` at customs, USD per
+/// TEU, before rebates.
 ///
 /// # Panics
 ///
 /// If the leg's ids are not the scenario's.
 #[must_use]
-pub fn leg_usd_per_teu(s: &Scenario, leg: &Leg) -> f64 {
+pub fn leg_usd_per_teu(s: &Scenario, leg: &Leg, regime: CustomsRegime) -> f64 {
     match *leg {
-        Leg::Customs { hub } => s
-            .hub(hub)
-            .customs
-            .as_ref()
-            .map_or(0.0, |f| f.cost_usd_per_teu),
+        Leg::Customs { hub } => customs_usd_per_teu(s, hub, regime),
         Leg::Transfer { hub } => s
             .hub(hub)
             .transfer
@@ -96,10 +112,11 @@ pub fn rebate_usd_per_teu(s: &Scenario, legs: &[Leg]) -> f64 {
         .sum()
 }
 
-/// A route's money cost, USD per TEU: its legs' charges less its rebates, never below 0.
+/// A route's money cost for a flow declaring `regime` at customs, USD per TEU: its legs'
+/// charges less its rebates, never below 0.
 #[must_use]
-pub fn route_usd_per_teu(s: &Scenario, legs: &[Leg]) -> f64 {
-    let charges: f64 = legs.iter().map(|leg| leg_usd_per_teu(s, leg)).sum();
+pub fn route_usd_per_teu(s: &Scenario, legs: &[Leg], regime: CustomsRegime) -> f64 {
+    let charges: f64 = legs.iter().map(|leg| leg_usd_per_teu(s, leg, regime)).sum();
     net_of_rebates(charges, rebate_usd_per_teu(s, legs))
 }
 
@@ -129,8 +146,9 @@ mod tests {
         let s = chongqing();
         let p = plan(&s);
         let mut routes = 0;
-        for r in p.per_demand.iter().flatten() {
-            let priced = route_usd_per_teu(&s, &r.legs);
+        let with_demand = (s.demand.iter()).zip(&p.per_demand);
+        for (d, r) in with_demand.flat_map(|(d, rs)| rs.iter().map(move |r| (d, r))) {
+            let priced = route_usd_per_teu(&s, &r.legs, d.customs);
             assert!(
                 (priced - r.cost_usd_per_teu).abs() <= 1e-9 * priced.max(1.0),
                 "{priced} vs {}",

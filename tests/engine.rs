@@ -915,3 +915,49 @@ fn cli_refuses_a_runaway_thread_count() {
     }
     assert!(!dir.path().join("o").exists(), "nothing written");
 }
+
+#[test]
+fn each_flow_clears_customs_as_it_declares() {
+    let s = load("customs_regimes.toml");
+    let plan = corridor_sim::routing::plan(&s);
+    let (_, agg, _) = run(&s, &plan.per_demand);
+    let origin = hub(&s, "origin");
+    let transit_h = |d: usize| {
+        let t = agg.od[d].transit.as_ref().expect("deliveries");
+        let n = t.mean.n as f64;
+        (t.mean.mean * 24.0, t.mean.sd * 24.0 / n.sqrt())
+    };
+    let cost = |d: usize| agg.od[d].cost_usd_per_teu_mean.expect("deliveries");
+    // Export: fixed 2 h customs + 2 h drive, 30 + 100 USD.
+    assert_eq!(plan.per_demand[0][0].legs[0], Leg::Customs { hub: origin });
+    assert_rel("export transit, h", transit_h(0).0, 4.0, 1e-6);
+    assert_rel("export cost, USD/TEU", cost(0), 130.0, 1e-9);
+    // Import: its own lognormal, mean 32 · exp(σ²/2), σ = ln 2 / z(0.9), + 2 h drive.
+    let sigma = 2f64.ln() / 1.281_551_565_545;
+    let want = 32.0 * (sigma * sigma / 2.0).exp() + 2.0;
+    let (got, se) = transit_h(1);
+    eprintln!("import transit: standard error {se:.4} h");
+    assert!(
+        0.02 * want >= 2.5 * se,
+        "sample too small for a 2% test: se {se}"
+    );
+    assert_rel("import transit, h", got, want, 0.02);
+    assert_rel("import cost, USD/TEU", cost(1), 180.0, 1e-9);
+    // Domestic: no customs leg, no wait, no charge.
+    assert!(
+        plan.per_demand[2]
+            .iter()
+            .all(|r| !r.legs.contains(&Leg::Customs { hub: origin }))
+    );
+    assert_rel("domestic transit, h", transit_h(2).0, 2.0, 1e-6);
+    assert_rel("domestic cost, USD/TEU", cost(2), 100.0, 1e-9);
+    // Route choice expects what the engine charges.
+    for (d, want_h) in [(0, 4.0), (1, want), (2, 2.0)] {
+        assert_rel(
+            "expected route time, h",
+            plan.per_demand[d][0].time_h,
+            want_h,
+            1e-9,
+        );
+    }
+}

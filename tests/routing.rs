@@ -691,6 +691,12 @@ impl Rules<'_> {
     }
 
     fn allowed(&self, e: &corridor_sim::routing::Edge) -> bool {
+        // The queries are exports (the default): other regimes' edges are not theirs.
+        if e.regime
+            .is_some_and(|r| r != corridor_sim::scenario::CustomsRegime::Export)
+        {
+            return false;
+        }
         match e.mode {
             None => true,
             Some(Mode::Road) => self.road_allowed,

@@ -610,6 +610,27 @@ const CATALOGUE: &[Case] = &[
         ],
     ),
     at(
+        "bad_customs_regime.toml",
+        "customs = \"transit\"",
+        Of("\"transit\""),
+        &[
+            "demand \"zone-market\"",
+            "field `customs`",
+            "unknown variant `transit`",
+            "`none`",
+        ],
+    ),
+    at(
+        "negative_import_cost.toml",
+        "import_cost_usd_per_teu = -80",
+        Of("-80"),
+        &[
+            "hub \"port\"",
+            "field `customs.import_cost_usd_per_teu`",
+            "must not be negative",
+        ],
+    ),
+    at(
         "zero_transfer_target.toml",
         "target_h = 0",
         Of("0 }"),

@@ -229,6 +229,7 @@ pub fn grid_scenario(spec: &GridSpec) -> Scenario {
             due_days: 10.0,
             modes: ModeSet::ALL,
             vot_usd_per_teu_day: 30.0,
+            customs: crate::scenario::CustomsRegime::Export,
             from_candidate: None,
             class: None,
         });

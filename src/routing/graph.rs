@@ -26,7 +26,7 @@
 //!
 //! | edge | from → to | time and money |
 //! |---|---|---|
-//! | start | `Origin(h)` → `DriveOn(h, 0)`, `Ready(h, 0)` | free |
+//! | start | `Origin(h)` → `DriveOn(h, c)`, `Ready(h, c)` | free; `c = 0` for export and import flows (one edge each), `c = 1` for flows that declare nothing |
 //! | finish | `Truck(h, c)`, `Alighted(h, c)` → `Sink(h)` | free |
 //! | keep driving | `Truck(h, c)` → `DriveOn(h, c)` | free: one truck drives on |
 //! | drive | `DriveOn(h, c)` → `Truck(g, c)` by road | link time (+ bottleneck), link cost |
@@ -34,7 +34,12 @@
 //! | board | `Ready(stops[i], c)` → `Aboard(s, i + 1, c)` | wait H/2 (variance H²/12) + hop `i` |
 //! | stay aboard | `Aboard(s, j, c)` → `Aboard(s, j + 1, c)` | dwell at `stops[j]` + hop `j` |
 //! | alight | `Aboard(s, j, c)` → `Alighted(stops[j], c)` | free |
-//! | customs | `X(h, 0)` → `X(h, 1)` at a customs hub | customs mean time and cost |
+//! | customs | `X(h, 0)` → `X(h, 1)` at a customs hub, one edge per declaring regime | export: customs mean time and cost; import: the hub's import time and cost where stated |
+//!
+//! Start and customs edges carry the [`CustomsRegime`] a flow must have to use them (a
+//! query sees only its own), so one graph serves every regime: a flow with
+//! `customs = "none"` starts in the cleared layer and never queues at, pays, or alights
+//! for a customs hub.
 //!
 //! A hop is the service's link `legs[i]`: its mean time, plus the expected bottleneck wait
 //! ([`bottleneck_delay`]), and its money cost ([`crate::tariff::hop_usd_per_teu`]: the
@@ -63,7 +68,9 @@
 //! and no enum.
 
 use crate::ids::{CorridorId, HubId, LinkId, ServiceId};
-use crate::scenario::{Bottleneck, BottleneckPriority, Choice, Facility, HubKind, Mode, Scenario};
+use crate::scenario::{
+    Bottleneck, BottleneckPriority, Choice, CustomsRegime, Facility, HubKind, Mode, Scenario,
+};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::BTreeMap;
 
@@ -171,6 +178,9 @@ pub struct Edge {
     pub kind: EdgeKind,
     /// The mode a demand must allow to use it (`None`: always usable).
     pub mode: Option<Mode>,
+    /// The customs regime a demand must have to use it (`None`: any). Start and customs
+    /// edges carry one: see the module docs.
+    pub regime: Option<CustomsRegime>,
     /// Money, USD per TEU.
     pub cost_usd_per_teu: f64,
     /// Expected time, hours.
@@ -186,6 +196,17 @@ pub struct Edge {
 /// Marks an edge usable by every demand in [`Arc::mode`].
 pub(crate) const NO_MODE: u8 = u8::MAX;
 
+/// [`Arc::mode`] of an edge for one customs regime: the bits above the modes', so that
+/// the search's mode mask filters regimes at no extra cost.
+pub(crate) const fn regime_bit(r: CustomsRegime) -> u8 {
+    Mode::ALL.len() as u8 + r as u8
+}
+
+const _: () = assert!(
+    Mode::ALL.len() + CustomsRegime::ALL.len() <= 8,
+    "mask is a u8"
+);
+
 /// One entry of the search adjacency: everything a relaxation reads, in one record (one
 /// cache line fetch instead of one per field array).
 #[derive(Clone, Copy, Debug)]
@@ -198,7 +219,7 @@ pub(crate) struct Arc {
     pub(crate) other: u32,
     /// Index of the edge in the petgraph graph.
     pub(crate) edge: u32,
-    /// `Mode as u8`, or [`NO_MODE`].
+    /// `Mode as u8`, [`regime_bit`] of the customs regime it needs, or [`NO_MODE`].
     pub(crate) mode: u8,
 }
 
@@ -329,7 +350,11 @@ impl RoutingGraph {
                 time_h: w.time_h,
                 other,
                 edge: index_u32(e),
-                mode: w.mode.map_or(NO_MODE, |mode| mode as u8),
+                mode: match (w.regime, w.mode) {
+                    (Some(r), _) => regime_bit(r),
+                    (None, Some(mode)) => mode as u8,
+                    (None, None) => NO_MODE,
+                },
             }
         };
         let (fwd_first, fwd_order) = csr(n, &edge_tail);
@@ -565,21 +590,42 @@ impl<'a> Builder<'a> {
                 .zip(h.transfer_target_h)
                 .map(|(f, cap)| f.time_h.capped_moments(cap)),
         );
-        let customs = facility_edge(
-            EdgeKind::Customs(hub),
-            h.customs.as_ref(),
-            h.customs_policy
-                .two_step_release_h
-                .as_ref()
-                .map(|d| (d.mean(), d.variance())),
-        );
-        let start = free(EdgeKind::Start);
-        self.edge(
-            self.origin(hub),
-            self.state(hub, 0, HubState::DriveOn),
-            start,
-        );
-        self.edge(self.origin(hub), self.state(hub, 0, HubState::Ready), start);
+        let policy = &h.customs_policy;
+        let release = policy
+            .two_step_release_h
+            .as_ref()
+            .map(|d| (d.mean(), d.variance()));
+        let export = Edge {
+            regime: Some(CustomsRegime::Export),
+            ..facility_edge(EdgeKind::Customs(hub), h.customs.as_ref(), release)
+        };
+        // An import declaration: its own time and charge where the hub states them.
+        let import_time =
+            release.or_else(|| (policy.import_time_h.as_ref()).map(|d| (d.mean(), d.variance())));
+        let mut import = facility_edge(EdgeKind::Customs(hub), h.customs.as_ref(), import_time);
+        import.regime = Some(CustomsRegime::Import);
+        import.cost_usd_per_teu =
+            crate::tariff::customs_usd_per_teu(self.scenario, hub, CustomsRegime::Import);
+        // With customs somewhere, a flow that declares starts uncleared and one that
+        // declares nothing starts cleared, so it never meets a customs edge.
+        let starts: &[(usize, Option<CustomsRegime>)] = if self.layers == 2 {
+            &[
+                (0, Some(CustomsRegime::Export)),
+                (0, Some(CustomsRegime::Import)),
+                (1, Some(CustomsRegime::Exempt)),
+            ]
+        } else {
+            &[(0, None)]
+        };
+        for &(layer, regime) in starts {
+            let start = Edge {
+                regime,
+                ..free(EdgeKind::Start)
+            };
+            for state in [HubState::DriveOn, HubState::Ready] {
+                self.edge(self.origin(hub), self.state(hub, layer, state), start);
+            }
+        }
         for c in 0..self.layers {
             if self.held(hub, c) {
                 for state in [
@@ -588,11 +634,9 @@ impl<'a> Builder<'a> {
                     HubState::Alighted,
                     HubState::Ready,
                 ] {
-                    self.edge(
-                        self.state(hub, 0, state),
-                        self.state(hub, 1, state),
-                        customs,
-                    );
+                    for edge in [export, import] {
+                        self.edge(self.state(hub, 0, state), self.state(hub, 1, state), edge);
+                    }
                 }
                 continue;
             }
@@ -636,6 +680,7 @@ impl<'a> Builder<'a> {
                     Edge {
                         kind: EdgeKind::Drive { link: id, from, to },
                         mode: Some(Mode::Road),
+                        regime: None,
                         cost_usd_per_teu: link.cost_usd_per_teu,
                         time_h,
                         var_time_h2,
@@ -707,6 +752,7 @@ impl<'a> Builder<'a> {
                     Edge {
                         kind: EdgeKind::Board { service, stop },
                         mode: Some(s.mode),
+                        regime: None,
                         cost_usd_per_teu: cost,
                         time_h: wait_h + time,
                         var_time_h2: wait_var + var,
@@ -721,6 +767,7 @@ impl<'a> Builder<'a> {
                         Edge {
                             kind: EdgeKind::StayAboard { service, stop },
                             mode: Some(s.mode),
+                            regime: None,
                             cost_usd_per_teu: cost,
                             time_h: dwell_h + time,
                             var_time_h2: dwell_var + var,
@@ -748,6 +795,7 @@ fn free(kind: EdgeKind) -> Edge {
     Edge {
         kind,
         mode: None,
+        regime: None,
         cost_usd_per_teu: 0.0,
         time_h: 0.0,
         var_time_h2: 0.0,
@@ -814,6 +862,7 @@ fn facility_edge(kind: EdgeKind, f: Option<&Facility>, time: Option<(f64, f64)>)
         Edge {
             kind,
             mode: None,
+            regime: None,
             cost_usd_per_teu: f.cost_usd_per_teu,
             time_h,
             var_time_h2,

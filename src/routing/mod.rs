@@ -9,7 +9,10 @@
 //! ## Semantics shared by routing and simulation
 //!
 //! - **Customs** is applied once per shipment, at the first hub of its route that has a
-//!   `customs` facility (the origin included), before anything else happens there.
+//!   `customs` facility (the origin included), before anything else happens there, with
+//!   the time and charge of the flow's declaration (export or import); a flow that
+//!   declares nothing (`customs = "none"`: domestic, transit under bond) never stops for
+//!   customs.
 //! - **Transfer** is applied at a hub where the shipment changes vehicle: between two rides,
 //!   between a drive and a ride, or between a ride and a drive. Consecutive drives are one
 //!   truck and need no transfer; neither the origin nor the destination has one. A hub
@@ -239,10 +242,11 @@ pub fn plan_on(graph: &RoutingGraph, scenario: &Scenario) -> RoutePlan {
         .map_init(
             || QueryWorkspace::new(graph),
             |ws, d| {
-                graph.k_best_routes(
-                    ws,
-                    &RouteQuery::new(choice, d.from, d.to, d.modes, d.vot_usd_per_teu_day),
-                )
+                let query = RouteQuery {
+                    customs: d.customs,
+                    ..RouteQuery::new(choice, d.from, d.to, d.modes, d.vot_usd_per_teu_day)
+                };
+                graph.k_best_routes(ws, &query)
             },
         )
         .collect();

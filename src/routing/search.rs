@@ -40,10 +40,10 @@
 //! candidate's GC₀ exceeds the k-th best true GC found: no path not yet seen can beat it.
 //! With ρ = 0 the bound is exact and enumeration stops after k routes.
 
-use super::graph::{Arc, EdgeKind, NO_MODE, RoutingGraph};
+use super::graph::{Arc, EdgeKind, NO_MODE, RoutingGraph, regime_bit};
 use super::{Leg, Route, choice};
 use crate::ids::{CorridorId, HubId, ServiceId};
-use crate::scenario::{Choice, ChoiceModel, Mode, ModeSet};
+use crate::scenario::{Choice, ChoiceModel, CustomsRegime, Mode, ModeSet};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
@@ -80,6 +80,9 @@ pub struct RouteQuery {
     pub model: ChoiceModel,
     /// Routes whose GC exceeds this multiple of the best are not offered (≥ 1).
     pub gc_cutoff_ratio: f64,
+    /// The customs declaration the shipment makes: which start and customs edges it may
+    /// use (see [`super::graph`]).
+    pub customs: CustomsRegime,
 }
 
 impl RouteQuery {
@@ -102,6 +105,7 @@ impl RouteQuery {
             logit_scale: choice.logit_scale,
             model: choice.model,
             gc_cutoff_ratio: choice.gc_cutoff_ratio,
+            customs: CustomsRegime::Export,
         }
     }
 
@@ -167,7 +171,8 @@ impl Weights {
         let mode_mask = Mode::ALL
             .iter()
             .filter(|&&m| q.modes.contains(m))
-            .fold(0u8, |acc, &m| acc | (1 << (m as u8)));
+            .fold(0u8, |acc, &m| acc | (1 << (m as u8)))
+            | (1 << regime_bit(q.customs));
         Self {
             vot_usd_per_teu_h: q.vot_usd_per_teu_day / HOURS_PER_DAY,
             mode_mask,

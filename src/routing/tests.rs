@@ -4,8 +4,8 @@ use super::*;
 use crate::dist::Dist;
 use crate::ids::{CorridorId, HubId, LinkId, ServiceId};
 use crate::scenario::{
-    Bottleneck, BottleneckPriority, Choice, ChoiceModel, Compare, Corridor, Facility, Hub, HubKind,
-    Link, Meta, Mode, ModeSet, QueueStart, Scenario, Service, SimWindow,
+    Bottleneck, BottleneckPriority, Choice, ChoiceModel, Compare, Corridor, CustomsRegime,
+    Facility, Hub, HubKind, Link, Meta, Mode, ModeSet, QueueStart, Scenario, Service, SimWindow,
 };
 
 /// A tiny scenario builder: hubs by name, fixed times, VOT 24 USD/TEU-day (1 USD per hour,
@@ -126,6 +126,20 @@ impl Net {
     fn routes(&self, from: HubId, to: HubId, modes: ModeSet, k: usize) -> Vec<Route> {
         let g = RoutingGraph::build(&self.0);
         k_best_routes(&g, from, to, modes, VOT, k, 0.0)
+    }
+
+    /// The best route of a flow that makes the `customs` declaration.
+    fn route_declaring(&self, from: HubId, to: HubId, customs: CustomsRegime) -> Route {
+        let g = RoutingGraph::build(&self.0);
+        let q = RouteQuery {
+            k: 1,
+            customs,
+            ..RouteQuery::new(&self.0.choice, from, to, ModeSet::ALL, VOT)
+        };
+        g.k_best_routes(&mut QueryWorkspace::new(&g), &q)
+            .into_iter()
+            .next()
+            .expect("a route")
     }
 }
 
@@ -337,6 +351,55 @@ fn link_costs_charged_without_fare() {
 }
 
 #[test]
+fn a_flow_that_declares_nothing_never_stops_for_customs() {
+    let mut n = Net::new();
+    let a = n.hub("a", None, Some(facility(5.0, 30.0)));
+    let b = n.hub("b", None, Some(facility(4.0, 20.0)));
+    let c = n.hub("c", None, None);
+    let ab = n.link(a, b, Mode::Road, 10.0, 1.0, 10.0);
+    let bc = n.link(b, c, Mode::Road, 10.0, 1.0, 10.0);
+    let export = n.route_declaring(a, c, CustomsRegime::Export);
+    assert_eq!(export.legs.first(), Some(&Leg::Customs { hub: a }));
+    assert!(close(export.time_h, 7.0) && close(export.cost_usd_per_teu, 50.0));
+    let domestic = n.route_declaring(a, c, CustomsRegime::Exempt);
+    let drive = |link, from, to| Leg::Drive { link, from, to };
+    assert_eq!(domestic.legs, vec![drive(ab, a, b), drive(bc, b, c)]);
+    assert!(close(domestic.time_h, 2.0) && close(domestic.cost_usd_per_teu, 20.0));
+    assert!(close(domestic.generalized_cost_usd_per_teu, 22.0));
+}
+
+#[test]
+fn an_import_clears_with_the_hubs_import_time_and_charge() {
+    let mut n = Net::new();
+    let a = n.hub("a", None, None);
+    let b = n.hub("b", None, Some(facility(2.0, 30.0)));
+    let c = n.hub("c", None, None);
+    n.link(a, b, Mode::Road, 10.0, 1.0, 10.0);
+    n.link(b, c, Mode::Road, 10.0, 1.0, 10.0);
+    // Without its own figures an import clears as an export.
+    let same = n.route_declaring(a, c, CustomsRegime::Import);
+    assert!(close(same.time_h, 4.0) && close(same.cost_usd_per_teu, 50.0));
+    n.0.hubs[b.index()].customs_policy.import_time_h = Some(Dist::LogNormal {
+        median: 32.0,
+        p90: 64.0,
+    });
+    n.0.hubs[b.index()].customs_policy.import_cost_usd_per_teu = Some(80.0);
+    let mean_h = n.0.hubs[b.index()]
+        .customs_policy
+        .import_time_h
+        .as_ref()
+        .map(Dist::mean);
+    let import = n.route_declaring(a, c, CustomsRegime::Import);
+    assert!(import.legs.contains(&Leg::Customs { hub: b }));
+    assert!(close(import.time_h, 2.0 + mean_h.expect("set")));
+    assert!(close(import.cost_usd_per_teu, 100.0));
+    assert!(import.sd_time_h > 0.0);
+    // The export flow on the same network is unchanged.
+    let export = n.route_declaring(a, c, CustomsRegime::Export);
+    assert!(close(export.time_h, 4.0) && close(export.cost_usd_per_teu, 50.0));
+}
+
+#[test]
 fn uncleared_shipment_alights_at_an_intermediate_customs_stop() {
     let mut n = Net::new();
     let a = n.hub("a", None, None);
@@ -367,6 +430,15 @@ fn uncleared_shipment_alights_at_an_intermediate_customs_stop() {
     // 5 + 4, customs 3, transfer 1, 5 + 6 (no dwell: it boards anew).
     assert!(close(r.time_h, 24.0));
     assert!(close(r.cost_usd_per_teu, 7.0 + 30.0 + 5.0 + 9.0));
+    // A flow that declares nothing rides through: wait 5, hop 4, dwell 2, hop 6.
+    let through = n.route_declaring(a, c, CustomsRegime::Exempt);
+    let ride = Leg::Ride {
+        service: s,
+        board: 0,
+        alight: 2,
+    };
+    assert_eq!(through.legs, vec![ride]);
+    assert!(close(through.time_h, 17.0) && close(through.cost_usd_per_teu, 16.0));
 }
 
 #[test]

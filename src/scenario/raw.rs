@@ -5,7 +5,7 @@
 //! scenarios/README.md is the reference for each field.
 
 use super::de::Located;
-use super::model::{BottleneckPriority, EffectKind, HubKind, Mode, QueueStart};
+use super::model::{BottleneckPriority, CustomsRegime, EffectKind, HubKind, Mode, QueueStart};
 use crate::dist::Dist;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -80,6 +80,8 @@ pub struct RawCustoms {
     pub cost_usd_per_teu: Located<f64>,
     pub advance_declaration: Option<bool>,
     pub two_step_release_h: Option<Located<RawDuration>>,
+    pub import_time_h: Option<Located<RawDuration>>,
+    pub import_cost_usd_per_teu: Option<Located<f64>>,
 }
 
 /// `[[hubs]]`.
@@ -167,6 +169,7 @@ pub struct RawDemand {
     pub due_days: Option<Located<f64>>,
     pub modes: Option<Located<Vec<Mode>>>,
     pub vot_usd_per_teu_day: Option<Located<f64>>,
+    pub customs: Option<Located<CustomsRegime>>,
 }
 
 /// A flow with an implied origin (a candidate's `demand`, a `[compare]` market).

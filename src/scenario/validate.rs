@@ -487,6 +487,18 @@ impl Validator<'_> {
                         .two_step_release_h
                         .as_ref()
                         .map(|d| self.duration(what, "customs.two_step_release_h", d)),
+                    import_time_h: c
+                        .import_time_h
+                        .as_ref()
+                        .map(|d| self.duration(what, "customs.import_time_h", d)),
+                    import_cost_usd_per_teu: c.import_cost_usd_per_teu.as_ref().map(|x| {
+                        self.non_negative(
+                            what,
+                            "customs.import_cost_usd_per_teu",
+                            x,
+                            limits::USD_PER_TEU,
+                        )
+                    }),
                 },
             ),
             None => (None, CustomsPolicy::default()),
@@ -953,6 +965,10 @@ impl Validator<'_> {
                 vot_usd_per_teu_day: cargo
                     .vot_usd_per_teu_day
                     .unwrap_or(cargo.value_usd_per_teu * choice.vot_rate_per_day),
+                customs: d
+                    .customs
+                    .as_ref()
+                    .map_or(CustomsRegime::Export, |c| c.value),
                 from_candidate: None,
                 class: cargo.class,
             });

@@ -182,7 +182,7 @@ impl Engine<'_, '_> {
         for _ in 0..units {
             let rng = self.st.streams.background(self.model, f);
             let service_s =
-                u32::try_from(hours_to_secs(spec.sample_service_h(rng))).unwrap_or(u32::MAX);
+                u32::try_from(hours_to_secs(spec.sample_service_h(false, rng))).unwrap_or(u32::MAX);
             let unit = Unit::Standing(service_s);
             if let Some(visit) = self.st.facilities[f.index()].stand(unit, SimTime::ZERO) {
                 self.begin_service(f, visit, SimTime::ZERO);
@@ -379,8 +379,13 @@ impl Engine<'_, '_> {
         };
         let hours = match visit.unit {
             Unit::Background(secs) | Unit::Standing(secs) => secs as f64 / 3600.0,
-            Unit::Shipment(_) | Unit::Traveller(_) | Unit::Declaration(_) => {
-                spec.sample_service_h(self.st.streams.facility(self.model, f))
+            Unit::Shipment(s) | Unit::Declaration(s) => {
+                let demand = self.st.shipments.get(s).demand;
+                let import = self.model.demand_imports[demand.index()];
+                spec.sample_service_h(import, self.st.streams.facility(self.model, f))
+            }
+            Unit::Traveller(_) => {
+                spec.sample_service_h(false, self.st.streams.facility(self.model, f))
             }
         };
         let done = now + hours_to_secs(hours * factor);
@@ -429,7 +434,7 @@ impl Engine<'_, '_> {
         let rng = self.st.streams.background(self.model, f);
         let at = (self.st.background_clocks).next(f.index(), rng, spec.background_per_h);
         let service_s =
-            u32::try_from(hours_to_secs(spec.sample_service_h(rng))).unwrap_or(u32::MAX);
+            u32::try_from(hours_to_secs(spec.sample_service_h(false, rng))).unwrap_or(u32::MAX);
         self.schedule(at, Event::BackgroundArrival { facility: f });
         self.join_facility(f, Unit::Background(service_s), 0, now);
     }

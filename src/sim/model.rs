@@ -12,7 +12,9 @@ use thiserror::Error;
 
 use crate::dist::{DistError, Sampler};
 use crate::ids::{DisruptionId, HubId, LinkId, ServiceId};
-use crate::scenario::{BottleneckPriority, EffectKind, QueueStart, Scenario, Target};
+use crate::scenario::{
+    BottleneckPriority, CustomsRegime, EffectKind, QueueStart, Scenario, Target,
+};
 use crate::time::SimTime;
 
 use super::ids::FacilityId;
@@ -69,6 +71,9 @@ pub struct FacilitySpec {
     pub servers: u32,
     /// Service time per unit, hours (for two-step customs, the release step).
     pub service_h: Sampler,
+    /// Customs only: service time of an import declaration, hours, where the hub states
+    /// one (and holds for the whole declaration); `None`: as `service_h`.
+    pub import_service_h: Option<Sampler>,
     /// Same-day transfer target: sampled service times are capped at this, hours.
     pub cap_h: Option<f64>,
     /// Advance declaration (customs only): shipments are declared when they leave their
@@ -86,11 +91,16 @@ pub struct FacilitySpec {
 }
 
 impl FacilitySpec {
-    /// One unit's service time, hours, before any slowdown: a draw, capped at the
-    /// same-day target if there is one.
+    /// One unit's service time, hours, before any slowdown: a draw (from the import
+    /// time when `import` and the facility has one), capped at the same-day target if
+    /// there is one.
     #[inline]
-    pub fn sample_service_h<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        let h = self.service_h.sample_h(rng);
+    pub fn sample_service_h<R: rand::Rng + ?Sized>(&self, import: bool, rng: &mut R) -> f64 {
+        let sampler = match (&self.import_service_h, import) {
+            (Some(s), true) => s,
+            _ => &self.service_h,
+        };
+        let h = sampler.sample_h(rng);
         self.cap_h.map_or(h, |cap| h.min(cap))
     }
 }
@@ -181,6 +191,8 @@ pub struct Model<'s> {
     pub stop_slots: usize,
     /// Shipment arrival rate of each demand flow, per hour.
     pub demand_shipments_per_h: Vec<f64>,
+    /// Per demand: it makes an import declaration (customs draws its import time).
+    pub demand_imports: Vec<bool>,
     /// Disruptions, by [`DisruptionId`].
     pub disruptions: Vec<DisruptionSpec>,
     /// Whether replications count day by day ([`super::daily`]): for `timeseries.csv` and
@@ -225,6 +237,7 @@ impl<'s> Model<'s> {
                     kind,
                     servers: f.servers.max(1),
                     service_h: compile(time_h, who, field)?,
+                    import_service_h: None,
                     cap_h,
                     advance,
                     background_per_h: 0.0,
@@ -251,14 +264,20 @@ impl<'s> Model<'s> {
                         Some(r) => (r, "customs.two_step_release_h"),
                         None => (&f.time_h, "customs.time_h"),
                     };
-                    Some(add(
+                    let c = add(
                         f,
                         FacilityKind::Customs(id),
                         field,
                         time_h,
                         None,
                         policy.advance_declaration,
-                    )?)
+                    )?;
+                    // A two-step declaration holds imports for the release step too.
+                    if let (None, Some(d)) = (&policy.two_step_release_h, &policy.import_time_h) {
+                        facilities[c.index()].import_service_h =
+                            Some(compile(d, who, "customs.import_time_h")?);
+                    }
+                    Some(c)
                 }
                 None => None,
             });
@@ -288,6 +307,7 @@ impl<'s> Model<'s> {
                         kind: FacilityKind::Bottleneck(LinkId::new(i)),
                         servers: b.servers.max(1),
                         service_h: compile(&b.time_h, who, "bottleneck.time_h")?,
+                        import_service_h: None,
                         cap_h: None,
                         advance: false,
                         background_per_h: b.background_per_day.max(0.0) / 24.0,
@@ -353,6 +373,9 @@ impl<'s> Model<'s> {
             services,
             stop_slots,
             demand_shipments_per_h,
+            demand_imports: (scenario.demand.iter())
+                .map(|d| d.customs == CustomsRegime::Import)
+                .collect(),
             disruptions,
             timeseries: false,
         })

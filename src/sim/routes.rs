@@ -225,7 +225,11 @@ impl RouteTable {
                     demand: DemandId::new(d),
                     rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
                     share: r.share,
-                    cost_usd_per_teu: crate::tariff::route_usd_per_teu(scenario, &r.legs),
+                    cost_usd_per_teu: crate::tariff::route_usd_per_teu(
+                        scenario,
+                        &r.legs,
+                        demand.customs,
+                    ),
                     main_corridor: r.main_corridor,
                     corridors,
                     customs_hub: r.legs.iter().find_map(|l| match *l {

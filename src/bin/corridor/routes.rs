@@ -9,7 +9,9 @@ use crate::Failure;
 use corridor_sim::routing::{
     QueryWorkspace, RouteQuery, RoutingGraph, route_corridors, route_label, route_modes,
 };
-use corridor_sim::scenario::{self, ChoiceModel, DEFAULT_NEST_LAMBDA, Mode, ModeSet};
+use corridor_sim::scenario::{
+    self, ChoiceModel, CustomsRegime, DEFAULT_NEST_LAMBDA, Mode, ModeSet,
+};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -159,6 +161,8 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     let query = RouteQuery {
         k: usize::try_from(k).unwrap_or(usize::MAX),
         model,
+        // The OD's flow declares as it does in the scenario; a bare OD as an export.
+        customs: flow.map_or(CustomsRegime::Export, |d| d.customs),
         ..RouteQuery::new(&s.choice, from, to, modes, vot)
     };
     let routes = graph.k_best_routes(&mut ws, &query);
