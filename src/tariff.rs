@@ -15,7 +15,8 @@
 //!   an import the hub's `import_cost_usd_per_teu` (else its export charge), a flow that
 //!   declares nothing nothing.
 //! - **Departure-port rebates.** A hub's `departure_rebate_usd_per_teu` is credited for
-//!   every ride boarded there. A route's cost is its charges less its rebates, never below
+//!   every ride boarded there by an export (the rebate is an export VAT refund: domestic
+//!   freight, imports and transit under bond get none). A route's cost is its charges less its rebates, never below
 //!   zero.
 
 use crate::ids::{HubId, ServiceId};
@@ -97,10 +98,14 @@ pub fn boarding_hub(s: &Scenario, service: ServiceId, board: u16) -> HubId {
     s.service(service).stops[usize::from(board)]
 }
 
-/// The departure-port rebates a route collects, USD per TEU: each hub's
-/// `departure_rebate_usd_per_teu` for every ride boarded there.
+/// The departure-port rebates a route of a flow declaring `regime` collects, USD per TEU:
+/// for an export, each hub's `departure_rebate_usd_per_teu` for every ride boarded there;
+/// for any other flow, none.
 #[must_use]
-pub fn rebate_usd_per_teu(s: &Scenario, legs: &[Leg]) -> f64 {
+pub fn rebate_usd_per_teu(s: &Scenario, legs: &[Leg], regime: CustomsRegime) -> f64 {
+    if regime != CustomsRegime::Export {
+        return 0.0;
+    }
     legs.iter()
         .map(|leg| match *leg {
             Leg::Ride { service, board, .. } => {
@@ -117,7 +122,7 @@ pub fn rebate_usd_per_teu(s: &Scenario, legs: &[Leg]) -> f64 {
 #[must_use]
 pub fn route_usd_per_teu(s: &Scenario, legs: &[Leg], regime: CustomsRegime) -> f64 {
     let charges: f64 = legs.iter().map(|leg| leg_usd_per_teu(s, leg, regime)).sum();
-    net_of_rebates(charges, rebate_usd_per_teu(s, legs))
+    net_of_rebates(charges, rebate_usd_per_teu(s, legs, regime))
 }
 
 /// Charges less rebates, never below zero.
@@ -157,12 +162,38 @@ mod tests {
             routes += 1;
         }
         assert!(routes > 40, "{routes} routes");
+        assert!(p.per_demand.iter().flatten().any(|r| rebate_usd_per_teu(
+            &s,
+            &r.legs,
+            CustomsRegime::Export
+        ) > 0.0));
+    }
+
+    /// The rebate is an export refund: the domestic Shanghai-region flow boards at Guoyuan
+    /// too, and neither route choice nor the reported cost credits it.
+    #[test]
+    fn only_exports_collect_the_departure_port_rebate() {
+        let s = chongqing();
+        let p = plan(&s);
+        let d = (s.demand.iter())
+            .position(|d| d.id == "liangjiang-shanghai-region")
+            .expect("the flow");
+        assert_eq!(s.demand[d].customs, CustomsRegime::Exempt);
+        let routes = &p.per_demand[d];
         assert!(
-            p.per_demand
-                .iter()
-                .flatten()
-                .any(|r| rebate_usd_per_teu(&s, &r.legs) > 0.0)
+            (routes.iter()).any(|r| rebate_usd_per_teu(&s, &r.legs, CustomsRegime::Export) > 0.0),
+            "no route boards at a rebate port"
         );
+        for r in routes {
+            let charges: f64 = (r.legs.iter())
+                .map(|leg| leg_usd_per_teu(&s, leg, CustomsRegime::Exempt))
+                .sum();
+            assert!((r.cost_usd_per_teu - charges).abs() <= 1e-9 * charges.max(1.0));
+            assert_eq!(
+                route_usd_per_teu(&s, &r.legs, CustomsRegime::Exempt),
+                charges
+            );
+        }
     }
 
     #[test]

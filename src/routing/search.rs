@@ -879,7 +879,7 @@ impl RoutingGraph {
     /// - **advance declaration**: customs at the hub is processed from the origin on, so
     ///   the customs edge counts only the expected time not yet elapsed on arrival,
     ///   `max(0, E(customs) − E(time to reach the hub))` (with no spread when that is 0);
-    /// - **departure-port rebates**: the route's money is its charges minus the rebates
+    /// - **departure-port rebates**: an export route's money is its charges minus the rebates
     ///   of the hubs where it boards services ([`crate::tariff::rebate_usd_per_teu`]), never
     ///   below zero.
     ///
@@ -912,7 +912,9 @@ impl RoutingGraph {
                     saved_var_h2 = edge.var_time_h2;
                 }
             }
-            if let EdgeKind::Board { .. } = edge.kind {
+            if let EdgeKind::Board { .. } = edge.kind
+                && q.customs == CustomsRegime::Export
+            {
                 rebate +=
                     self.hub_rebate[self.node_hub[self.edge_tail[e as usize] as usize] as usize];
             }
