@@ -209,16 +209,24 @@ fn bad_targets_are_reported_at_their_cell() {
 }
 
 #[test]
-fn the_shipped_targets_parse_against_the_chongqing_scenario() {
-    // The base year the targets are observed in: its flows include the air gateway's.
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/chongqing/2018.toml");
-    let scenario = corridor_sim::scenario::load(&path)
-        .expect("2018 loads")
-        .scenario;
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/chongqing/targets.csv");
-    let t = targets::read(&file, &scenario).unwrap_or_else(|e| panic!("{e}"));
-    let ids: Vec<&str> = t.iter().map(|t| t.id.as_str()).collect();
-    assert_eq!(&ids[..3], ["T1", "T2", "T3"]);
+fn the_shipped_targets_parse_against_the_scenarios_they_are_for() {
+    // Each targets file against the year it observes (its flows include the air gateway's).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/chongqing");
+    for (scenario, file, first) in [
+        ("2018.toml", "targets.csv", ["T1", "T2", "T3", "T4"]),
+        (
+            "forecast-2024.toml",
+            "targets-2024.csv",
+            ["V1", "V2", "V3", "V4"],
+        ),
+    ] {
+        let scenario = corridor_sim::scenario::load(&root.join(scenario))
+            .unwrap_or_else(|d| panic!("{d}"))
+            .scenario;
+        let t = targets::read(&root.join(file), &scenario).unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<&str> = t.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(&ids[..4], first, "{file}");
+    }
 }
 
 #[test]
