@@ -854,7 +854,14 @@ fn a_compare_zones_sweep_shows_when_the_best_zone_changes() {
     let tmp = tempfile::tempdir().unwrap();
     let sweep = sweep_over(tmp.path(), "ladder.toml", "zones/ladder.toml", LADDER_SWEEP);
     let out = tmp.path().join("out");
-    ok(batch(&sweep, &out).arg("--quiet"));
+    let o = ok(&mut batch(&sweep, &out));
+    assert!(
+        stderr(&o).contains(
+            "rank stability: b has the best mean rank (1.3333), best in 2 and top-3 in 3 of 3 variants"
+        ),
+        "{}",
+        stderr(&o)
+    );
 
     // Per variant, the ranking: A first at 16 USD/TEU, B first once A's connector costs
     // more than B's (32), A last at 100.

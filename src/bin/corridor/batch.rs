@@ -290,8 +290,29 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             manifest.provenance.wall_time_s,
             out.display()
         );
+        if let Some(line) = stability_line(&out, combined.variants) {
+            eprintln!("{line}");
+        }
     }
     Ok(())
+}
+
+/// The headline of a compare-zones sweep's `rank_stability.csv` (its first row: the zone
+/// with the best mean rank), for the terminal; `None` for other sweeps.
+fn stability_line(out: &Path, variants: usize) -> Option<String> {
+    let path = out.join(batch::stability::RANK_STABILITY);
+    let mut r = csv::Reader::from_path(&path).ok()?;
+    let header = r.headers().ok()?.clone();
+    let row = r.records().next()?.ok()?;
+    let cell = |name: &str| header.iter().position(|h| h == name).map(|i| &row[i]);
+    Some(format!(
+        "rank stability: {} has the best mean rank ({}), best in {} and top-3 in {} of {variants} variants; see {}",
+        cell("zone")?,
+        cell("mean_rank")?,
+        cell("times_best")?,
+        cell("times_top3")?,
+        path.display()
+    ))
 }
 
 #[cfg(test)]
