@@ -229,19 +229,29 @@ fn the_shipped_targets_parse_against_the_scenarios_they_are_for() {
     }
 }
 
+/// `dir/targets.csv` with the header and `rows`.
+fn write_targets(dir: &Path, rows: &[&str]) -> std::path::PathBuf {
+    let path = dir.join("targets.csv");
+    let mut text = targets::COLUMNS.join(",");
+    for row in rows {
+        text.push('\n');
+        text.push_str(row);
+    }
+    text.push('\n');
+    std::fs::write(&path, text).expect("write targets");
+    path
+}
+
 #[test]
 fn calibrate_writes_the_same_overlay_byte_for_byte_and_it_loads() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let targets_path = tmp.path().join("targets.csv");
-    let header = targets::COLUMNS.join(",");
-    std::fs::write(
-        &targets_path,
-        format!(
-            "{header}\nT1,2020,*,all flows,share_of_teu,west,0.30,0.25,0.35,a test figure,\n\
-             T2,2020,*,all flows,transit_median_days,east,0.7,0.5,0.9,a test figure,\n"
-        ),
-    )
-    .expect("write targets");
+    let targets_path = write_targets(
+        tmp.path(),
+        &[
+            "T1,2020,*,all flows,share_of_teu,west,0.30,0.25,0.35,a test figure,",
+            "T2,2020,*,all flows,transit_median_days,east,0.7,0.5,0.9,a test figure,",
+        ],
+    );
     let scenario = data("calibration/three_roads.toml");
     let mut outs = Vec::new();
     for name in ["one", "two"] {
@@ -297,16 +307,13 @@ fn without_scenario(csv: &str) -> Vec<String> {
 #[test]
 fn evaluating_the_fitted_overlay_reproduces_the_fit_figures() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let targets_path = tmp.path().join("targets.csv");
-    let header = targets::COLUMNS.join(",");
-    std::fs::write(
-        &targets_path,
-        format!(
-            "{header}\nT1,2020,*,all flows,share_of_teu,west,0.30,0.25,0.35,a test figure,\n\
-             T2,2020,*,all flows,share_of_teu,east,0.20,0.15,0.25,a test figure,\n"
-        ),
-    )
-    .expect("write targets");
+    let targets_path = write_targets(
+        tmp.path(),
+        &[
+            "T1,2020,*,all flows,share_of_teu,west,0.30,0.25,0.35,a test figure,",
+            "T2,2020,*,all flows,share_of_teu,east,0.20,0.15,0.25,a test figure,",
+        ],
+    );
     let fit = tmp.path().join("fit");
     ok(corridor()
         .arg("calibrate")
@@ -357,13 +364,10 @@ fn evaluating_the_fitted_overlay_reproduces_the_fit_figures() {
 #[test]
 fn calibrate_refuses_a_bad_targets_file_with_exit_2() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let targets_path = tmp.path().join("targets.csv");
-    let header = targets::COLUMNS.join(",");
-    std::fs::write(
-        &targets_path,
-        format!("{header}\nT1,2020,*,d,share_of_teu,nowhere,0.3,0.2,0.4,src,\n"),
-    )
-    .expect("write");
+    let targets_path = write_targets(
+        tmp.path(),
+        &["T1,2020,*,d,share_of_teu,nowhere,0.3,0.2,0.4,src,"],
+    );
     refused(
         corridor()
             .arg("calibrate")

@@ -160,24 +160,19 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         .with_context(|| format!("cannot write {}", overlay_path.display()))?;
     let mut outputs: Vec<String> = tables.iter().map(|t| t.file.to_string()).collect();
     outputs.push(OVERLAY.to_string());
-    let files = source_files(args, &doc);
+    let manifest = common::manifest(
+        "calibrate",
+        &owner,
+        &scenario.meta,
+        threads,
+        wall_time_s,
+        outputs,
+    );
     common::finish_output(
         staged,
         &tables,
         &args.sim,
-        &Manifest {
-            scenario: name.clone(),
-            scenario_path: path.display().to_string(),
-            scenario_files: files,
-            ..common::manifest(
-                "calibrate",
-                &owner,
-                &scenario.meta,
-                threads,
-                wall_time_s,
-                outputs,
-            )
-        },
+        &with_sources(args, &doc, &scenario, manifest),
     )?;
     if !args.sim.quiet {
         eprintln!(
@@ -218,23 +213,19 @@ fn evaluate(
         report::fit_table(name, &measured),
     ];
     let outputs = tables.iter().map(|t| t.file.to_string()).collect();
+    let manifest = common::manifest(
+        "calibrate --evaluate",
+        &owner,
+        &scenario.meta,
+        threads,
+        wall_time_s,
+        outputs,
+    );
     common::finish_output(
         staged,
         &tables,
         &args.sim,
-        &Manifest {
-            scenario: name.clone(),
-            scenario_path: path.display().to_string(),
-            scenario_files: source_files(args, doc),
-            ..common::manifest(
-                "calibrate --evaluate",
-                &owner,
-                &scenario.meta,
-                threads,
-                wall_time_s,
-                outputs,
-            )
-        },
+        &with_sources(args, doc, scenario, manifest),
     )?;
     if !args.sim.quiet {
         let within = measured
@@ -276,12 +267,18 @@ fn output_dir(args: &Args) -> (String, PathBuf) {
     (owner, out)
 }
 
-/// The scenario's files and the targets file, for the manifest.
-fn source_files(args: &Args, doc: &Document) -> Vec<SourceFile> {
+/// `manifest` naming the scenario and listing its files and the targets file among the
+/// files read.
+fn with_sources(args: &Args, doc: &Document, scenario: &Scenario, manifest: Manifest) -> Manifest {
     let targets_text = std::fs::read(&args.targets).unwrap_or_default();
     let mut files = common::source_files(doc.sources());
     files.push(SourceFile::of(&args.targets, &targets_text));
-    files
+    Manifest {
+        scenario: scenario.meta.name.clone(),
+        scenario_path: args.file.display().to_string(),
+        scenario_files: files,
+        ..manifest
+    }
 }
 
 /// A count of evaluations and the best loss so far on stderr; hidden when stderr is not
