@@ -321,12 +321,7 @@ pub fn calibrate(
         start_loss,
         loss,
         evaluations,
-        targets: targets
-            .iter()
-            .cloned()
-            .zip(simulated)
-            .map(|(target, simulated)| TargetResult { target, simulated })
-            .collect(),
+        targets: results(targets, simulated),
     })
 }
 
@@ -347,13 +342,18 @@ pub fn evaluate(scenario: &Scenario, targets: &[Target]) -> Result<Calibration, 
         start_loss: loss,
         loss,
         evaluations: 1,
-        targets: targets
-            .iter()
-            .cloned()
-            .zip(simulated)
-            .map(|(target, simulated)| TargetResult { target, simulated })
-            .collect(),
+        targets: results(targets, simulated),
     })
+}
+
+/// Each target with its simulated figure.
+fn results(targets: &[Target], simulated: Vec<Option<Summary>>) -> Vec<TargetResult> {
+    targets
+        .iter()
+        .cloned()
+        .zip(simulated)
+        .map(|(target, simulated)| TargetResult { target, simulated })
+        .collect()
 }
 
 /// The simulated figures of `targets` on `scenario`.

@@ -172,7 +172,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         staged,
         &tables,
         &args.sim,
-        &with_sources(args, &doc, &scenario, manifest),
+        &with_sources(args, &doc, manifest),
     )?;
     if !args.sim.quiet {
         eprintln!(
@@ -225,7 +225,7 @@ fn evaluate(
         staged,
         &tables,
         &args.sim,
-        &with_sources(args, doc, scenario, manifest),
+        &with_sources(args, doc, manifest),
     )?;
     if !args.sim.quiet {
         let within = measured
@@ -269,12 +269,11 @@ fn output_dir(args: &Args) -> (String, PathBuf) {
 
 /// `manifest` naming the scenario and listing its files and the targets file among the
 /// files read.
-fn with_sources(args: &Args, doc: &Document, scenario: &Scenario, manifest: Manifest) -> Manifest {
+fn with_sources(args: &Args, doc: &Document, manifest: Manifest) -> Manifest {
     let targets_text = std::fs::read(&args.targets).unwrap_or_default();
     let mut files = common::source_files(doc.sources());
     files.push(SourceFile::of(&args.targets, &targets_text));
     Manifest {
-        scenario: scenario.meta.name.clone(),
         scenario_path: args.file.display().to_string(),
         scenario_files: files,
         ..manifest
